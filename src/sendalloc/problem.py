@@ -1,0 +1,808 @@
+"""The allocation problem and its solution, as validated, read-only arrays.
+
+A :class:`Problem` holds everything a mechanism may look at: the free places per
+setting, each parent's ranking, each setting's priority over children and the
+local authority's processing order. It is validated once, at construction, and
+frozen; mechanisms are pure functions of it. An :class:`Allocation` is a
+mechanism's answer: the setting each child is placed at (or none), with the rank
+the parent gave it and, for unplaced children, the reason.
+"""
+
+from __future__ import annotations
+
+import enum
+import numbers
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from sendalloc.errors import InvalidProblemError
+
+__all__ = ["Allocation", "Problem", "Unplaced"]
+
+IntArray = NDArray[np.int32]
+INDEX = np.int32  # dtype of every index array a Problem holds
+
+
+# --------------------------------------------------------------------------- helpers
+def _frozen(a: NDArray[Any]) -> NDArray[Any]:
+    a = np.ascontiguousarray(a)
+    a.flags.writeable = False
+    return a
+
+
+def _as_int_array(value: ArrayLike, name: str, ndim: int) -> NDArray[np.int64]:
+    """Convert to an int64 array of ``ndim`` dimensions, refusing non-integers.
+
+    Integer-valued floats are accepted (``2.0`` is the integer 2); NaN, infinities,
+    fractions, booleans, strings and objects are refused with their position.
+    """
+    try:
+        a = np.asarray(value)
+    except (ValueError, TypeError) as exc:  # ragged nested lists and the like
+        raise InvalidProblemError(
+            f"{name}: expected a {ndim}-D array of integers, got {type(value).__name__} "
+            f"that numpy cannot read as one ({exc})"
+        ) from None
+    if a.ndim != ndim:
+        want = "(M,)" if ndim == 1 else "(N, L)"
+        raise InvalidProblemError(
+            f"{name}: expected a {ndim}-D array of shape {want}, got shape {a.shape}"
+        )
+    if a.dtype == np.bool_ or a.dtype.kind not in "iuf":
+        if a.size and a.dtype.kind == "O":
+            for pos, v in np.ndenumerate(a):
+                if not isinstance(v, numbers.Integral) or isinstance(v, bool):
+                    raise InvalidProblemError(
+                        f"{name}[{_pos(pos)}] = {v!r}: expected an integer"
+                    )
+            return a.astype(np.int64)
+        if a.size == 0 and a.dtype.kind in "O":
+            return a.astype(np.int64)
+        raise InvalidProblemError(
+            f"{name}: expected integers, got an array of dtype {a.dtype}"
+        )
+    if a.dtype.kind == "f":
+        bad = ~np.isfinite(a) | (a != np.round(a))
+        if bad.any():
+            pos = tuple(int(i) for i in np.argwhere(bad)[0])
+            raise InvalidProblemError(
+                f"{name}[{_pos(pos)}] = {a[pos]!r}: expected an integer"
+            )
+    if a.dtype.kind == "u" and a.size and int(a.max()) > np.iinfo(np.int64).max:
+        raise InvalidProblemError(f"{name}: values exceed the int64 range")
+    return a.astype(np.int64, copy=False)
+
+
+def _pos(pos: tuple[int, ...]) -> str:
+    return ", ".join(str(int(p)) for p in pos)
+
+
+def _check_permutation(order: NDArray[np.int64], n: int, name: str) -> None:
+    if order.shape != (n,):
+        raise InvalidProblemError(
+            f"{name}: expected shape ({n},), a permutation of the {n} children, "
+            f"got shape {order.shape}"
+        )
+    if n == 0:
+        return
+    bad = (order < 0) | (order >= n)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InvalidProblemError(
+            f"{name}[{i}] = {int(order[i])}: not a child index in [0, {n})"
+        )
+    seen = np.zeros(n, dtype=np.int64)
+    np.add.at(seen, order, 1)
+    if (seen != 1).any():
+        c = int(np.flatnonzero(seen > 1)[0])
+        first = np.flatnonzero(order == c)
+        raise InvalidProblemError(
+            f"{name}[{int(first[1])}] = {c}: child {c} appears twice "
+            f"(first at {name}[{int(first[0])}]); expected a permutation"
+        )
+
+
+def _check_labels(ids: Sequence[Hashable] | None, n: int, name: str) -> tuple[Any, ...]:
+    if ids is None:
+        return tuple(range(n))
+    if isinstance(ids, str | bytes):
+        raise InvalidProblemError(f"{name}: expected a sequence of labels, got a string")
+    labels = tuple(ids)
+    if len(labels) != n:
+        raise InvalidProblemError(f"{name}: expected {n} labels, got {len(labels)}")
+    seen: dict[Any, int] = {}
+    for i, lab in enumerate(labels):
+        try:
+            j = seen.setdefault(lab, i)
+        except TypeError:
+            raise InvalidProblemError(
+                f"{name}[{i}] = {lab!r}: labels must be hashable"
+            ) from None
+        if j != i:
+            raise InvalidProblemError(
+                f"{name}[{i}] = {lab!r}: duplicate label (also at {name}[{j}])"
+            )
+    return labels
+
+
+def _check_preferences(prefs: NDArray[np.int64], m: int) -> NDArray[np.bool_]:
+    """Validate a -1 padded preference array; return the mask of real entries."""
+    valid = prefs >= 0
+    bad = (prefs < -1) | (prefs >= m)
+    if bad.any():
+        i, k = (int(x) for x in np.argwhere(bad)[0])
+        raise InvalidProblemError(
+            f"preferences[{i}, {k}] = {int(prefs[i, k])}: not a setting index in "
+            f"[0, {m}) or -1 for padding"
+        )
+    if prefs.shape[1] > 1:
+        gap = ~valid[:, :-1] & valid[:, 1:]
+        if gap.any():
+            i, k = (int(x) for x in np.argwhere(gap)[0])
+            raise InvalidProblemError(
+                f"preferences[{i}, {k + 1}] = {int(prefs[i, k + 1])}: follows padding "
+                f"(-1 at preferences[{i}, {k}]); padding must come at the end of a row"
+            )
+        srt = np.sort(prefs, axis=1)
+        dup = (srt[:, 1:] == srt[:, :-1]) & (srt[:, 1:] >= 0)
+        if dup.any():
+            i = int(np.argwhere(dup)[0][0])
+            s = int(srt[i, 1:][dup[i]][0])
+            ks = np.flatnonzero(prefs[i] == s)
+            raise InvalidProblemError(
+                f"preferences[{i}, {int(ks[1])}] = {s}: setting {s} is ranked twice by "
+                f"child {i} (also at preferences[{i}, {int(ks[0])}])"
+            )
+    return valid
+
+
+class Unplaced(enum.IntEnum):
+    """Why a child has no place in an :class:`Allocation` (``PLACED`` if they have).
+
+    ``EMPTY_LIST``: the parent ranked no setting. ``ALL_FULL``: every setting the
+    parent ranked is full. ``NOT_OFFERED``: a setting the parent ranked still has a
+    free place, but the mechanism did not use it (a wasteful rule).
+    """
+
+    PLACED = 0
+    EMPTY_LIST = 1
+    ALL_FULL = 2
+    NOT_OFFERED = 3
+
+
+# --------------------------------------------------------------------------- Problem
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Problem:
+    """An allocation problem: places, rankings, priorities and processing order.
+
+    Build one with :meth:`from_arrays`, :meth:`from_lists` or :meth:`from_dicts`;
+    the constructor itself does no validation. All arrays are read-only.
+
+    Attributes
+    ----------
+    capacity : ndarray of int32, shape (M,)
+        Free places at each setting.
+    preferences : ndarray of int32, shape (N, L)
+        Row ``i`` lists the settings child ``i``'s parent ranked, best first,
+        padded with -1 at the end.
+    priority : ndarray of int32, shape (N, L)
+        ``priority[i, k]`` is child ``i``'s priority at setting
+        ``preferences[i, k]``: lower wins, no ties within a setting. Padded slots
+        hold -1.
+    order : ndarray of int32, shape (N,)
+        The local authority's processing order: ``order[0]`` is processed first.
+    child_ids, setting_ids : tuple
+        Labels of children and settings, used by :meth:`Allocation.to_dict`.
+    priority_lists : tuple of ndarray
+        For each setting, the children it ranks, highest priority first. With
+        :meth:`from_arrays` these are exactly the children who list the setting;
+        :meth:`from_lists` and :meth:`from_dicts` may also rank children who do not.
+    """
+
+    capacity: IntArray
+    preferences: IntArray
+    priority: IntArray
+    order: IntArray
+    child_ids: tuple[Any, ...]
+    setting_ids: tuple[Any, ...]
+    # Setting priority lists, in a form kernels can walk: setting s ranks
+    # plist_children[plist_start[s]:plist_end[s]], best first. A common order is
+    # one shared slice, so it costs O(N) not O(N * M).
+    plist_children: IntArray
+    plist_start: NDArray[np.int64]
+    plist_end: NDArray[np.int64]
+
+    # ------------------------------------------------------------------ views
+    @property
+    def n_children(self) -> int:
+        """Number of children, N."""
+        return int(self.preferences.shape[0])
+
+    @property
+    def n_settings(self) -> int:
+        """Number of settings, M."""
+        return int(self.capacity.shape[0])
+
+    @property
+    def list_length(self) -> NDArray[np.intp]:
+        """Number of settings each parent ranked, shape (N,)."""
+        return np.asarray((self.preferences >= 0).sum(axis=1))
+
+    @property
+    def priority_lists(self) -> tuple[IntArray, ...]:
+        """Each setting's priority list of children, best first (read-only views)."""
+        return tuple(
+            self.plist_children[a:b]
+            for a, b in zip(self.plist_start.tolist(), self.plist_end.tolist(), strict=True)
+        )
+
+    @property
+    def has_common_priority(self) -> bool:
+        """Whether every setting ranks all children in one common order."""
+        n = self.n_children
+        return bool(
+            self.plist_children.shape[0] == n
+            and (self.plist_start == 0).all()
+            and (self.plist_end == n).all()
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"Problem(n_children={self.n_children}, n_settings={self.n_settings}, "
+            f"places={int(self.capacity.sum())}, "
+            f"max_list={self.preferences.shape[1]})"
+        )
+
+    # ------------------------------------------------------------------ builders
+    @classmethod
+    def from_arrays(
+        cls,
+        capacity: ArrayLike,
+        preferences: ArrayLike,
+        *,
+        priority: ArrayLike | None = None,
+        order: ArrayLike | None = None,
+        child_ids: Sequence[Hashable] | None = None,
+        setting_ids: Sequence[Hashable] | None = None,
+    ) -> Problem:
+        """Build a problem from dense arrays (the fast path).
+
+        Parameters
+        ----------
+        capacity : array_like of int, shape (M,)
+            Free places per setting, each >= 0.
+        preferences : array_like of int, shape (N, L)
+            Each row the settings in the parent's order, best first, padded with -1
+            at the end. No setting twice in a row.
+        priority : array_like of int, shape (N, L), optional
+            ``priority[i, k]``: child ``i``'s priority at ``preferences[i, k]``,
+            lower wins. Values at padded slots are ignored. Two children who list
+            the same setting may not share a value there. If omitted, every setting
+            ranks children by ``order``.
+        order : array_like of int, shape (N,), optional
+            A permutation of ``range(N)``: the LA's processing order, first
+            processed first. Defaults to ``0, 1, ..., N - 1``.
+        child_ids, setting_ids : sequence of hashable, optional
+            Unique labels; default ``range(N)`` and ``range(M)``.
+
+        Returns
+        -------
+        Problem
+
+        Raises
+        ------
+        InvalidProblemError
+            If any argument is malformed; the message names the argument, the
+            position and the value. The caller's arrays are never modified.
+
+        Notes
+        -----
+        Each setting's priority list holds only the children who list it. The
+        canonical top trading cycles rule, in which a setting may point at a child
+        who did not list it, therefore sees only those children; pass full
+        per-setting lists to :meth:`from_lists` to let settings rank others.
+        Validation is vectorised: O(N L log(N L)).
+
+        Examples
+        --------
+        >>> import sendalloc as sa
+        >>> p = sa.Problem.from_arrays([1, 1], [[0, 1], [0, -1]], priority=[[5, 1], [2, -1]])
+        >>> p.priority_lists
+        (array([1, 0], dtype=int32), array([0], dtype=int32))
+        >>> sa.allocate(p, "deferred_acceptance").assignment
+        array([1, 0], dtype=int32)
+        """
+        cap = _as_int_array(capacity, "capacity", 1)
+        neg = cap < 0
+        if neg.any():
+            j = int(np.flatnonzero(neg)[0])
+            raise InvalidProblemError(
+                f"capacity[{j}] = {int(cap[j])}: capacities must be >= 0"
+            )
+        if cap.size and int(cap.max()) > np.iinfo(INDEX).max:
+            raise InvalidProblemError("capacity: values exceed the int32 range")
+        m = cap.shape[0]
+        prefs = _as_int_array(preferences, "preferences", 2)
+        n, width = prefs.shape
+        valid = _check_preferences(prefs, m)
+        if order is None:
+            ordr = np.arange(n, dtype=np.int64)
+        else:
+            ordr = _as_int_array(order, "order", 1)
+            _check_permutation(ordr, n, "order")
+        rows, cols = np.nonzero(valid)
+        settings = prefs[rows, cols]
+        if priority is None:
+            # Common order: one shared list, every setting ranks children by order.
+            rank_of = np.empty(n, dtype=np.int64)
+            rank_of[ordr] = np.arange(n)
+            prio = np.full((n, width), -1, dtype=np.int64)
+            prio[rows, cols] = rank_of[rows]
+            plist = ordr
+            start = np.zeros(m, dtype=np.int64)
+            end = np.full(m, n, dtype=np.int64)
+        else:
+            score = _as_int_array(priority, "priority", 2)
+            if score.shape != prefs.shape:
+                raise InvalidProblemError(
+                    f"priority: expected shape {prefs.shape} to match preferences, "
+                    f"got {score.shape}"
+                )
+            vals = score[rows, cols]
+            srt = np.lexsort((rows, vals, settings))
+            s_sorted, v_sorted = settings[srt], vals[srt]
+            tie = (s_sorted[1:] == s_sorted[:-1]) & (v_sorted[1:] == v_sorted[:-1])
+            if tie.any():
+                t = int(np.flatnonzero(tie)[0])
+                a, b = srt[t], srt[t + 1]
+                raise InvalidProblemError(
+                    f"priority[{int(rows[b])}, {int(cols[b])}] = {int(vals[b])}: ties "
+                    f"with priority[{int(rows[a])}, {int(cols[a])}] at setting "
+                    f"{int(settings[a])}; priorities must be strict within a setting"
+                )
+            counts = np.bincount(settings, minlength=m)
+            end = np.cumsum(counts)
+            start = end - counts
+            plist = rows[srt]
+            # Store the position within the setting's list: small, dense, lower wins.
+            pos = np.empty(srt.shape[0], dtype=np.int64)
+            pos[srt] = np.arange(srt.shape[0]) - start[s_sorted]
+            prio = np.full((n, width), -1, dtype=np.int64)
+            prio[rows, cols] = pos
+        return cls._build(cap, prefs, prio, ordr, plist, start, end, child_ids, setting_ids)
+
+    @classmethod
+    def from_lists(
+        cls,
+        capacity: Sequence[int] | ArrayLike,
+        preferences: Sequence[Sequence[int]],
+        *,
+        priorities: Sequence[Sequence[int]] | Sequence[int] | None = None,
+        order: Sequence[int] | None = None,
+        child_ids: Sequence[Hashable] | None = None,
+        setting_ids: Sequence[Hashable] | None = None,
+    ) -> Problem:
+        """Build a problem from ragged lists of indices.
+
+        Parameters
+        ----------
+        capacity : sequence of int, length M
+            Free places per setting.
+        preferences : sequence of sequence of int, length N
+            ``preferences[i]``: the settings child ``i``'s parent ranked, best
+            first (may be empty).
+        priorities : sequence of sequence of int, or sequence of int, optional
+            Either one list per setting of the children it ranks, highest priority
+            first (it may include children who did not list the setting, and must
+            include every child who did), or a single list of all children: a
+            common priority order for every setting. Defaults to ``order``.
+        order : sequence of int, optional
+            The LA's processing order, a permutation of ``range(N)``.
+        child_ids, setting_ids : sequence of hashable, optional
+            Labels; default ``range(N)`` and ``range(M)``.
+
+        Returns
+        -------
+        Problem
+
+        Examples
+        --------
+        >>> import sendalloc as sa
+        >>> p = sa.Problem.from_lists([1, 1], [[0, 1], [0]], priorities=[[1, 0], [0, 1]])
+        >>> sa.allocate(p, "deferred_acceptance").assignment
+        array([1, 0], dtype=int32)
+        """
+        cap = _as_int_array(capacity, "capacity", 1)
+        m = cap.shape[0]
+        prefs = _pad_rows(preferences, "preferences", m)
+        n = prefs.shape[0]
+        if priorities is None:
+            return cls.from_arrays(
+                cap, prefs, order=order, child_ids=child_ids, setting_ids=setting_ids
+            )
+        plist_rows = list(priorities) if not isinstance(priorities, np.ndarray) else priorities
+        common = len(plist_rows) > 0 and all(
+            isinstance(x, numbers.Integral) for x in plist_rows
+        )
+        if common or (n == 0 and len(plist_rows) == 0 and m != 0):
+            common_order = _as_int_array(list(plist_rows), "priorities", 1)
+            _check_permutation(common_order, n, "priorities")
+            tmp = cls.from_arrays(
+                cap, prefs, order=common_order, child_ids=child_ids,
+                setting_ids=setting_ids,
+            )
+            ordr = tmp.order if order is None else _as_int_array(order, "order", 1)
+            if order is not None:
+                _check_permutation(ordr, n, "order")
+            return cls._build(
+                cap, prefs, tmp.priority, ordr, tmp.plist_children, tmp.plist_start,
+                tmp.plist_end, child_ids, setting_ids,
+            )
+        if len(plist_rows) != m:
+            raise InvalidProblemError(
+                f"priorities: expected one list per setting ({m}) or one list of all "
+                f"{n} children, got {len(plist_rows)} lists"
+            )
+        lists = [_as_int_array(list(r), f"priorities[{j}]", 1) for j, r in enumerate(plist_rows)]
+        for j, lst in enumerate(lists):
+            bad = (lst < 0) | (lst >= n)
+            if bad.any():
+                t = int(np.flatnonzero(bad)[0])
+                raise InvalidProblemError(
+                    f"priorities[{j}][{t}] = {int(lst[t])}: not a child index in [0, {n})"
+                )
+            uniq, first, cnt = np.unique(lst, return_index=True, return_counts=True)
+            if (cnt > 1).any():
+                c = int(uniq[cnt > 1][0])
+                ks = np.flatnonzero(lst == c)
+                raise InvalidProblemError(
+                    f"priorities[{j}][{int(ks[1])}] = {c}: child {c} is ranked twice by "
+                    f"setting {j} (also at priorities[{j}][{int(ks[0])}])"
+                )
+        counts = np.array([len(x) for x in lists], dtype=np.int64)
+        end = np.cumsum(counts)
+        start = end - counts
+        plist = np.concatenate(lists) if lists else np.zeros(0, dtype=np.int64)
+        # Align positions with the preference slots: key = child * M + setting.
+        width = prefs.shape[1]
+        owner = np.repeat(np.arange(m, dtype=np.int64), counts)
+        pos = np.arange(plist.shape[0], dtype=np.int64) - np.repeat(start, counts)
+        key = plist * max(m, 1) + owner
+        korder = np.argsort(key, kind="stable")
+        skey = key[korder]
+        rows, cols = np.nonzero(prefs >= 0)
+        want = rows * max(m, 1) + prefs[rows, cols]
+        hit = np.searchsorted(skey, want)
+        found = hit < skey.shape[0]
+        found[found] = skey[hit[found]] == want[found]
+        if not found.all():
+            t = int(np.flatnonzero(~found)[0])
+            i, k = int(rows[t]), int(cols[t])
+            raise InvalidProblemError(
+                f"priorities[{int(prefs[i, k])}]: child {i} lists setting "
+                f"{int(prefs[i, k])} (preferences[{i}][{k}]) but is missing from its "
+                "priority list"
+            )
+        prio = np.full((n, width), -1, dtype=np.int64)
+        prio[rows, cols] = pos[korder[hit]]
+        if order is None:
+            ordr = np.arange(n, dtype=np.int64)
+        else:
+            ordr = _as_int_array(order, "order", 1)
+            _check_permutation(ordr, n, "order")
+        return cls._build(cap, prefs, prio, ordr, plist, start, end, child_ids, setting_ids)
+
+    @classmethod
+    def from_dicts(
+        cls,
+        capacity: Mapping[Hashable, int],
+        preferences: Mapping[Hashable, Sequence[Hashable]],
+        *,
+        priorities: Mapping[Hashable, Sequence[Hashable]] | Sequence[Hashable] | None = None,
+        order: Sequence[Hashable] | None = None,
+    ) -> Problem:
+        """Build a problem from labelled dictionaries.
+
+        Parameters
+        ----------
+        capacity : mapping of setting label to int
+            Free places per setting; its key order fixes the setting indices.
+        preferences : mapping of child label to sequence of setting labels
+            Each parent's ranking, best first; its key order fixes child indices.
+        priorities : mapping of setting label to sequence of child labels, or a sequence of child labels, optional
+            Per-setting priority lists (highest first; a setting absent from the
+            mapping ranks nobody, so no child may list it), or one common order
+            for every setting. Defaults to ``order``.
+        order : sequence of child labels, optional
+            The LA's processing order; defaults to the order of ``preferences``.
+
+        Returns
+        -------
+        Problem
+
+        Examples
+        --------
+        >>> import sendalloc as sa
+        >>> p = sa.Problem.from_dicts(
+        ...     capacity={"Oak": 1, "Elm": 2},
+        ...     preferences={"amy": ["Oak", "Elm"], "ben": ["Oak"], "cat": ["Elm", "Oak"]},
+        ...     priorities={"Oak": ["ben", "amy", "cat"], "Elm": ["amy", "cat", "ben"]},
+        ...     order=["cat", "amy", "ben"],
+        ... )
+        >>> sa.allocate(p, "first_available").to_dict()
+        {'amy': 'Oak', 'ben': None, 'cat': 'Elm'}
+        """
+        if not isinstance(capacity, Mapping):
+            raise InvalidProblemError(
+                f"capacity: expected a mapping of setting label to places, got "
+                f"{type(capacity).__name__}"
+            )
+        if not isinstance(preferences, Mapping):
+            raise InvalidProblemError(
+                f"preferences: expected a mapping of child label to a list of settings, "
+                f"got {type(preferences).__name__}"
+            )
+        setting_ids = tuple(capacity)
+        child_ids = tuple(preferences)
+        s_index = {s: j for j, s in enumerate(setting_ids)}
+        c_index = {c: i for i, c in enumerate(child_ids)}
+        caps = [capacity[s] for s in setting_ids]
+        pref_idx: list[list[int]] = []
+        for c in child_ids:
+            row = preferences[c]
+            if isinstance(row, str | bytes) or not isinstance(row, Iterable):
+                raise InvalidProblemError(
+                    f"preferences[{c!r}] = {row!r}: expected a list of setting labels"
+                )
+            out = []
+            for k, s in enumerate(row):
+                j = _lookup(s_index, s, f"preferences[{c!r}][{k}]", "setting", "capacity")
+                out.append(j)
+            pref_idx.append(out)
+        ordr = None
+        if order is not None:
+            ordr = [
+                _lookup(c_index, c, f"order[{t}]", "child", "preferences")
+                for t, c in enumerate(order)
+            ]
+        plists: list[list[int]] | list[int] | None = None
+        if priorities is not None:
+            if isinstance(priorities, Mapping):
+                for s in priorities:
+                    _lookup(s_index, s, f"priorities key {s!r}", "setting", "capacity")
+                plists = [
+                    [
+                        _lookup(c_index, c, f"priorities[{s!r}][{t}]", "child", "preferences")
+                        for t, c in enumerate(priorities.get(s, ()))
+                    ]
+                    for s in setting_ids
+                ]
+            elif isinstance(priorities, str | bytes):
+                raise InvalidProblemError(
+                    "priorities: expected a mapping of setting to child labels or one "
+                    "list of child labels, got a string"
+                )
+            else:
+                common = [
+                    _lookup(c_index, c, f"priorities[{t}]", "child", "preferences")
+                    for t, c in enumerate(priorities)
+                ]
+                # One common order: expand only by reference, from_lists keeps it O(N).
+                if len(common) == 0 and child_ids:
+                    raise InvalidProblemError(
+                        f"priorities: a common order must list all {len(child_ids)} children"
+                    )
+                plists = common
+        return cls.from_lists(
+            caps, pref_idx, priorities=plists, order=ordr,
+            child_ids=child_ids, setting_ids=setting_ids,
+        )
+
+    @classmethod
+    def _build(
+        cls,
+        cap: NDArray[np.int64],
+        prefs: NDArray[np.int64],
+        prio: NDArray[np.int64],
+        order: NDArray[np.int64],
+        plist: NDArray[np.int64],
+        start: NDArray[np.int64],
+        end: NDArray[np.int64],
+        child_ids: Sequence[Hashable] | None,
+        setting_ids: Sequence[Hashable] | None,
+    ) -> Problem:
+        n, m = prefs.shape[0], cap.shape[0]
+        if max(n, m, prefs.shape[1]) > np.iinfo(INDEX).max:
+            raise InvalidProblemError("problem too large for int32 indices")
+        return cls(
+            capacity=_frozen(cap.astype(INDEX)),
+            preferences=_frozen(prefs.astype(INDEX)),
+            priority=_frozen(prio.astype(INDEX)),
+            order=_frozen(order.astype(INDEX)),
+            child_ids=_check_labels(child_ids, n, "child_ids"),
+            setting_ids=_check_labels(setting_ids, m, "setting_ids"),
+            plist_children=_frozen(plist.astype(INDEX)),
+            plist_start=_frozen(start.astype(np.int64)),
+            plist_end=_frozen(end.astype(np.int64)),
+        )
+
+
+def _lookup(index: Mapping[Any, int], label: Any, where: str, what: str, src: str) -> int:
+    try:
+        return index[label]
+    except KeyError:
+        raise InvalidProblemError(
+            f"{where} = {label!r}: unknown {what} (not a key of {src})"
+        ) from None
+    except TypeError:
+        raise InvalidProblemError(f"{where} = {label!r}: labels must be hashable") from None
+
+
+def _pad_rows(rows: Sequence[Sequence[int]], name: str, m: int) -> NDArray[np.int64]:
+    """Turn ragged rows of indices into a -1 padded array, checking each entry."""
+    if isinstance(rows, np.ndarray) and rows.ndim == 2:
+        return _as_int_array(rows, name, 2)
+    if isinstance(rows, str | bytes) or not isinstance(rows, Iterable):
+        raise InvalidProblemError(f"{name}: expected a list of lists, got {rows!r}")
+    rows = list(rows)
+    width = 0
+    for i, r in enumerate(rows):
+        if isinstance(r, str | bytes) or not isinstance(r, Iterable):
+            raise InvalidProblemError(f"{name}[{i}] = {r!r}: expected a list of indices")
+        r = list(r)
+        rows[i] = r
+        for k, v in enumerate(r):
+            if not isinstance(v, numbers.Integral) or isinstance(v, bool):
+                raise InvalidProblemError(f"{name}[{i}][{k}] = {v!r}: expected an integer")
+            if not 0 <= v < m:
+                raise InvalidProblemError(
+                    f"{name}[{i}][{k}] = {v!r}: not a setting index in [0, {m})"
+                )
+        width = max(width, len(r))
+    out = np.full((len(rows), width), -1, dtype=np.int64)
+    for i, r in enumerate(rows):
+        out[i, : len(r)] = r
+    return out
+
+
+# --------------------------------------------------------------------------- Allocation
+@dataclass(frozen=True, slots=True, eq=False)
+class Allocation:
+    """A mechanism's result: where each child is placed.
+
+    Attributes
+    ----------
+    problem : Problem
+        The problem this allocation answers.
+    assignment : ndarray of int32, shape (N,)
+        Setting index per child, -1 if unplaced.
+    rank : ndarray of int32, shape (N,)
+        0-based position of the assigned setting in the parent's ranking; -1 if
+        the child is unplaced or placed at a setting the parent did not rank.
+    mechanism : str
+        Name of the rule that produced it.
+    """
+
+    problem: Problem
+    assignment: IntArray
+    rank: IntArray
+    mechanism: str
+
+    @classmethod
+    def from_assignment(
+        cls, problem: Problem, assignment: ArrayLike, *, mechanism: str = "custom"
+    ) -> Allocation:
+        """Build an allocation from an array of setting indices.
+
+        This is how user-written rules return their answer. The array is checked
+        to be well formed (shape, integers, indices in range) and ranks are
+        derived; whether it is *feasible* or places children only on settings they
+        ranked is a property judged by :mod:`sendalloc.properties`, not assumed.
+
+        Parameters
+        ----------
+        problem : Problem
+        assignment : array_like of int, shape (N,)
+            Setting index per child, -1 for none. Copied, never modified.
+        mechanism : str, default "custom"
+
+        Returns
+        -------
+        Allocation
+
+        Examples
+        --------
+        >>> import sendalloc as sa
+        >>> p = sa.Problem.from_lists([1, 1], [[1, 0], [1]])
+        >>> a = sa.Allocation.from_assignment(p, [0, 1])
+        >>> a.rank
+        array([1, 0], dtype=int32)
+        """
+        if not isinstance(problem, Problem):
+            raise InvalidProblemError(
+                f"problem: expected a Problem, got {type(problem).__name__}"
+            )
+        a = _as_int_array(assignment, "assignment", 1)
+        n, m = problem.n_children, problem.n_settings
+        if a.shape != (n,):
+            raise InvalidProblemError(
+                f"assignment: expected shape ({n},), one entry per child, got {a.shape}"
+            )
+        bad = (a < -1) | (a >= m)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InvalidProblemError(
+                f"assignment[{i}] = {int(a[i])}: not a setting index in [0, {m}) or -1"
+            )
+        return cls._trusted(problem, a.astype(INDEX), mechanism)
+
+    @classmethod
+    def _trusted(cls, problem: Problem, assignment: NDArray[Any], mechanism: str) -> Allocation:
+        """Wrap a kernel's output (already well formed) without re-validating it."""
+        assignment = np.asarray(assignment, dtype=INDEX)
+        prefs = problem.preferences
+        if prefs.shape[1]:
+            hit = (prefs == assignment[:, None]) & (assignment[:, None] >= 0)
+            rank = np.where(hit.any(axis=1), hit.argmax(axis=1), -1).astype(INDEX)
+        else:
+            rank = np.full(assignment.shape, -1, dtype=INDEX)
+        return cls(problem, _frozen(assignment), _frozen(rank), mechanism)
+
+    @property
+    def placed(self) -> NDArray[np.bool_]:
+        """Whether each child has a place, shape (N,)."""
+        return np.asarray(self.assignment >= 0)
+
+    @property
+    def occupancy(self) -> NDArray[np.int64]:
+        """Children placed at each setting, shape (M,)."""
+        a = self.assignment
+        return np.bincount(a[a >= 0], minlength=self.problem.n_settings)
+
+    @property
+    def unplaced_reason(self) -> NDArray[np.int8]:
+        """Why each child is unplaced, as :class:`Unplaced` codes, shape (N,).
+
+        Examples
+        --------
+        >>> import sendalloc as sa
+        >>> p = sa.Problem.from_lists([1], [[0], [0], []])
+        >>> a = sa.allocate(p, "first_available")
+        >>> [sa.Unplaced(r).name for r in a.unplaced_reason]
+        ['PLACED', 'ALL_FULL', 'EMPTY_LIST']
+        """
+        p = self.problem
+        free = p.capacity.astype(np.int64) - self.occupancy
+        prefs = p.preferences
+        listed = prefs >= 0
+        has_free = (listed & (free[np.where(listed, prefs, 0)] > 0)).any(axis=1)
+        out = np.full(p.n_children, Unplaced.ALL_FULL, dtype=np.int8)
+        out[has_free] = Unplaced.NOT_OFFERED
+        out[~listed.any(axis=1)] = Unplaced.EMPTY_LIST
+        out[self.placed] = Unplaced.PLACED
+        return out
+
+    def to_dict(self) -> dict[Any, Any]:
+        """Map each child label to its setting label, or None if unplaced.
+
+        Examples
+        --------
+        >>> import sendalloc as sa
+        >>> p = sa.Problem.from_dicts({"Oak": 1}, {"amy": ["Oak"], "ben": ["Oak"]})
+        >>> sa.allocate(p, "first_available").to_dict()
+        {'amy': 'Oak', 'ben': None}
+        """
+        sids = self.problem.setting_ids
+        return {
+            c: (sids[s] if s >= 0 else None)
+            for c, s in zip(self.problem.child_ids, self.assignment.tolist(), strict=True)
+        }
+
+    def __repr__(self) -> str:
+        n = self.problem.n_children
+        k = int(self.placed.sum())
+        return f"Allocation(mechanism={self.mechanism!r}, placed={k} of {n})"
