@@ -44,8 +44,8 @@ def _as_int_array(value: ArrayLike, name: str, ndim: int) -> NDArray[np.int64]:
         a = np.asarray(value)
     except (ValueError, TypeError) as exc:  # ragged nested lists and the like
         raise InvalidProblemError(
-            f"{name}: expected a {ndim}-D array of integers, got {type(value).__name__} "
-            f"that numpy cannot read as one ({exc})"
+            f"{name}: expected a {ndim}-D array of integers, got "
+            f"{type(value).__name__} that numpy cannot read as one ({exc})"
         ) from None
     if a.ndim != ndim:
         want = "(M,)" if ndim == 1 else "(N, L)"
@@ -55,7 +55,7 @@ def _as_int_array(value: ArrayLike, name: str, ndim: int) -> NDArray[np.int64]:
     if a.dtype == np.bool_ or a.dtype.kind not in "iuf":
         if a.size and a.dtype.kind == "O":
             for pos, v in np.ndenumerate(a):
-                if not isinstance(v, numbers.Integral) or isinstance(v, bool):
+                if not _is_int(v):
                     raise InvalidProblemError(
                         f"{name}[{_pos(pos)}] = {v!r}: expected an integer"
                     )
@@ -70,11 +70,15 @@ def _as_int_array(value: ArrayLike, name: str, ndim: int) -> NDArray[np.int64]:
         if bad.any():
             pos = tuple(int(i) for i in np.argwhere(bad)[0])
             raise InvalidProblemError(
-                f"{name}[{_pos(pos)}] = {a[pos]!r}: expected an integer"
+                f"{name}[{_pos(pos)}] = {a[pos].item()!r}: expected an integer"
             )
     if a.dtype.kind == "u" and a.size and int(a.max()) > np.iinfo(np.int64).max:
         raise InvalidProblemError(f"{name}: values exceed the int64 range")
     return a.astype(np.int64, copy=False)
+
+
+def _is_int(v: object) -> bool:
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
 
 
 def _pos(pos: tuple[int, ...]) -> str:
@@ -110,7 +114,9 @@ def _check_labels(ids: Sequence[Hashable] | None, n: int, name: str) -> tuple[An
     if ids is None:
         return tuple(range(n))
     if isinstance(ids, str | bytes):
-        raise InvalidProblemError(f"{name}: expected a sequence of labels, got a string")
+        raise InvalidProblemError(
+            f"{name}: expected a sequence of labels, got a string"
+        )
     labels = tuple(ids)
     if len(labels) != n:
         raise InvalidProblemError(f"{name}: expected {n} labels, got {len(labels)}")
@@ -237,7 +243,9 @@ class Problem:
         """Each setting's priority list of children, best first (read-only views)."""
         return tuple(
             self.plist_children[a:b]
-            for a, b in zip(self.plist_start.tolist(), self.plist_end.tolist(), strict=True)
+            for a, b in zip(
+                self.plist_start.tolist(), self.plist_end.tolist(), strict=True
+            )
         )
 
     @property
@@ -310,7 +318,8 @@ class Problem:
         Examples
         --------
         >>> import sendalloc as sa
-        >>> p = sa.Problem.from_arrays([1, 1], [[0, 1], [0, -1]], priority=[[5, 1], [2, -1]])
+        >>> prio = [[5, 1], [2, -1]]
+        >>> p = sa.Problem.from_arrays([1, 1], [[0, 1], [0, -1]], priority=prio)
         >>> p.priority_lists
         (array([1, 0], dtype=int32), array([0], dtype=int32))
         >>> sa.allocate(p, "deferred_acceptance").assignment
@@ -373,7 +382,9 @@ class Problem:
             pos[srt] = np.arange(srt.shape[0]) - start[s_sorted]
             prio = np.full((n, width), -1, dtype=np.int64)
             prio[rows, cols] = pos
-        return cls._build(cap, prefs, prio, ordr, plist, start, end, child_ids, setting_ids)
+        return cls._build(
+            cap, prefs, prio, ordr, plist, start, end, child_ids, setting_ids
+        )
 
     @classmethod
     def from_lists(
@@ -412,7 +423,8 @@ class Problem:
         Examples
         --------
         >>> import sendalloc as sa
-        >>> p = sa.Problem.from_lists([1, 1], [[0, 1], [0]], priorities=[[1, 0], [0, 1]])
+        >>> plists = [[1, 0], [0, 1]]
+        >>> p = sa.Problem.from_lists([1, 1], [[0, 1], [0]], priorities=plists)
         >>> sa.allocate(p, "deferred_acceptance").assignment
         array([1, 0], dtype=int32)
         """
@@ -424,7 +436,7 @@ class Problem:
             return cls.from_arrays(
                 cap, prefs, order=order, child_ids=child_ids, setting_ids=setting_ids
             )
-        plist_rows = list(priorities) if not isinstance(priorities, np.ndarray) else priorities
+        plist_rows: list[Any] = list(priorities)
         common = len(plist_rows) > 0 and all(
             isinstance(x, numbers.Integral) for x in plist_rows
         )
@@ -432,36 +444,52 @@ class Problem:
             common_order = _as_int_array(list(plist_rows), "priorities", 1)
             _check_permutation(common_order, n, "priorities")
             tmp = cls.from_arrays(
-                cap, prefs, order=common_order, child_ids=child_ids,
+                cap,
+                prefs,
+                order=common_order,
+                child_ids=child_ids,
                 setting_ids=setting_ids,
             )
-            ordr = tmp.order if order is None else _as_int_array(order, "order", 1)
+            ordr: NDArray[Any] = (
+                tmp.order if order is None else _as_int_array(order, "order", 1)
+            )
             if order is not None:
                 _check_permutation(ordr, n, "order")
             return cls._build(
-                cap, prefs, tmp.priority, ordr, tmp.plist_children, tmp.plist_start,
-                tmp.plist_end, child_ids, setting_ids,
+                cap,
+                prefs,
+                tmp.priority,
+                ordr,
+                tmp.plist_children,
+                tmp.plist_start,
+                tmp.plist_end,
+                child_ids,
+                setting_ids,
             )
         if len(plist_rows) != m:
             raise InvalidProblemError(
                 f"priorities: expected one list per setting ({m}) or one list of all "
                 f"{n} children, got {len(plist_rows)} lists"
             )
-        lists = [_as_int_array(list(r), f"priorities[{j}]", 1) for j, r in enumerate(plist_rows)]
+        lists = [
+            _as_int_array(list(r), f"priorities[{j}]", 1)
+            for j, r in enumerate(plist_rows)
+        ]
         for j, lst in enumerate(lists):
             bad = (lst < 0) | (lst >= n)
             if bad.any():
                 t = int(np.flatnonzero(bad)[0])
                 raise InvalidProblemError(
-                    f"priorities[{j}][{t}] = {int(lst[t])}: not a child index in [0, {n})"
+                    f"priorities[{j}][{t}] = {int(lst[t])}: "
+                    f"not a child index in [0, {n})"
                 )
-            uniq, first, cnt = np.unique(lst, return_index=True, return_counts=True)
+            uniq, cnt = np.unique(lst, return_counts=True)
             if (cnt > 1).any():
                 c = int(uniq[cnt > 1][0])
                 ks = np.flatnonzero(lst == c)
                 raise InvalidProblemError(
-                    f"priorities[{j}][{int(ks[1])}] = {c}: child {c} is ranked twice by "
-                    f"setting {j} (also at priorities[{j}][{int(ks[0])}])"
+                    f"priorities[{j}][{int(ks[1])}] = {c}: child {c} is ranked twice "
+                    f"by setting {j} (also at priorities[{j}][{int(ks[0])}])"
                 )
         counts = np.array([len(x) for x in lists], dtype=np.int64)
         end = np.cumsum(counts)
@@ -494,7 +522,9 @@ class Problem:
         else:
             ordr = _as_int_array(order, "order", 1)
             _check_permutation(ordr, n, "order")
-        return cls._build(cap, prefs, prio, ordr, plist, start, end, child_ids, setting_ids)
+        return cls._build(
+            cap, prefs, prio, ordr, plist, start, end, child_ids, setting_ids
+        )
 
     @classmethod
     def from_dicts(
@@ -502,7 +532,9 @@ class Problem:
         capacity: Mapping[Hashable, int],
         preferences: Mapping[Hashable, Sequence[Hashable]],
         *,
-        priorities: Mapping[Hashable, Sequence[Hashable]] | Sequence[Hashable] | None = None,
+        priorities: Mapping[Hashable, Sequence[Hashable]]
+        | Sequence[Hashable]
+        | None = None,
         order: Sequence[Hashable] | None = None,
     ) -> Problem:
         """Build a problem from labelled dictionaries.
@@ -513,7 +545,7 @@ class Problem:
             Free places per setting; its key order fixes the setting indices.
         preferences : mapping of child label to sequence of setting labels
             Each parent's ranking, best first; its key order fixes child indices.
-        priorities : mapping of setting label to sequence of child labels, or a sequence of child labels, optional
+        priorities : mapping or sequence of child labels, optional
             Per-setting priority lists (highest first; a setting absent from the
             mapping ranks nobody, so no child may list it), or one common order
             for every setting. Defaults to ``order``.
@@ -529,7 +561,9 @@ class Problem:
         >>> import sendalloc as sa
         >>> p = sa.Problem.from_dicts(
         ...     capacity={"Oak": 1, "Elm": 2},
-        ...     preferences={"amy": ["Oak", "Elm"], "ben": ["Oak"], "cat": ["Elm", "Oak"]},
+        ...     preferences={
+        ...         "amy": ["Oak", "Elm"], "ben": ["Oak"], "cat": ["Elm", "Oak"]
+        ...     },
         ...     priorities={"Oak": ["ben", "amy", "cat"], "Elm": ["amy", "cat", "ben"]},
         ...     order=["cat", "amy", "ben"],
         ... )
@@ -543,8 +577,8 @@ class Problem:
             )
         if not isinstance(preferences, Mapping):
             raise InvalidProblemError(
-                f"preferences: expected a mapping of child label to a list of settings, "
-                f"got {type(preferences).__name__}"
+                f"preferences: expected a mapping of child label to a list of "
+                f"settings, got {type(preferences).__name__}"
             )
         setting_ids = tuple(capacity)
         child_ids = tuple(preferences)
@@ -560,7 +594,9 @@ class Problem:
                 )
             out = []
             for k, s in enumerate(row):
-                j = _lookup(s_index, s, f"preferences[{c!r}][{k}]", "setting", "capacity")
+                j = _lookup(
+                    s_index, s, f"preferences[{c!r}][{k}]", "setting", "capacity"
+                )
                 out.append(j)
             pref_idx.append(out)
         ordr = None
@@ -576,7 +612,13 @@ class Problem:
                     _lookup(s_index, s, f"priorities key {s!r}", "setting", "capacity")
                 plists = [
                     [
-                        _lookup(c_index, c, f"priorities[{s!r}][{t}]", "child", "preferences")
+                        _lookup(
+                            c_index,
+                            c,
+                            f"priorities[{s!r}][{t}]",
+                            "child",
+                            "preferences",
+                        )
                         for t, c in enumerate(priorities.get(s, ()))
                     ]
                     for s in setting_ids
@@ -594,24 +636,29 @@ class Problem:
                 # One common order: expand only by reference, from_lists keeps it O(N).
                 if len(common) == 0 and child_ids:
                     raise InvalidProblemError(
-                        f"priorities: a common order must list all {len(child_ids)} children"
+                        "priorities: a common order must list all "
+                        f"{len(child_ids)} children"
                     )
                 plists = common
         return cls.from_lists(
-            caps, pref_idx, priorities=plists, order=ordr,
-            child_ids=child_ids, setting_ids=setting_ids,
+            caps,
+            pref_idx,
+            priorities=plists,
+            order=ordr,
+            child_ids=child_ids,
+            setting_ids=setting_ids,
         )
 
     @classmethod
     def _build(
         cls,
-        cap: NDArray[np.int64],
-        prefs: NDArray[np.int64],
-        prio: NDArray[np.int64],
-        order: NDArray[np.int64],
-        plist: NDArray[np.int64],
-        start: NDArray[np.int64],
-        end: NDArray[np.int64],
+        cap: NDArray[np.integer[Any]],
+        prefs: NDArray[np.integer[Any]],
+        prio: NDArray[np.integer[Any]],
+        order: NDArray[np.integer[Any]],
+        plist: NDArray[np.integer[Any]],
+        start: NDArray[np.integer[Any]],
+        end: NDArray[np.integer[Any]],
         child_ids: Sequence[Hashable] | None,
         setting_ids: Sequence[Hashable] | None,
     ) -> Problem:
@@ -631,7 +678,9 @@ class Problem:
         )
 
 
-def _lookup(index: Mapping[Any, int], label: Any, where: str, what: str, src: str) -> int:
+def _lookup(
+    index: Mapping[Any, int], label: Any, where: str, what: str, src: str
+) -> int:
     try:
         return index[label]
     except KeyError:
@@ -639,10 +688,12 @@ def _lookup(index: Mapping[Any, int], label: Any, where: str, what: str, src: st
             f"{where} = {label!r}: unknown {what} (not a key of {src})"
         ) from None
     except TypeError:
-        raise InvalidProblemError(f"{where} = {label!r}: labels must be hashable") from None
+        raise InvalidProblemError(
+            f"{where} = {label!r}: labels must be hashable"
+        ) from None
 
 
-def _pad_rows(rows: Sequence[Sequence[int]], name: str, m: int) -> NDArray[np.int64]:
+def _pad_rows(rows: Any, name: str, m: int) -> NDArray[np.int64]:
     """Turn ragged rows of indices into a -1 padded array, checking each entry."""
     if isinstance(rows, np.ndarray) and rows.ndim == 2:
         return _as_int_array(rows, name, 2)
@@ -652,13 +703,17 @@ def _pad_rows(rows: Sequence[Sequence[int]], name: str, m: int) -> NDArray[np.in
     width = 0
     for i, r in enumerate(rows):
         if isinstance(r, str | bytes) or not isinstance(r, Iterable):
-            raise InvalidProblemError(f"{name}[{i}] = {r!r}: expected a list of indices")
+            raise InvalidProblemError(
+                f"{name}[{i}] = {r!r}: expected a list of indices"
+            )
         r = list(r)
         rows[i] = r
         for k, v in enumerate(r):
-            if not isinstance(v, numbers.Integral) or isinstance(v, bool):
-                raise InvalidProblemError(f"{name}[{i}][{k}] = {v!r}: expected an integer")
-            if not 0 <= v < m:
+            if not _is_int(v):
+                raise InvalidProblemError(
+                    f"{name}[{i}][{k}] = {v!r}: expected an integer"
+                )
+            if not 0 <= int(v) < m:
                 raise InvalidProblemError(
                     f"{name}[{i}][{k}] = {v!r}: not a setting index in [0, {m})"
                 )
@@ -741,7 +796,9 @@ class Allocation:
         return cls._trusted(problem, a.astype(INDEX), mechanism)
 
     @classmethod
-    def _trusted(cls, problem: Problem, assignment: NDArray[Any], mechanism: str) -> Allocation:
+    def _trusted(
+        cls, problem: Problem, assignment: NDArray[Any], mechanism: str
+    ) -> Allocation:
         """Wrap a kernel's output (already well formed) without re-validating it."""
         assignment = np.asarray(assignment, dtype=INDEX)
         prefs = problem.preferences
@@ -799,7 +856,9 @@ class Allocation:
         sids = self.problem.setting_ids
         return {
             c: (sids[s] if s >= 0 else None)
-            for c, s in zip(self.problem.child_ids, self.assignment.tolist(), strict=True)
+            for c, s in zip(
+                self.problem.child_ids, self.assignment.tolist(), strict=True
+            )
         }
 
     def __repr__(self) -> str:

@@ -19,7 +19,9 @@ __all__ = ["first_available", "serial_dictatorship_kernel"]
 
 @kernel
 def serial_dictatorship_kernel(
-    capacity: NDArray[np.int32], preferences: NDArray[np.int32], order: NDArray[np.int32]
+    capacity: NDArray[np.int32],
+    preferences: NDArray[np.int32],
+    order: NDArray[np.int32],
 ) -> NDArray[np.int32]:
     """Serial dictatorship over plain arrays; returns the (N,) assignment."""
     n, width = preferences.shape
