@@ -1,0 +1,146 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import sendalloc as sa
+from sendalloc.io import read_children, read_gias
+from sendalloc.population import KINDS, NEEDS
+
+DATA = Path(__file__).parent / "data"
+GIAS = DATA / "gias_small.csv"
+
+
+def test_gias_real_layout():
+    s = read_gias(GIAS, la_codes=[888], neighbour_la_codes=[890])
+    ids = s.id
+    # closed school, independent mainstream and other LAs are dropped
+    assert "100006" not in ids
+    assert "100008" not in ids
+    assert "100011" not in ids
+    kind = dict(zip(ids, s.kind_names, strict=True))
+    assert kind["100001"] == "mainstream"
+    assert kind["100001-RP"] == "resourced_provision"
+    assert kind["100002-RP"] == kind["100002-UNIT"] == "resourced_provision"
+    assert kind["100003"] == "special"
+    assert kind["100004"] == "independent_special"
+    assert kind["100005"] == "alternative_provision"
+    assert kind["100007"] == "post16"
+    assert kind["100009"] == "non_maintained_special"
+    assert kind["100010"] == "special"
+    i = ids.index("100001-RP")
+    assert s.capacity[i] == 10
+    assert s.on_roll[i] == 9
+    assert s.needs[i, NEEDS.index("ASD")]
+    assert s.needs[i, NEEDS.index("SLCN")]
+    j = ids.index("100002-UNIT")
+    assert s.capacity[j] == 12
+    assert s.on_roll[j] == 11
+    assert s.needs[j, NEEDS.index("HI")]
+    m = ids.index("100001")
+    assert not s.needs[m].any()  # the mainstream school itself takes any need
+    assert (s.min_age[m], s.max_age[m]) == (4, 10)
+    assert s.x_km[m] == pytest.approx(352.1)
+    assert s.y_km[m] == pytest.approx(430.2)
+    sp = ids.index("100010")
+    assert s.needs[sp, NEEDS.index("SPLD")]
+    assert s.needs[sp, NEEDS.index("MLD")]
+    assert not s.in_area[sp]
+    assert s.in_area[m]
+    # blank capacity takes the roll; blank both gives 0
+    assert s.capacity[ids.index("100004")] == 45
+    assert s.on_roll[ids.index("100004")] == 0
+    assert s.capacity[ids.index("100007")] == 0
+    assert "St Mary\u2019s" in s.name[m]  # Windows-1252 curly apostrophe
+    assert s.cost[ids.index("100003")] == 25_000.0
+
+
+def test_gias_filters():
+    everything = read_gias(GIAS)
+    assert "100011" in everything.id
+    assert everything.in_area.all()
+    with_closed = read_gias(GIAS, open_only=False)
+    assert "100006" in with_closed.id
+    cheap = read_gias(GIAS, cost_by_kind={"special": 1.0})
+    assert cheap.cost[cheap.id.index("100003")] == 1.0
+    assert KINDS[everything.kind[everything.id.index("100011")]] == "mainstream"
+
+
+def _mutate(tmp_path, column, row, value):
+    import csv
+
+    with open(GIAS, encoding="cp1252", newline="") as f:
+        rows = list(csv.reader(f))
+    col = rows[0].index(column)
+    rows[row][col] = value
+    out = tmp_path / "g.csv"
+    with open(out, "w", encoding="cp1252", newline="") as f:
+        csv.writer(f).writerows(rows)
+    return out, col + 1
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "match"),
+    [
+        ("TypeOfEstablishment (name)", "Castle", "unknown establishment type"),
+        ("SEN1 (name)", "XYZ - Something", "unknown SEN provision type"),
+        ("StatutoryLowAge", "four", "expected a whole number"),
+        ("EstablishmentStatus (name)", "Ajar", "unknown status"),
+        ("TypeOfResourcedProvision (name)", "Pod", "unknown type"),
+        ("Easting", "", "expected a number"),
+    ],
+)
+def test_gias_errors_name_line_and_column(tmp_path, column, value, match):
+    path, col = _mutate(tmp_path, column, 3, value)
+    with pytest.raises(sa.InvalidScenarioError, match=rf"g\.csv:4:{col}: .*{match}"):
+        read_gias(path)
+
+
+def test_gias_missing_column(tmp_path):
+    p = tmp_path / "g.csv"
+    p.write_text("URN,EstablishmentName\n1,x\n", encoding="cp1252")
+    with pytest.raises(sa.InvalidScenarioError, match=r"g\.csv:1:1: missing column"):
+        read_gias(p)
+
+
+def test_read_children():
+    c = read_children(DATA / "children_small.csv")
+    assert c.id == ("A1", "A2", "A3", "A4")
+    assert [NEEDS[k] for k in c.need] == ["ASD", "PMLD", "SEMH", "HI"]
+    assert c.specialist.tolist() == [False, True, True, False]
+    assert c.transfer.tolist() == [False, True, True, True]
+    assert c.plan_day.tolist() == [120, 46, 46, 90]
+    assert np.allclose(c.severity, [0.2, 0.97, 0.6, 0.5])
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        (
+            "id,need,age,x_km,y_km,plan_day,severity\na,ZZ,4,0,0,1,0.5\n",
+            r":2:2: need = 'ZZ'",
+        ),
+        (
+            "id,need,age,x_km,y_km,plan_day,severity\na,ASD,4,0,0,400,0.5\n",
+            r":2:6: plan_day",
+        ),
+        (
+            "id,need,age,x_km,y_km,plan_day,severity,colour\n",
+            r":1:8: unknown column 'colour'",
+        ),
+        ("id,need,age,x_km,y_km,plan_day\n", r":1:1: missing column 'severity'"),
+        (
+            "id,need,age,x_km,y_km,plan_day,severity\na,ASD,4,0,0,1,0.5\na,ASD,4,0,0,1,0.5\n",
+            r":3:1: id = 'a': duplicate id \(also on line 2\)",
+        ),
+        (
+            "id,need,age,x_km,y_km,plan_day,severity,specialist\na,ASD,4,0,0,1,0.5,maybe\n",
+            r":2:8: specialist = 'maybe'",
+        ),
+    ],
+)
+def test_children_errors(tmp_path, text, match):
+    p = tmp_path / "c.csv"
+    p.write_text(text, encoding="utf-8")
+    with pytest.raises(sa.InvalidScenarioError, match=match):
+        read_children(p)

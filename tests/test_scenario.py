@@ -1,0 +1,368 @@
+"""Scenario sampling, and calibration of the presets against DOMAIN.md section 5."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import sendalloc as sa
+from sendalloc.population import KINDS, NEEDS
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="module")
+def county():
+    return sa.load_scenario("county")
+
+
+@pytest.fixture(scope="module")
+def pooled(county):
+    """Children pooled over 20 county samples."""
+    insts = [county.sample(seed) for seed in range(20)]
+    return insts
+
+
+def _share(x, n):
+    return np.bincount(x, minlength=n) / max(len(x), 1)
+
+
+# --------------------------------------------------------------------------- instances
+def test_instance_is_consistent(county):
+    inst = county.sample(np.random.default_rng(7))
+    p, c, s = inst.problem, inst.children, inst.settings
+    assert isinstance(p, sa.Problem)
+    assert p.n_children == c.n
+    assert p.n_settings == s.n
+    assert p.setting_ids == s.id
+    assert p.child_ids == c.id
+    assert (p.capacity >= 0).all()
+    # every ranked setting lies on the child's tailored list
+    for i in range(c.n):
+        ranked = set(p.preferences[i][p.preferences[i] >= 0].tolist())
+        assert ranked <= set(inst.lists[i][inst.lists[i] >= 0].tolist())
+    on = (inst.lists == inst.wish[:, None]).any(axis=1)
+    assert (inst.off_list_wish == ((inst.wish >= 0) & ~on)).all()
+    assert np.isnan(inst.distance_km[inst.lists < 0]).all()
+    assert (inst.distance_km[inst.lists >= 0] >= 0).all()
+    assert inst.fallback is True
+    assert inst.transport_cost_per_km == 609.0
+    # processing by plan day
+    assert (np.diff(c.plan_day[p.order]) >= 0).all()
+
+
+def test_sampling_is_reproducible(county):
+    a, b = county.sample(3), county.sample(3)
+    assert (a.problem.preferences == b.problem.preferences).all()
+    assert (a.children.x_km == b.children.x_km).all()
+    assert a.settings is b.settings  # layout cached by layout_seed
+    c = county.sample(4)
+    assert c.children.n != a.children.n or (c.children.x_km != a.children.x_km).any()
+
+
+def test_free_places_rule(county):
+    inst = county.sample(0)
+    s = inst.settings
+    free = inst.problem.capacity
+    assert (free >= 0).all()
+    assert (free >= np.maximum(s.capacity - s.on_roll, 0)).all()
+
+
+@pytest.mark.parametrize("name", ["county", "london_borough", "large_county"])
+def test_presets_load_and_sample(name):
+    sc = sa.load_scenario(name)
+    assert sc.name == name
+    assert name in sa.list_scenarios()
+    inst = sc.sample(0)
+    assert inst.children.n > 100
+    assert inst.settings.n > 20
+    assert sa.Scenario.from_dict(sc.to_dict()) == sc
+
+
+def test_round_size(pooled):
+    n = np.array([i.children.n for i in pooled])
+    assert 1000 <= n.mean() <= 1500  # brief: about 1,000-1,500 children
+    new = np.array([(~i.children.transfer).sum() for i in pooled])
+    tr = np.array([i.children.transfer.sum() for i in pooled])
+    # §5 "Arrivals" ≈15% of caseload: 600; "Phase-transfer cohort" 1/5 of 3,120 = 624
+    assert abs(new.mean() - 600) < 25
+    assert abs(tr.mean() - 624) < 25
+
+
+# ------------------------------------------------------------------------ calibration
+def test_need_mix_matches_caseload(pooled, county):
+    """§2.3 / §5 need mix, January 2025 (EES 43683cb0), 'unknown' removed."""
+    need = np.concatenate([i.children.need[i.children.transfer] for i in pooled])
+    got = _share(need, 13)
+    source = dict(
+        ASD=31.5,
+        SLCN=21.3,
+        SEMH=20.7,
+        MLD=10.6,
+        SLD=3.9,
+        PD=3.9,
+        SPLD=2.4,
+        HI=1.4,
+        PMLD=1.3,
+        OTH=1.2,
+        VI=0.8,
+        MSI=0.3,
+    )
+    total = sum(source.values())
+    for code, pct in source.items():
+        assert got[NEEDS.index(code)] == pytest.approx(pct / total, abs=0.015), code
+    assert got[NEEDS.index("DS")] == 0
+
+
+def test_need_mix_of_older_new_plans(pooled):
+    """§2.3: plans started at age 10: SEMH 29.6, ASD 27.4, SLCN 15.9, MLD 14.6."""
+    need = np.concatenate(
+        [i.children.need[~i.children.transfer & (i.children.age >= 10)] for i in pooled]
+    )
+    got = _share(need, 13)
+    for code, pct in dict(SEMH=29.6, ASD=27.4, SLCN=15.9, MLD=14.6).items():
+        assert got[NEEDS.index(code)] == pytest.approx(pct / 100.01, abs=0.025), code
+
+
+def test_new_plan_ages(pooled):
+    """§2.1: 26.4% of plans start at 4-5, 18.7% at 10-11, 5.4% at 16+."""
+    age = np.concatenate([i.children.age[~i.children.transfer] for i in pooled])
+    assert np.isin(age, (4, 5)).mean() == pytest.approx(0.264, abs=0.02)
+    assert np.isin(age, (10, 11)).mean() == pytest.approx(0.187, abs=0.02)
+    assert (age >= 16).mean() == pytest.approx(0.054, abs=0.01)
+
+
+def test_transfers_ages_and_days(pooled):
+    """Reg 18 (§1.1): into year 7 by 15 Feb (day 46), post-16 by 31 Mar (day 90)."""
+    c = [i.children for i in pooled]
+    age = np.concatenate([x.age[x.transfer] for x in c])
+    day = np.concatenate([x.plan_day[x.transfer] for x in c])
+    assert set(age.tolist()) == {11, 16}
+    assert (day[age == 11] == 46).all()
+    assert (day[age == 16] == 90).all()
+    # §5 phase split: year 6 cohort 0.53/6 vs year 11 0.47/5
+    assert (age == 11).mean() == pytest.approx(0.0883 / (0.0883 + 0.094), abs=0.02)
+
+
+def test_specialist_shares(pooled):
+    """§5: 74.9% of new plans name mainstream (PQ 53854); 54.6% of the stock is in
+    state mainstream (Lords Library 2023/24)."""
+    c = [i.children for i in pooled]
+    new = np.concatenate([x.specialist[~x.transfer] for x in c])
+    tr = np.concatenate([x.specialist[x.transfer] for x in c])
+    assert new.mean() == pytest.approx(1 - 0.749, abs=0.02)
+    assert tr.mean() == pytest.approx(1 - 0.546, abs=0.02)
+    # the most complex needs are the most likely to need specialist provision
+    need = np.concatenate([x.need for x in c])
+    spec = np.concatenate([x.specialist for x in c])
+    assert (
+        spec[need == NEEDS.index("PMLD")].mean()
+        > spec[need == NEEDS.index("SPLD")].mean()
+    )
+
+
+@pytest.fixture(scope="module")
+def layouts(county):
+    """The county's settings under 30 layout seeds."""
+    return [
+        county.with_overrides({"geography.layout_seed": 100 + k}).settings()
+        for k in range(30)
+    ]
+
+
+def test_setting_counts(county):
+    """§5: ≈7 state special schools per LA; ~20 units/RP; ~27 secondaries per LA."""
+    s = county.settings()
+    k = s.kind
+    special_in = int(((k == KINDS.index("special")) & s.in_area).sum())
+    assert 6 <= special_in <= 8
+    assert 17 <= int((k == KINDS.index("resourced_provision")).sum()) <= 21
+    secondaries = (k == 0) & (s.min_age == 11)
+    assert 24 <= int(secondaries.sum()) <= 28
+    assert ((k == KINDS.index("independent_special")) & s.in_area).any()
+    assert ((k == KINDS.index("independent_special")) & ~s.in_area).any()
+    assert (k == KINDS.index("non_maintained_special")).any()
+
+
+def test_placement_stock_shares(layouts, county):
+    """§5 'Placement stock' (school pupils with an EHCP): state special ≈36%,
+    NMSS ≈1%, independent special ≈5-6%, AP/other ≈2-3%. Settings' rolls are
+    compared with the county's school-age plans."""
+    pop = county.population
+    school_age = pop.plans * pop.school_age_share
+    for kind, source, tol in [
+        ("special", 0.358, 0.05),
+        ("non_maintained_special", 0.009, 0.005),
+        ("independent_special", 0.06, 0.02),
+        ("alternative_provision", 0.025, 0.01),
+    ]:
+        got = np.mean([s.on_roll[s.kind == KINDS.index(kind)].sum() for s in layouts])
+        assert got / school_age == pytest.approx(source, abs=tol), kind
+
+
+def test_fullness(layouts):
+    """§2.6 / §5: ~2/3 of special schools at or over capacity, fill ratio ~1.027,
+    ≈137-140 places; 17% of primaries and 23% of secondaries at or over capacity."""
+    sp = [s.kind == KINDS.index("special") for s in layouts]
+    roll = np.concatenate([s.on_roll[m] for s, m in zip(layouts, sp, strict=True)])
+    cap = np.concatenate([s.capacity[m] for s, m in zip(layouts, sp, strict=True)])
+    assert (roll >= cap).mean() == pytest.approx(2 / 3, abs=0.08)
+    assert roll.sum() / cap.sum() == pytest.approx(1.027, abs=0.015)
+    assert cap.mean() == pytest.approx(140, abs=6)
+    for lo, _hi, source, tol in [(4, 10, 0.17, 0.025), (11, None, 0.23, 0.05)]:
+        full = []
+        for s in layouts:
+            m = (s.kind == 0) & (s.min_age == lo)
+            full.append(s.on_roll[m] >= s.capacity[m])
+        assert np.concatenate(full).mean() == pytest.approx(source, abs=tol)
+
+
+def test_special_school_organisation(layouts):
+    """§5: special schools 18% primary, 25% secondary, 56% all-through (SCAP).
+
+    Shares are allotted by largest remainder, so the county's 8 schools round to
+    1/2/5; the large county's 39 are checked closely."""
+    for settings, tol in [
+        (layouts[:1], 0.075),
+        ([sa.load_scenario("large_county").settings()], 0.02),
+    ]:
+        lo = np.concatenate([s.min_age[s.kind == 2] for s in settings])
+        hi = np.concatenate([s.max_age[s.kind == 2] for s in settings])
+        assert ((lo == 4) & (hi == 10)).mean() == pytest.approx(0.18, abs=tol)
+        assert (lo == 11).mean() == pytest.approx(0.25, abs=tol)
+        assert ((lo == 4) & (hi == 18)).mean() == pytest.approx(0.56, abs=tol)
+
+
+def test_costs(layouts):
+    """§5 annual cost per place: state special ≈£24-26k; independent ≈£62-63k."""
+    sp = np.concatenate([s.cost[s.kind == 2] for s in layouts])
+    ind = np.concatenate([s.cost[s.kind == 4] for s in layouts])
+    assert 24_000 <= sp.mean() <= 26_000
+    assert 57_000 <= ind.mean() <= 68_000
+    main = np.concatenate([s.cost[s.kind == 0] for s in layouts])
+    assert (main == 6_000).all()
+
+
+def test_travel_limits(county):
+    """§5: 45 min primary, 75 min secondary."""
+    r = county.lists
+    assert (r.travel_minutes_primary, r.travel_minutes_secondary) == (45.0, 75.0)
+    inst = county.sample(1)
+    limit = r.travel_limit_km[inst.children.phase]
+    d = inst.distance_km
+    assert (np.nan_to_num(d) <= limit[:, None] + 1e-9).all()
+
+
+# --------------------------------------------------------------------------- specs
+def test_overrides(county):
+    s2 = county.with_overrides({"lists.max_length": 3, "special.capacity_growth": 0.1})
+    assert s2.lists.max_length == 3
+    assert s2.sample(0).lists.shape[1] == 3
+    base = county.settings()
+    grown = s2.settings()
+    m = base.kind == 2
+    assert grown.capacity[m].sum() > base.capacity[m].sum()
+    with pytest.raises(
+        sa.InvalidScenarioError, match=r"lists\.max_lenght: unknown key"
+    ):
+        county.with_overrides({"lists.max_lenght": 3})
+    with pytest.raises(sa.InvalidScenarioError, match=r"lists\.max_length = 0"):
+        county.with_overrides({"lists.max_length": 0})
+    with pytest.raises(sa.InvalidScenarioError, match="unknown key"):
+        county.with_overrides({"nothere.x": 1})
+
+
+def test_layout_drawn_per_sample_without_seed(county):
+    d = county.to_dict()
+    del d["geography"]["layout_seed"]
+    sc = sa.Scenario.from_dict(d)
+    a, b = sc.sample(1), sc.sample(2)
+    assert (a.settings.x_km != b.settings.x_km).any()
+
+
+def _write(tmp_path, text):
+    p = tmp_path / "s.toml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def _county_text():
+    from importlib import resources
+
+    return (
+        resources.files("sendalloc")
+        .joinpath("scenarios/county.toml")
+        .read_text("utf-8")
+    )
+
+
+def test_unknown_key_names_line_and_column(tmp_path):
+    text = _county_text().replace("max_length = 5", "max_length = 5\n  max_lenth = 4")
+    p = _write(tmp_path, text)
+    line = text.splitlines().index("  max_lenth = 4") + 1
+    with pytest.raises(sa.InvalidScenarioError) as e:
+        sa.Scenario.from_toml(p)
+    assert str(e.value).startswith(f"{p}:{line}:3: lists.max_lenth: unknown key")
+
+
+def test_bad_value_names_line_and_column(tmp_path):
+    text = _county_text().replace('order = "plan_day"', 'order = "alphabetical"')
+    p = _write(tmp_path, text)
+    line = text.splitlines().index('order = "alphabetical"') + 1
+    with pytest.raises(sa.InvalidScenarioError, match=rf":{line}:1: allocation.order"):
+        sa.load_scenario(p)
+
+
+def test_inline_table_key_located(tmp_path):
+    text = _county_text().replace("need_mix = { ASD = 31.5", "need_mix = { ASX = 31.5")
+    p = _write(tmp_path, text)
+    line = next(i for i, s in enumerate(text.splitlines(), 1) if "ASX" in s)
+    with pytest.raises(
+        sa.InvalidScenarioError, match=rf":{line}:14: population.need_mix.ASX"
+    ):
+        sa.load_scenario(p)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "match"),
+    [
+        ("[special]\nkind", "[special]\nkind_ = 1\nkind", "special.kind_: unknown key"),
+        ('kind = "special"', 'kind = "castle"', "special.kind = 'castle'"),
+        ("capacity = [110, 170]", "capacity = [170, 110]", "special.capacity"),
+        ("[lists]", "[lits]\nx = 1\n[lists]", "lits: unknown key"),
+        ("towns = 8", "towns = 8.5", "geography.towns = 8.5: expected an integer"),
+        ("plans = 4000", "plans = 0", "population.plans = 0"),
+    ],
+)
+def test_spec_errors(tmp_path, old, new, match):
+    text = _county_text()
+    assert old in text
+    with pytest.raises(sa.InvalidScenarioError, match=match):
+        sa.load_scenario(_write(tmp_path, text.replace(old, new, 1)))
+
+
+def test_invalid_toml(tmp_path):
+    p = _write(tmp_path, 'name = "x"\nbad line here\n')
+    with pytest.raises(sa.InvalidScenarioError, match=r"s\.toml:2:\d+: invalid TOML"):
+        sa.load_scenario(p)
+
+
+def test_unknown_preset():
+    with pytest.raises(sa.InvalidScenarioError, match="unknown scenario 'narnia'"):
+        sa.load_scenario("narnia")
+
+
+def test_from_dict_errors():
+    with pytest.raises(sa.InvalidScenarioError, match="<dict>: missing required key"):
+        sa.Scenario.from_dict({"name": "x"})
+
+
+def test_real_data_scenario():
+    sc = sa.load_scenario(DATA / "scenario_gias.toml")
+    inst = sc.sample(0)
+    assert inst.children.id == ("A1", "A2", "A3", "A4")
+    assert "100003" in inst.settings.id
+    assert "100002-UNIT" in inst.settings.id
+    p = inst.problem
+    pmld = p.preferences[1][p.preferences[1] >= 0]
+    assert [inst.settings.id[j] for j in pmld] == ["100003"]
