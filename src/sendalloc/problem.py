@@ -21,7 +21,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from sendalloc.errors import InvalidProblemError
 
-__all__ = ["Allocation", "Problem", "Unplaced"]
+__all__ = ["Allocation", "Problem", "TieBreak", "Unplaced"]
 
 IntArray = NDArray[np.int32]
 INDEX = np.int32  # dtype of every index array a Problem holds
@@ -180,6 +180,34 @@ class Unplaced(enum.IntEnum):
     NOT_OFFERED = 3
 
 
+# --------------------------------------------------------------------------- TieBreak
+@dataclass(frozen=True, slots=True, eq=False)
+class TieBreak:
+    """The lottery that broke a problem's ties (see :func:`~sendalloc.break_ties`).
+
+    A problem returned by ``break_ties`` is strict; its ``lottery`` attribute holds
+    one of these so that tie-breaking mechanisms can reuse the same lottery and
+    so that the weak priorities it was derived from stay available (for stable
+    improvement cycles and weak-stability checks).
+
+    Attributes
+    ----------
+    rule : {"single", "multiple"}
+        One lottery shared by every setting, or one per setting.
+    ranks : ndarray of int32, shape (N,) or (M, N)
+        Lottery rank of each child, lower is better: ``ranks[i]`` for the single
+        rule, ``ranks[s, i]`` at setting ``s`` for the multiple rule.
+    priority_class : ndarray of int32, shape (N, L)
+        The weak priorities before tie-breaking, aligned with ``preferences``:
+        child ``i``'s priority class at ``preferences[i, k]`` (0 is the best
+        class; -1 at padded slots).
+    """
+
+    rule: str
+    ranks: IntArray
+    priority_class: IntArray
+
+
 # --------------------------------------------------------------------------- Problem
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Problem:
@@ -197,8 +225,10 @@ class Problem:
         padded with -1 at the end.
     priority : ndarray of int32, shape (N, L)
         ``priority[i, k]`` is child ``i``'s priority at setting
-        ``preferences[i, k]``: lower wins, no ties within a setting. Padded slots
-        hold -1.
+        ``preferences[i, k]``: lower wins. In a strict problem it is the child's
+        position in the setting's priority list (no ties); in a weak problem
+        (:attr:`is_weak`) it is the child's priority *class* there, 0 the best
+        class, and children in one class tie. Padded slots hold -1.
     order : ndarray of int32, shape (N,)
         The local authority's processing order: ``order[0]`` is processed first.
     child_ids, setting_ids : tuple
@@ -207,6 +237,13 @@ class Problem:
         For each setting, the children it ranks, highest priority first. With
         :meth:`from_arrays` these are exactly the children who list the setting;
         :meth:`from_lists` and :meth:`from_dicts` may also rank children who do not.
+        Within a tie class the list holds children in index order.
+    plist_class : ndarray of int32
+        Aligned with ``plist_children``: each entry's priority class within its
+        setting's list (equal to its position there when the problem is strict).
+    lottery : TieBreak or None
+        Set by :func:`~sendalloc.break_ties` on the strict problem it returns:
+        the lottery used and the weak priorities it broke. None otherwise.
     """
 
     capacity: IntArray
@@ -221,6 +258,9 @@ class Problem:
     plist_children: IntArray
     plist_start: NDArray[np.int64]
     plist_end: NDArray[np.int64]
+    # Priority class of each plist entry (ties share a class; strict: position).
+    plist_class: IntArray
+    lottery: TieBreak | None = None
 
     # ------------------------------------------------------------------ views
     @property
@@ -258,6 +298,47 @@ class Problem:
             and (self.plist_end == n).all()
         )
 
+    @property
+    def is_weak(self) -> bool:
+        """Whether some setting ranks two children in the same priority class.
+
+        Examples
+        --------
+        >>> import sendalloc as sa
+        >>> caps, prefs = {"Oak": 1}, {"amy": ["Oak"], "ben": ["Oak"]}
+        >>> sa.Problem.from_dicts(caps, prefs, priorities=[["amy", "ben"]]).is_weak
+        True
+        >>> sa.Problem.from_dicts(caps, prefs).is_weak
+        False
+        """
+        cls_ = self.plist_class
+        if cls_.shape[0] < 2:
+            return False
+        same = cls_[1:] == cls_[:-1]
+        starts = np.zeros(cls_.shape[0] + 1, dtype=np.bool_)
+        starts[self.plist_start] = True
+        return bool((same & ~starts[1:-1]).any())
+
+    def _require_strict(self, mechanism: str) -> None:
+        """Refuse a weak problem in a mechanism that needs strict priorities.
+
+        Every rule that reads ``priority`` or the priority lists as a strict
+        order calls this first, so the message is the same everywhere.
+
+        Raises
+        ------
+        InvalidProblemError
+            If :attr:`is_weak`.
+        """
+        if self.is_weak:
+            raise InvalidProblemError(
+                f"{mechanism}: the problem has weak priorities (children tied "
+                "within a setting's priority class) and this rule needs strict "
+                "ones; break the ties first with sa.break_ties(problem, 'single') "
+                "or 'multiple', or use 'deferred_acceptance_stb', "
+                "'deferred_acceptance_mtb' or 'stable_improvement_cycles'"
+            )
+
     def __repr__(self) -> str:
         return (
             f"Problem(n_children={self.n_children}, n_settings={self.n_settings}, "
@@ -276,6 +357,7 @@ class Problem:
         order: ArrayLike | None = None,
         child_ids: Sequence[Hashable] | None = None,
         setting_ids: Sequence[Hashable] | None = None,
+        ties: bool = False,
     ) -> Problem:
         """Build a problem from dense arrays (the fast path).
 
@@ -289,13 +371,18 @@ class Problem:
         priority : array_like of int, shape (N, L), optional
             ``priority[i, k]``: child ``i``'s priority at ``preferences[i, k]``,
             lower wins. Values at padded slots are ignored. Two children who list
-            the same setting may not share a value there. If omitted, every setting
-            ranks children by ``order``.
+            the same setting may not share a value there unless ``ties`` is true.
+            If omitted, every setting ranks children by ``order``.
         order : array_like of int, shape (N,), optional
             A permutation of ``range(N)``: the LA's processing order, first
             processed first. Defaults to ``0, 1, ..., N - 1``.
         child_ids, setting_ids : sequence of hashable, optional
             Unique labels; default ``range(N)`` and ``range(M)``.
+        ties : bool, default False
+            Allow equal ``priority`` values within a setting: children with the
+            same value form one priority class (a weak problem, see
+            :attr:`is_weak`); the stored ``priority`` becomes the class index
+            at that setting, 0 the best.
 
         Returns
         -------
@@ -324,6 +411,13 @@ class Problem:
         (array([1, 0], dtype=int32), array([0], dtype=int32))
         >>> sa.allocate(p, "deferred_acceptance").assignment
         array([1, 0], dtype=int32)
+
+        With ``ties=True`` equal values share a priority class:
+
+        >>> w = sa.Problem.from_arrays([1], [[0], [0], [0]], priority=[[7], [7], [2]],
+        ...                            ties=True)
+        >>> w.is_weak, w.priority.ravel().tolist()
+        (True, [1, 1, 0])
         """
         cap = _as_int_array(capacity, "capacity", 1)
         neg = cap < 0
@@ -365,7 +459,7 @@ class Problem:
             srt = np.lexsort((rows, vals, settings))
             s_sorted, v_sorted = settings[srt], vals[srt]
             tie = (s_sorted[1:] == s_sorted[:-1]) & (v_sorted[1:] == v_sorted[:-1])
-            if tie.any():
+            if tie.any() and not ties:
                 t = int(np.flatnonzero(tie)[0])
                 a, b = srt[t], srt[t + 1]
                 raise InvalidProblemError(
@@ -377,11 +471,28 @@ class Problem:
             end = np.cumsum(counts)
             start = end - counts
             plist = rows[srt]
-            # Store the position within the setting's list: small, dense, lower wins.
+            # Store the position within the setting's list (small, dense, lower
+            # wins); with ties, the class: the count of distinct better values.
+            step = np.ones(srt.shape[0], dtype=np.int64)
+            step[1:] = ~tie
+            rank = np.cumsum(step) - 1
+            klass = rank - rank[start[s_sorted]]
             pos = np.empty(srt.shape[0], dtype=np.int64)
-            pos[srt] = np.arange(srt.shape[0]) - start[s_sorted]
+            pos[srt] = klass
             prio = np.full((n, width), -1, dtype=np.int64)
             prio[rows, cols] = pos
+            return cls._build(
+                cap,
+                prefs,
+                prio,
+                ordr,
+                plist,
+                start,
+                end,
+                child_ids,
+                setting_ids,
+                plist_class=klass,
+            )
         return cls._build(
             cap, prefs, prio, ordr, plist, start, end, child_ids, setting_ids
         )
@@ -392,7 +503,7 @@ class Problem:
         capacity: Sequence[int] | ArrayLike,
         preferences: Sequence[Sequence[int]],
         *,
-        priorities: Sequence[Sequence[int]] | Sequence[int] | None = None,
+        priorities: Sequence[Any] | None = None,
         order: Sequence[int] | None = None,
         child_ids: Sequence[Hashable] | None = None,
         setting_ids: Sequence[Hashable] | None = None,
@@ -411,6 +522,11 @@ class Problem:
             first (it may include children who did not list the setting, and must
             include every child who did), or a single list of all children: a
             common priority order for every setting. Defaults to ``order``.
+            An entry may be a tie class instead of one child: a nested list (or
+            tuple, set, array) of children who tie, best class first. The input is
+            read as one common order when any of its top-level entries is a
+            single child index; so a common order made only of classes must be
+            given per setting (or through :meth:`from_dicts`).
         order : sequence of int, optional
             The LA's processing order, a permutation of ``range(N)``.
         child_ids, setting_ids : sequence of hashable, optional
@@ -427,6 +543,12 @@ class Problem:
         >>> p = sa.Problem.from_lists([1, 1], [[0, 1], [0]], priorities=plists)
         >>> sa.allocate(p, "deferred_acceptance").assignment
         array([1, 0], dtype=int32)
+
+        A common order in which children 0 and 2 tie, both above child 1:
+
+        >>> w = sa.Problem.from_lists([1], [[0], [0], [0]], priorities=[[0, 2], 1])
+        >>> w.is_weak, w.priority.ravel().tolist()
+        (True, [0, 1, 0])
         """
         cap = _as_int_array(capacity, "capacity", 1)
         m = cap.shape[0]
@@ -437,11 +559,31 @@ class Problem:
                 cap, prefs, order=order, child_ids=child_ids, setting_ids=setting_ids
             )
         plist_rows: list[Any] = list(priorities)
-        common = len(plist_rows) > 0 and all(
+        common = len(plist_rows) > 0 and any(
             isinstance(x, numbers.Integral) for x in plist_rows
         )
-        if common or (n == 0 and len(plist_rows) == 0 and m != 0):
-            common_order = _as_int_array(list(plist_rows), "priorities", 1)
+        if n == 0 and len(plist_rows) == 0 and m != 0:
+            common = True
+        return cls._from_index_lists(
+            cap, prefs, plist_rows, common, order, child_ids, setting_ids
+        )
+
+    @classmethod
+    def _from_index_lists(
+        cls,
+        cap: NDArray[np.int64],
+        prefs: NDArray[np.int64],
+        plist_rows: list[Any],
+        common: bool,
+        order: Sequence[int] | None,
+        child_ids: Sequence[Hashable] | None,
+        setting_ids: Sequence[Hashable] | None,
+    ) -> Problem:
+        """Shared body of from_lists/from_dicts, told whether the lists are common."""
+        m = cap.shape[0]
+        n = prefs.shape[0]
+        if common:
+            common_order, common_class = _flatten_classes(plist_rows, "priorities")
             _check_permutation(common_order, n, "priorities")
             tmp = cls.from_arrays(
                 cap,
@@ -455,26 +597,34 @@ class Problem:
             )
             if order is not None:
                 _check_permutation(ordr, n, "order")
+            prio: NDArray[Any] = tmp.priority
+            if common_class is not None:  # tie classes: store the class, not rank
+                class_of = np.empty(n, dtype=np.int64)
+                class_of[common_order] = common_class
+                listed = prefs >= 0
+                prio = np.where(listed, class_of[:, None], -1)
             return cls._build(
                 cap,
                 prefs,
-                tmp.priority,
+                prio,
                 ordr,
                 tmp.plist_children,
                 tmp.plist_start,
                 tmp.plist_end,
                 child_ids,
                 setting_ids,
+                plist_class=common_class,
             )
         if len(plist_rows) != m:
             raise InvalidProblemError(
                 f"priorities: expected one list per setting ({m}) or one list of all "
                 f"{n} children, got {len(plist_rows)} lists"
             )
-        lists = [
-            _as_int_array(list(r), f"priorities[{j}]", 1)
-            for j, r in enumerate(plist_rows)
+        flat = [
+            _flatten_classes(r, f"priorities[{j}]") for j, r in enumerate(plist_rows)
         ]
+        lists = [f[0] for f in flat]
+        weak = any(f[1] is not None for f in flat)
         for j, lst in enumerate(lists):
             bad = (lst < 0) | (lst >= n)
             if bad.any():
@@ -487,43 +637,41 @@ class Problem:
             if (cnt > 1).any():
                 c = int(uniq[cnt > 1][0])
                 ks = np.flatnonzero(lst == c)
+                where = " (positions count tied children one by one)" if weak else ""
                 raise InvalidProblemError(
                     f"priorities[{j}][{int(ks[1])}] = {c}: child {c} is ranked twice "
-                    f"by setting {j} (also at priorities[{j}][{int(ks[0])}])"
+                    f"by setting {j} (also at priorities[{j}][{int(ks[0])}]){where}"
                 )
         counts = np.array([len(x) for x in lists], dtype=np.int64)
         end = np.cumsum(counts)
         start = end - counts
         plist = np.concatenate(lists) if lists else np.zeros(0, dtype=np.int64)
-        # Align positions with the preference slots: key = child * M + setting.
-        width = prefs.shape[1]
-        owner = np.repeat(np.arange(m, dtype=np.int64), counts)
         pos = np.arange(plist.shape[0], dtype=np.int64) - np.repeat(start, counts)
-        key = plist * max(m, 1) + owner
-        korder = np.argsort(key, kind="stable")
-        skey = key[korder]
-        rows, cols = np.nonzero(prefs >= 0)
-        want = rows * max(m, 1) + prefs[rows, cols]
-        hit = np.searchsorted(skey, want)
-        found = hit < skey.shape[0]
-        found[found] = skey[hit[found]] == want[found]
-        if not found.all():
-            t = int(np.flatnonzero(~found)[0])
-            i, k = int(rows[t]), int(cols[t])
-            raise InvalidProblemError(
-                f"priorities[{int(prefs[i, k])}]: child {i} lists setting "
-                f"{int(prefs[i, k])} (preferences[{i}][{k}]) but is missing from its "
-                "priority list"
+        klass = pos
+        if weak:
+            klass = np.concatenate(
+                [
+                    f[1] if f[1] is not None else np.arange(len(f[0]), dtype=np.int64)
+                    for f in flat
+                ]
             )
-        prio = np.full((n, width), -1, dtype=np.int64)
-        prio[rows, cols] = pos[korder[hit]]
+        prio = _align(plist, start, counts, klass, prefs, m)
         if order is None:
             ordr = np.arange(n, dtype=np.int64)
         else:
             ordr = _as_int_array(order, "order", 1)
             _check_permutation(ordr, n, "order")
         return cls._build(
-            cap, prefs, prio, ordr, plist, start, end, child_ids, setting_ids
+            cap,
+            prefs,
+            prio,
+            ordr,
+            plist,
+            start,
+            end,
+            child_ids,
+            setting_ids,
+            plist_class=klass if weak else None,
         )
 
     @classmethod
@@ -532,9 +680,7 @@ class Problem:
         capacity: Mapping[Hashable, int],
         preferences: Mapping[Hashable, Sequence[Hashable]],
         *,
-        priorities: Mapping[Hashable, Sequence[Hashable]]
-        | Sequence[Hashable]
-        | None = None,
+        priorities: Mapping[Hashable, Sequence[Any]] | Sequence[Any] | None = None,
         order: Sequence[Hashable] | None = None,
     ) -> Problem:
         """Build a problem from labelled dictionaries.
@@ -548,7 +694,9 @@ class Problem:
         priorities : mapping or sequence of child labels, optional
             Per-setting priority lists (highest first; a setting absent from the
             mapping ranks nobody, so no child may list it), or one common order
-            for every setting. Defaults to ``order``.
+            for every setting. Defaults to ``order``. An entry that is a list (or
+            set) of child labels is a tie class: its children share one priority
+            class, below the entries before it and above those after it.
         order : sequence of child labels, optional
             The LA's processing order; defaults to the order of ``preferences``.
 
@@ -569,6 +717,19 @@ class Problem:
         ... )
         >>> sa.allocate(p, "first_available").to_dict()
         {'amy': 'Oak', 'ben': None, 'cat': 'Elm'}
+
+        Amy and Ben tie at Oak, both above Cat; strict rules then refuse the
+        problem until the tie is broken:
+
+        >>> w = sa.Problem.from_dicts(
+        ...     {"Oak": 1}, {"amy": ["Oak"], "ben": ["Oak"], "cat": ["Oak"]},
+        ...     priorities={"Oak": [["amy", "ben"], "cat"]},
+        ... )
+        >>> w.is_weak, w.priority.ravel().tolist()
+        (True, [0, 0, 1])
+        >>> strict = sa.break_ties(w, "single", lottery=["ben", "cat", "amy"])
+        >>> sa.allocate(strict, "deferred_acceptance").to_dict()
+        {'amy': None, 'ben': 'Oak', 'cat': None}
         """
         if not isinstance(capacity, Mapping):
             raise InvalidProblemError(
@@ -605,22 +766,14 @@ class Problem:
                 _lookup(c_index, c, f"order[{t}]", "child", "preferences")
                 for t, c in enumerate(order)
             ]
-        plists: list[list[int]] | list[int] | None = None
+        plists: list[Any] | None = None
+        common_given = False
         if priorities is not None:
             if isinstance(priorities, Mapping):
                 for s in priorities:
                     _lookup(s_index, s, f"priorities key {s!r}", "setting", "capacity")
                 plists = [
-                    [
-                        _lookup(
-                            c_index,
-                            c,
-                            f"priorities[{s!r}][{t}]",
-                            "child",
-                            "preferences",
-                        )
-                        for t, c in enumerate(priorities.get(s, ()))
-                    ]
+                    _label_list(c_index, priorities.get(s, ()), f"priorities[{s!r}]")
                     for s in setting_ids
                 ]
             elif isinstance(priorities, str | bytes):
@@ -629,10 +782,7 @@ class Problem:
                     "list of child labels, got a string"
                 )
             else:
-                common = [
-                    _lookup(c_index, c, f"priorities[{t}]", "child", "preferences")
-                    for t, c in enumerate(priorities)
-                ]
+                common = _label_list(c_index, priorities, "priorities")
                 # One common order: expand only by reference, from_lists keeps it O(N).
                 if len(common) == 0 and child_ids:
                     raise InvalidProblemError(
@@ -640,13 +790,22 @@ class Problem:
                         f"{len(child_ids)} children"
                     )
                 plists = common
-        return cls.from_lists(
-            caps,
-            pref_idx,
-            priorities=plists,
-            order=ordr,
-            child_ids=child_ids,
-            setting_ids=setting_ids,
+                common_given = True
+        if plists is None:
+            return cls.from_lists(
+                caps,
+                pref_idx,
+                order=ordr,
+                child_ids=child_ids,
+                setting_ids=setting_ids,
+            )
+        cap = _as_int_array(caps, "capacity", 1)
+        prefs = _pad_rows(pref_idx, "preferences", cap.shape[0])
+        common_flag = common_given or (
+            not plists and not child_ids and bool(setting_ids)
+        )
+        return cls._from_index_lists(
+            cap, prefs, plists, common_flag, ordr, child_ids, setting_ids
         )
 
     @classmethod
@@ -661,10 +820,15 @@ class Problem:
         end: NDArray[np.integer[Any]],
         child_ids: Sequence[Hashable] | None,
         setting_ids: Sequence[Hashable] | None,
+        *,
+        plist_class: NDArray[np.integer[Any]] | None = None,
+        lottery: TieBreak | None = None,
     ) -> Problem:
         n, m = prefs.shape[0], cap.shape[0]
         if max(n, m, prefs.shape[1]) > np.iinfo(INDEX).max:
             raise InvalidProblemError("problem too large for int32 indices")
+        if plist_class is None:
+            plist_class = _positions(plist.shape[0], start, end)
         return cls(
             capacity=_frozen(cap.astype(INDEX)),
             preferences=_frozen(prefs.astype(INDEX)),
@@ -675,6 +839,8 @@ class Problem:
             plist_children=_frozen(plist.astype(INDEX)),
             plist_start=_frozen(start.astype(np.int64)),
             plist_end=_frozen(end.astype(np.int64)),
+            plist_class=_frozen(plist_class.astype(INDEX)),
+            lottery=lottery,
         )
 
 
@@ -691,6 +857,132 @@ def _lookup(
         raise InvalidProblemError(
             f"{where} = {label!r}: labels must be hashable"
         ) from None
+
+
+def _label_list(index: Mapping[Any, int], row: Any, name: str) -> list[Any]:
+    """Translate a priority list of child labels (tie classes as lists or sets)."""
+    if isinstance(row, str | bytes) or not isinstance(row, Iterable):
+        raise InvalidProblemError(
+            f"{name} = {row!r}: expected a list of child labels (a nested list for "
+            "children who tie)"
+        )
+    out: list[Any] = []
+    for t, c in enumerate(row):
+        if isinstance(c, list | set):
+            if not c:
+                raise InvalidProblemError(
+                    f"{name}[{t}] = {c!r}: an empty tie class; a class lists at "
+                    "least one child"
+                )
+            out.append(
+                [
+                    _lookup(index, x, f"{name}[{t}][{u}]", "child", "preferences")
+                    for u, x in enumerate(c)
+                ]
+            )
+        else:
+            out.append(_lookup(index, c, f"{name}[{t}]", "child", "preferences"))
+    return out
+
+
+def _is_class(x: object) -> bool:
+    """Whether a priority-list entry is a tie class rather than one child."""
+    return isinstance(x, list | tuple | set | frozenset | np.ndarray)
+
+
+def _flatten_classes(
+    row: Any, name: str
+) -> tuple[NDArray[np.int64], NDArray[np.int64] | None]:
+    """Flatten a priority list whose entries may be tie classes.
+
+    Returns the children in list order (a class's members in index order) and
+    their class indices, or None for the classes when no entry is a class (then
+    the class of each child is its position).
+    """
+    if isinstance(row, np.ndarray | str | bytes):
+        return _as_int_array(row, name, 1), None
+    entries = list(row) if isinstance(row, Iterable) else row
+    if not isinstance(entries, list) or not any(_is_class(x) for x in entries):
+        return _as_int_array(entries, name, 1), None
+    children: list[int] = []
+    classes: list[int] = []
+    for t, x in enumerate(entries):
+        if not _is_class(x):
+            if not _is_int(x):
+                raise InvalidProblemError(
+                    f"{name}[{t}] = {x!r}: expected a child index or a list of "
+                    "tied child indices"
+                )
+            children.append(int(x))
+            classes.append(t)
+            continue
+        members = list(x)
+        if not members:
+            raise InvalidProblemError(
+                f"{name}[{t}] = {x!r}: an empty tie class; a class lists at least "
+                "one child"
+            )
+        for u, v in enumerate(members):
+            if not _is_int(v):
+                raise InvalidProblemError(
+                    f"{name}[{t}][{u}] = {v!r}: expected a child index"
+                )
+        children.extend(sorted(int(v) for v in members))
+        classes.extend([t] * len(members))
+    return np.array(children, dtype=np.int64), np.array(classes, dtype=np.int64)
+
+
+def _align(
+    plist: NDArray[np.int64],
+    start: NDArray[np.int64],
+    counts: NDArray[np.int64],
+    values: NDArray[np.int64],
+    prefs: NDArray[np.int64],
+    m: int,
+) -> NDArray[np.int64]:
+    """Spread per-entry ``values`` of disjoint priority lists onto the (N, L) slots.
+
+    Setting ``s`` ranks ``plist[start[s]:start[s] + counts[s]]``; the result holds,
+    at each ranked slot ``(i, k)``, the value of child ``i``'s entry in the list of
+    ``prefs[i, k]`` (-1 at padding). A child who lists a setting but is missing
+    from its list is refused.
+    """
+    n, width = prefs.shape
+    owner = np.repeat(np.arange(m, dtype=np.int64), counts)
+    key = plist * max(m, 1) + owner
+    korder = np.argsort(key, kind="stable")
+    skey = key[korder]
+    rows, cols = np.nonzero(prefs >= 0)
+    want = rows * max(m, 1) + prefs[rows, cols]
+    hit = np.searchsorted(skey, want)
+    found = hit < skey.shape[0]
+    found[found] = skey[hit[found]] == want[found]
+    if not found.all():
+        t = int(np.flatnonzero(~found)[0])
+        i, k = int(rows[t]), int(cols[t])
+        raise InvalidProblemError(
+            f"priorities[{int(prefs[i, k])}]: child {i} lists setting "
+            f"{int(prefs[i, k])} (preferences[{i}][{k}]) but is missing from its "
+            "priority list"
+        )
+    prio = np.full((n, width), -1, dtype=np.int64)
+    prio[rows, cols] = values[korder[hit]]
+    return prio
+
+
+def _positions(
+    n_entries: int, start: NDArray[np.integer[Any]], end: NDArray[np.integer[Any]]
+) -> NDArray[np.int64]:
+    """Each priority-list entry's position within the slice of its setting."""
+    counts = end - start
+    if n_entries == 0 or ((start == 0).all() and (end == n_entries).all()):
+        return np.arange(n_entries, dtype=np.int64)
+    if start[0] == 0 and (start[1:] == end[:-1]).all() and end[-1] == n_entries:
+        return np.arange(n_entries, dtype=np.int64) - np.repeat(start, counts)
+    out = np.zeros(n_entries, dtype=np.int64)
+    for a, b in {(int(x), int(y)) for x, y in zip(start, end, strict=True)}:
+        out[a:b] = np.arange(b - a)
+    return out
 
 
 def _pad_rows(rows: Any, name: str, m: int) -> NDArray[np.int64]:
