@@ -56,6 +56,16 @@ def test_common_priority_list_separate_from_order() -> None:
     assert sa.allocate(p, "first_available").to_dict() == {"x": "A", "y": None}
 
 
+def test_common_priority_list_leaves_default_order() -> None:
+    # DESIGN.md: order defaults to the order children were given in, whatever
+    # the priorities say.
+    p = Problem.from_lists([1], [[0], [0], [0]], priorities=[2, 0, 1])
+    np.testing.assert_array_equal(p.order, [0, 1, 2])
+    assert p.has_common_priority
+    assert p.priority_lists[0].tolist() == [2, 0, 1]
+    assert sa.allocate(p, "first_available").assignment.tolist() == [0, -1, -1]
+
+
 def test_priority_lists_may_rank_children_who_did_not_apply() -> None:
     p = Problem.from_lists([1, 1], [[0], [0]], priorities=[[1, 0], [0, 1]])
     assert [lst.tolist() for lst in p.priority_lists] == [[1, 0], [0, 1]]

@@ -1,4 +1,4 @@
-"""sendalloc: how achievable is first-available-place allocation of SEND placements?
+"""sendalloc: simulate allocation rules for SEND placements in England.
 
 The public API. ``import sendalloc as sa`` and see :func:`allocate`,
 :class:`Problem` and :mod:`sendalloc.properties`.
@@ -6,22 +6,39 @@ The public API. ``import sendalloc as sa`` and see :func:`allocate`,
 
 from __future__ import annotations
 
-from sendalloc import properties
+from sendalloc import capacity, metrics, properties, ties
 from sendalloc.errors import InvalidProblemError, InvalidScenarioError, SendallocError
 from sendalloc.mechanisms import MECHANISMS, allocate
-from sendalloc.problem import Allocation, Problem, Unplaced
+from sendalloc.population import Children, Settings
+from sendalloc.problem import Allocation, Problem, TieBreak, Unplaced
+from sendalloc.scenario import Instance, Scenario, list_scenarios, load_scenario
+from sendalloc.simulate import SimulationResult, simulate
+from sendalloc.ties import break_ties
 
 __version__ = "0.1.0"
 
 __all__ = [
     "MECHANISMS",
     "Allocation",
+    "Children",
+    "Instance",
     "InvalidProblemError",
     "InvalidScenarioError",
     "Problem",
+    "Scenario",
     "SendallocError",
+    "Settings",
+    "SimulationResult",
+    "TieBreak",
     "Unplaced",
     "__version__",
     "allocate",
+    "break_ties",
+    "capacity",
+    "list_scenarios",
+    "load_scenario",
+    "metrics",
     "properties",
+    "simulate",
+    "ties",
 ]

@@ -593,7 +593,9 @@ class Problem:
                 setting_ids=setting_ids,
             )
             ordr: NDArray[Any] = (
-                tmp.order if order is None else _as_int_array(order, "order", 1)
+                np.arange(n, dtype=np.int64)
+                if order is None
+                else _as_int_array(order, "order", 1)
             )
             if order is not None:
                 _check_permutation(ordr, n, "order")

@@ -11,16 +11,38 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
+from sendalloc.mechanisms.adaptive_boston import adaptive_boston
+from sendalloc.mechanisms.boston import boston
+from sendalloc.mechanisms.deferred_acceptance import deferred_acceptance
+from sendalloc.mechanisms.deferred_acceptance_mtb import deferred_acceptance_mtb
+from sendalloc.mechanisms.deferred_acceptance_stb import deferred_acceptance_stb
 from sendalloc.mechanisms.first_available import first_available
+from sendalloc.mechanisms.max_placement import max_placement
 from sendalloc.mechanisms.random_serial_dictatorship import random_serial_dictatorship
+from sendalloc.mechanisms.setting_proposing_deferred_acceptance import (
+    setting_proposing_deferred_acceptance,
+)
+from sendalloc.mechanisms.stable_improvement_cycles import (
+    stable_improvement_cycles,
+)
+from sendalloc.mechanisms.top_trading_cycles import top_trading_cycles
 from sendalloc.problem import Allocation, Problem
 
 __all__ = [
     "MECHANISMS",
     "Mechanism",
+    "adaptive_boston",
     "allocate",
+    "boston",
+    "deferred_acceptance",
+    "deferred_acceptance_mtb",
+    "deferred_acceptance_stb",
     "first_available",
+    "max_placement",
     "random_serial_dictatorship",
+    "setting_proposing_deferred_acceptance",
+    "stable_improvement_cycles",
+    "top_trading_cycles",
 ]
 
 Mechanism = Callable[..., Allocation]
@@ -30,11 +52,22 @@ MECHANISMS: Mapping[str, Mechanism] = MappingProxyType(
     {
         "first_available": first_available,
         "random_serial_dictatorship": random_serial_dictatorship,
+        "boston": boston,
+        "adaptive_boston": adaptive_boston,
+        "deferred_acceptance": deferred_acceptance,
+        "setting_proposing_deferred_acceptance": setting_proposing_deferred_acceptance,
+        "top_trading_cycles": top_trading_cycles,
+        "max_placement": max_placement,
+        "deferred_acceptance_stb": deferred_acceptance_stb,
+        "deferred_acceptance_mtb": deferred_acceptance_mtb,
+        "stable_improvement_cycles": stable_improvement_cycles,
     }
 )
 
 
-def allocate(problem: Problem, mechanism: str | Mechanism, *, rng: Any = None) -> Allocation:
+def allocate(
+    problem: Problem, mechanism: str | Mechanism, *, rng: Any = None
+) -> Allocation:
     """Run an allocation rule on a problem.
 
     Parameters

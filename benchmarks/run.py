@@ -1,0 +1,266 @@
+"""Benchmark suite: every mechanism at every size it can handle, in one run.
+
+    python benchmarks/run.py                      # sizes 1e3 .. 1e6, prints a table
+    python benchmarks/run.py --sizes 1000,10000   # a subset
+    python benchmarks/run.py --yardstick ./refalloc   # also time the plain-C reference
+
+Times are the best of ``--repeat`` runs after a warm-up (numba compiles on the
+first call; that is reported separately as ``compile``). Memory is the process's
+peak resident set while building the problem and running the mechanism (Linux
+``VmHWM``, reset before each measurement), so it includes the interpreter.
+Ratios are against baselines measured in the same run: the plain-C yardstick
+when ``--yardstick`` is given, and a plain-Python deferred acceptance.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))  # for tests.reference, the plain-Python baseline
+
+import sendalloc as sa  # noqa: E402
+from instances import make_instance  # noqa: E402
+
+# Largest size each mechanism is run at (the issue's targets).
+LIMITS = {"max_placement": 100_000}
+DEFAULT_SIZES = (1_000, 10_000, 100_000, 1_000_000)
+
+
+# --------------------------------------------------------------------------- tools
+def _reset_peak() -> None:
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def _peak_mib() -> float:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def best_of(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    best, out = float("inf"), None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - t)
+    return best, out
+
+
+def to_problem(inst: Any) -> sa.Problem:
+    return sa.Problem.from_arrays(
+        inst.capacity, inst.preferences, priority=inst.priority, order=inst.order
+    )
+
+
+def run_yardstick(binary: str, inst: Any, rule: str) -> tuple[float, np.ndarray]:
+    """Time the C reference on the same instance; return (seconds, assignment)."""
+    n, width = inst.preferences.shape
+    with tempfile.TemporaryDirectory() as d:
+        Path(d, "meta.txt").write_text(f"{n} {inst.capacity.shape[0]} {width}\n")
+        for name, arr in (
+            ("prefs", inst.preferences),
+            ("cap", inst.capacity),
+            ("order", inst.order),
+            ("score", inst.priority),
+        ):
+            np.ascontiguousarray(arr, dtype=np.int32).tofile(Path(d, f"{name}.i32"))
+        out = subprocess.run(
+            [binary, rule, d], capture_output=True, text=True, check=True
+        )
+        assign = np.fromfile(Path(d, f"assign_{rule}.i32"), dtype=np.int32)
+    return float(out.stdout.strip()), assign
+
+
+# --------------------------------------------------------------------------- suite
+def bench_size(n: int, args: argparse.Namespace) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    inst = make_instance(n, seed=args.seed)
+    _reset_peak()
+    t_build, problem = best_of(lambda: to_problem(inst), args.repeat)
+    rows.append(
+        {"n": n, "what": "Problem.from_arrays", "seconds": t_build, "peak_mib": _peak_mib()}
+    )
+    c_times: dict[str, float] = {}
+    c_assign: dict[str, np.ndarray] = {}
+    if args.yardstick:
+        for rule in ("sd", "da"):
+            c_times[rule], c_assign[rule] = run_yardstick(args.yardstick, inst, rule)
+            rows.append({"n": n, "what": f"C yardstick {rule}", "seconds": c_times[rule]})
+    tiny = to_problem(make_instance(200, seed=1))
+    results: dict[str, sa.Allocation] = {}
+    for name in args.mechanisms:
+        if n > LIMITS.get(name, 10**9):
+            continue
+        t0 = time.perf_counter()
+        sa.allocate(tiny, name, rng=0)  # compile / load the cached kernel
+        compile_s = time.perf_counter() - t0
+        _reset_peak()
+        secs, alloc = best_of(lambda name=name: sa.allocate(problem, name, rng=0), args.repeat)
+        results[name] = alloc
+        row: dict[str, Any] = {
+            "n": n,
+            "what": name,
+            "seconds": secs,
+            "peak_mib": _peak_mib(),
+            "compile": compile_s,
+            "placed": int(alloc.placed.sum()),
+        }
+        rule = {"first_available": "sd", "deferred_acceptance": "da"}.get(name)
+        if rule in c_times:
+            row["vs_C"] = secs / c_times[rule]
+            row["identical_to_C"] = bool(np.array_equal(alloc.assignment, c_assign[rule]))
+        rows.append(row)
+    if n <= args.python_limit and "deferred_acceptance" in results:
+        from tests.reference import deferred_acceptance as python_da
+
+        secs, ref = best_of(lambda: python_da(problem), 1)
+        same = np.array_equal(np.asarray(ref), results["deferred_acceptance"].assignment)
+        rows.append(
+            {
+                "n": n,
+                "what": "plain-Python DA (baseline)",
+                "seconds": secs,
+                "identical": same,
+                "speedup_of_sendalloc": secs / _row(rows, n, "deferred_acceptance"),
+            }
+        )
+    if n <= 10_000:
+        rows.extend(bench_matching(problem, n, results.get("deferred_acceptance")))
+    if "deferred_acceptance" in results:
+        da = results["deferred_acceptance"]
+        for vname in ("is_feasible", "blocking_pairs", "is_pareto_efficient"):
+            fn = getattr(sa.properties, vname, None)
+            if fn is None:
+                continue
+            secs, _ = best_of(lambda fn=fn: fn(problem, da), 1)
+            rows.append({"n": n, "what": f"properties.{vname}", "seconds": secs})
+    return rows
+
+
+def _row(rows: list[dict[str, Any]], n: int, what: str) -> float:
+    return next(r["seconds"] for r in rows if r["n"] == n and r["what"] == what)
+
+
+def bench_matching(
+    problem: sa.Problem, n: int, da: sa.Allocation | None
+) -> list[dict[str, Any]]:
+    """The `matching` package's HospitalResident, when installed (not a dependency)."""
+    try:
+        from matching.games import HospitalResident
+    except ImportError:
+        return []
+    prefs = problem.preferences
+    res_prefs = {i: [int(s) for s in row if s >= 0] for i, row in enumerate(prefs)}
+    hosp_prefs = {
+        s: [int(c) for c in lst] for s, lst in enumerate(problem.priority_lists)
+    }
+    caps = {s: int(c) for s, c in enumerate(problem.capacity)}
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, 10 * n + 1000))
+    try:
+        game = HospitalResident.create_from_dictionaries(res_prefs, hosp_prefs, caps)
+        t = time.perf_counter()
+        matching = game.solve(optimal="resident")
+        secs = time.perf_counter() - t
+    finally:
+        sys.setrecursionlimit(old)
+    got = np.full(n, -1, dtype=np.int64)
+    for hospital, residents in matching.items():
+        for r in residents:
+            got[r.name] = hospital.name
+    row: dict[str, Any] = {"n": n, "what": "matching.HospitalResident", "seconds": secs}
+    if da is not None:
+        row["identical"] = bool(np.array_equal(got, da.assignment))
+    return [row]
+
+
+def bench_simulate(args: argparse.Namespace) -> list[dict[str, Any]]:
+    simulate = getattr(sa, "simulate", None)
+    if simulate is None:
+        return []
+    scenario = sa.load_scenario("county")
+    simulate(scenario, runs=4, seed=0)  # compile kernels, warm caches
+    t = time.perf_counter()
+    simulate(scenario, runs=args.runs, seed=0)
+    secs = time.perf_counter() - t
+    return [
+        {
+            "n": args.runs,
+            "what": "simulate county (default mechanisms)",
+            "seconds": secs,
+            "runs_per_second": args.runs / secs,
+        }
+    ]
+
+
+def format_table(rows: list[dict[str, Any]]) -> str:
+    cols = ["n", "what", "seconds", "peak_mib", "vs_C", "identical_to_C", "notes"]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for r in rows:
+        notes = []
+        for key in ("speedup_of_sendalloc", "identical", "runs_per_second", "compile"):
+            if key in r:
+                v = r[key]
+                notes.append(f"{key}={v:.3g}" if isinstance(v, float) else f"{key}={v}")
+        cells = [
+            f"{r['n']:,}",
+            r["what"],
+            f"{r['seconds']:.4f}",
+            f"{r['peak_mib']:.0f}" if "peak_mib" in r else "",
+            f"{r['vs_C']:.2f}x" if "vs_C" in r else "",
+            str(r.get("identical_to_C", "")),
+            ", ".join(notes),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default=",".join(str(s) for s in DEFAULT_SIZES))
+    ap.add_argument("--mechanisms", default=",".join(sa.MECHANISMS))
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--runs", type=int, default=1000, help="Monte Carlo runs (0: skip)")
+    ap.add_argument("--python-limit", type=int, default=100_000)
+    ap.add_argument("--yardstick", help="path to a compiled plain-C refalloc binary")
+    ap.add_argument("--json", help="also write the rows here")
+    args = ap.parse_args(argv)
+    args.sizes = [int(float(s)) for s in args.sizes.split(",") if s]
+    args.mechanisms = [m for m in args.mechanisms.split(",") if m]
+    if args.yardstick:
+        args.yardstick = os.path.abspath(args.yardstick)
+    rows: list[dict[str, Any]] = []
+    for n in args.sizes:
+        rows.extend(bench_size(n, args))
+        print(f"done n={n:,}", file=sys.stderr)
+    if args.runs:
+        rows.extend(bench_simulate(args))
+    print(format_table(rows))
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=1, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,700 @@
+"""Capacity gap: how many children *could* be placed, what binds, what would close it.
+
+- :func:`capacity_gap`: for one instance, the most children that could be placed
+  on their tailored lists (or rankings) with the places that exist, whatever the
+  allocation rule: a maximum flow. Its minimum cut names the bottleneck settings
+  and the children competing for them.
+- :func:`gap_summary`: the same over many simulated rounds of a scenario.
+- :func:`places_needed`: how many extra places, and where, bring a metric of
+  first-available allocation (with the scenario's LA fallback) up to a target,
+  with a bootstrap interval; the method is in its Notes.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sendalloc.mechanisms.first_available import serial_dictatorship_kernel
+from sendalloc.metrics import _fallback, la_fallback
+
+if TYPE_CHECKING:
+    from sendalloc.metrics import InstanceLike
+    from sendalloc.scenario import Scenario
+
+__all__ = [
+    "TARGET_METRICS",
+    "CapacityGap",
+    "GapSummary",
+    "PlacesNeeded",
+    "capacity_gap",
+    "gap_summary",
+    "max_flow_bound",
+    "places_needed",
+]
+
+#: Metrics :func:`places_needed` can target; all are shares of children, and
+#: all but ``unplaced`` are better when higher.
+TARGET_METRICS: tuple[str, ...] = (
+    "placed_on_list",
+    "any_preference",
+    "top3_preference",
+    "first_preference",
+    "unplaced",
+)
+
+
+# --------------------------------------------------------------------------- max flow
+def max_flow_bound(
+    capacity: NDArray[Any], lists: NDArray[Any]
+) -> tuple[int, NDArray[np.int32], NDArray[np.bool_], NDArray[np.bool_]]:
+    """Maximum number of children placeable on their lists, and a minimum cut.
+
+    Parameters
+    ----------
+    capacity : ndarray of int, shape (M,)
+        Free places per setting.
+    lists : ndarray of int, shape (N, K)
+        Settings each child may be placed at, -1 padded.
+
+    Returns
+    -------
+    placed : int
+        The maximum flow: the most children that can be placed at once.
+    assignment : ndarray of int32, shape (N,)
+        One placement achieving it (-1 = unplaced); not unique.
+    cut_children, cut_settings : ndarray of bool, shapes (N,) and (M,)
+        The source side of the minimum cut closest to the source: the settings
+        whose places are all used and cannot be freed by moving anyone (the
+        bottleneck), and the children whose every listed setting is among them
+        (including children with nothing on their list).
+        ``cut_children.sum() - capacity[cut_settings].sum()`` children go
+        without a place in every maximum placement.
+
+    Notes
+    -----
+    Network source -> child (1) -> listed setting (1) -> sink (capacity),
+    solved with :func:`scipy.sparse.csgraph.maximum_flow` (Dinic). The cut is
+    the set reachable from the source in the residual network. O(E sqrt(V))
+    for this unit-capacity bipartite network, E = N K.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> placed, a, kids, places = max_flow_bound(np.array([1, 2]),
+    ...     np.array([[0, -1], [0, -1], [0, 1], [1, -1]]))
+    >>> placed, kids.tolist(), places.tolist()
+    (3, [True, True, False, False], [True, False])
+    """
+    # scipy.sparse costs ~0.2 s to import: only when a bound is computed.
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import breadth_first_order, maximum_flow
+
+    cap = np.asarray(capacity, dtype=np.int64)
+    lst = np.asarray(lists, dtype=np.int64)
+    n, m = lst.shape[0], cap.shape[0]
+    src, sink = 0, n + m + 1
+    rows_c, cols_c = np.nonzero(lst >= 0)
+    setting = lst[rows_c, cols_c]
+    has = np.zeros(n, dtype=bool)
+    has[rows_c] = True
+    kids = np.flatnonzero(has)
+    places = np.flatnonzero(cap > 0)
+    u = np.concatenate([np.full(kids.size, src), 1 + rows_c, 1 + n + places])
+    v = np.concatenate([1 + kids, 1 + n + setting, np.full(places.size, sink)])
+    c = np.concatenate([np.ones(kids.size + rows_c.size), cap[places]]).astype(np.int32)
+    size = n + m + 2
+    graph = sp.csr_matrix((c, (u, v)), shape=(size, size), dtype=np.int32)
+    res = maximum_flow(graph, src, sink)
+    flow = res.flow.tocsr()
+    residual = (graph - flow).tocsr()
+    residual.data[residual.data < 0] = 0
+    residual.eliminate_zeros()
+    reach = np.zeros(size, dtype=bool)
+    reach[
+        breadth_first_order(residual, src, directed=True, return_predecessors=False)
+    ] = True
+    # Read the placement off the child -> setting edges that carry flow.
+    sub = flow[1 : n + 1, n + 1 : n + m + 1].tocoo()
+    assign = np.full(n, -1, dtype=np.int32)
+    pos = sub.data > 0
+    assign[sub.row[pos]] = sub.col[pos]
+    # Children with nothing on their list are unplaceable: count them in the cut.
+    kids_cut = reach[1 : n + 1] | ~has
+    return int(res.flow_value), assign, kids_cut, reach[n + 1 : n + m + 1]
+
+
+@dataclass(frozen=True, slots=True)
+class CapacityGap:
+    """The capacity bound of one instance.
+
+    Attributes
+    ----------
+    n_children : int
+    max_placed : int
+        Most children that can be placed at once on their lists (or rankings).
+    assignment : ndarray of int32, shape (N,)
+        One placement achieving ``max_placed``.
+    cut_children : ndarray of bool, shape (N,)
+        Children competing for the bottleneck places (see :func:`max_flow_bound`).
+    cut_settings : ndarray of bool, shape (M,)
+        The bottleneck settings.
+    excess_by_need : ndarray of int64, shape (13,)
+        Children in the cut, by need (``NEEDS`` order).
+    bottleneck_places_by_kind : ndarray of int64, shape (7,)
+        Free places at bottleneck settings, by kind (``KINDS`` order).
+    bottleneck_ids : tuple of str
+        Labels of the bottleneck settings.
+    """
+
+    n_children: int
+    max_placed: int
+    assignment: NDArray[np.int32]
+    cut_children: NDArray[np.bool_]
+    cut_settings: NDArray[np.bool_]
+    excess_by_need: NDArray[np.int64]
+    bottleneck_places_by_kind: NDArray[np.int64]
+    bottleneck_ids: tuple[str, ...]
+
+    @property
+    def gap(self) -> int:
+        """Children who cannot be placed whatever the rule: N - max_placed."""
+        return self.n_children - self.max_placed
+
+    @property
+    def bound(self) -> float:
+        """``max_placed`` as a share of all children (NaN for an empty round)."""
+        return self.max_placed / self.n_children if self.n_children else math.nan
+
+
+def capacity_gap(instance: InstanceLike, *, on: str = "lists") -> CapacityGap:
+    """Maximum-flow bound and bottlenecks of one instance.
+
+    Parameters
+    ----------
+    instance : Instance
+        Supplies ``problem.capacity`` (free places), ``lists`` or
+        ``problem.preferences``, ``children.need`` and ``settings.kind``/``id``.
+    on : {"lists", "preferences"}
+        Place children anywhere on their tailored list (the bound for
+        ``placed_on_list``) or only at settings the parent ranked (the bound
+        for ``any_preference``; :data:`max_placement` attains it).
+
+    Returns
+    -------
+    CapacityGap
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import sendalloc as sa
+    >>> from types import SimpleNamespace as NS
+    >>> inst = NS(problem=sa.Problem.from_lists([1, 2], [[0], [0], [1], [1]]),
+    ...           lists=np.array([[0, -1], [0, -1], [0, 1], [1, -1]]),
+    ...           children=NS(need=np.array([0, 0, 2, 2])),
+    ...           settings=NS(kind=np.array([2, 0]), id=("Oak", "Elm")))
+    >>> g = capacity_gap(inst)
+    >>> g.max_placed, g.gap, g.bottleneck_ids, g.excess_by_need[:3].tolist()
+    (3, 1, ('Oak',), [2, 0, 0])
+    """
+    from sendalloc.population import KINDS, NEEDS
+
+    if on == "lists":
+        lists = np.asarray(instance.lists)
+    elif on == "preferences":
+        lists = np.asarray(instance.problem.preferences)
+    else:
+        raise ValueError(f"on: expected 'lists' or 'preferences', got {on!r}")
+    cap = np.asarray(instance.problem.capacity)
+    placed, assign, kids, places = max_flow_bound(cap, lists)
+    need = np.asarray(instance.children.need, dtype=np.int64)
+    kind = np.asarray(instance.settings.kind, dtype=np.int64)
+    ids = tuple(str(x) for x in getattr(instance.settings, "id", range(cap.shape[0])))
+    return CapacityGap(
+        n_children=int(lists.shape[0]),
+        max_placed=placed,
+        assignment=assign,
+        cut_children=kids,
+        cut_settings=places,
+        excess_by_need=np.bincount(need[kids], minlength=len(NEEDS)).astype(np.int64),
+        bottleneck_places_by_kind=np.bincount(
+            kind[places], weights=cap[places], minlength=len(KINDS)
+        ).astype(np.int64),
+        bottleneck_ids=tuple(ids[i] for i in np.flatnonzero(places).tolist()),
+    )
+
+
+# --------------------------------------------------------------------------- sampling
+def _instances(scenario: Any, runs: int, seed: int) -> list[Any]:
+    """The instances :func:`sendalloc.simulate` would sample for these runs."""
+    out = []
+    for ss in np.random.SeedSequence(seed).spawn(runs):
+        inst_ss = np.random.SeedSequence(ss.entropy, spawn_key=(*ss.spawn_key, 0))
+        out.append(scenario.sample(np.random.default_rng(inst_ss)))
+    return out
+
+
+def _scenario(scenario: Any) -> Any:
+    from sendalloc.simulate import _resolve_scenario
+
+    return _resolve_scenario(scenario)
+
+
+@dataclass(frozen=True, slots=True)
+class GapSummary:
+    """The capacity bound over many simulated rounds of a scenario.
+
+    Attributes
+    ----------
+    scenario : str
+    runs : int
+    bound : ndarray of float64, shape (runs,)
+        Max-flow share of children placeable on their lists, per run.
+    gap : ndarray of int64, shape (runs,)
+        Children who cannot be placed on their list whatever the rule.
+    first_available : ndarray of float64, shape (runs,)
+        ``placed_on_list`` under first-available allocation plus the LA
+        fallback, for comparison.
+    excess_by_need : ndarray of float64, shape (13,)
+        Mean children in the bottleneck cut per run, by need.
+    bottleneck_places_by_kind : ndarray of float64, shape (7,)
+        Mean free places at bottleneck settings per run, by kind.
+    bottleneck_frequency : tuple of (str, float)
+        Settings that are bottlenecks in the most runs, with the share of runs,
+        most frequent first (at most 10).
+    """
+
+    scenario: str
+    runs: int
+    bound: NDArray[np.float64]
+    gap: NDArray[np.int64]
+    first_available: NDArray[np.float64]
+    excess_by_need: NDArray[np.float64]
+    bottleneck_places_by_kind: NDArray[np.float64]
+    bottleneck_frequency: tuple[tuple[str, float], ...]
+
+    def text(self) -> str:
+        """A readable report, as printed by ``sendalloc gap``.
+
+        Returns
+        -------
+        str
+        """
+        from sendalloc.population import KINDS, NEEDS
+
+        def rng(x: NDArray[Any], pct: bool = True) -> str:
+            f = 100.0 if pct else 1.0
+            lo, hi = np.percentile(x, [2.5, 97.5])
+            unit = "%" if pct else ""
+            return f"{f * x.mean():.1f}{unit} ({f * lo:.0f}-{f * hi:.0f}{unit})"
+
+        lines = [
+            f"Capacity gap under {self.scenario} ({self.runs} simulated rounds; "
+            "mean and 95% range over rounds)",
+            f"  placeable on their list (max-flow bound): {rng(self.bound)}",
+            f"  placed on their list by first-available + fallback: "
+            f"{rng(self.first_available)}",
+            f"  children no rule can place on their list: {rng(self.gap, False)}",
+            "  children competing for bottleneck places, by need:",
+        ]
+        order = np.argsort(-self.excess_by_need, kind="stable")
+        for i in order.tolist():
+            if self.excess_by_need[i] > 0:
+                lines.append(f"    {NEEDS[i]:<6} {self.excess_by_need[i]:8.1f}")
+        lines.append("  free places at bottleneck settings, by kind:")
+        for i in np.argsort(-self.bottleneck_places_by_kind, kind="stable").tolist():
+            if self.bottleneck_places_by_kind[i] > 0:
+                lines.append(
+                    f"    {KINDS[i]:<24} {self.bottleneck_places_by_kind[i]:8.1f}"
+                )
+        if self.bottleneck_frequency:
+            lines.append("  settings most often in the bottleneck (share of rounds):")
+            for sid, f in self.bottleneck_frequency:
+                lines.append(f"    {sid:<24} {100 * f:5.0f}%")
+        return "\n".join(lines)
+
+
+def gap_summary(
+    scenario: Scenario | str | os.PathLike[str], *, runs: int = 100, seed: int = 0
+) -> GapSummary:
+    """Capacity bound and bottlenecks over ``runs`` simulated rounds.
+
+    The rounds are the first ``runs`` that :func:`sendalloc.simulate` samples
+    with the same ``seed`` (common random numbers).
+
+    Returns
+    -------
+    GapSummary
+    """
+    from sendalloc.population import KINDS, NEEDS
+
+    scen = _scenario(scenario)
+    insts = _instances(scen, runs, seed)
+    bound = np.empty(runs)
+    gap = np.empty(runs, dtype=np.int64)
+    fa = np.empty(runs)
+    need = np.zeros(len(NEEDS))
+    kind = np.zeros(len(KINDS))
+    freq: Counter[str] = Counter()
+    for r, inst in enumerate(insts):
+        g = capacity_gap(inst)
+        bound[r] = g.bound
+        gap[r] = g.gap
+        need += g.excess_by_need
+        kind += g.bottleneck_places_by_kind
+        freq.update(g.bottleneck_ids)
+        p = inst.problem
+        a = serial_dictatorship_kernel(p.capacity, p.preferences, p.order)
+        final = la_fallback(inst, a) if inst.fallback else a
+        fa[r] = _share_on_list(inst, final)
+    top = sorted(freq.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
+    return GapSummary(
+        scenario=str(getattr(scen, "name", "scenario")),
+        runs=runs,
+        bound=bound,
+        gap=gap,
+        first_available=fa,
+        excess_by_need=need / runs,
+        bottleneck_places_by_kind=kind / runs,
+        bottleneck_frequency=tuple((k, v / runs) for k, v in top),
+    )
+
+
+# --------------------------------------------------------------------------- metric
+def _share_on_list(inst: Any, final: NDArray[Any]) -> float:
+    lists = np.asarray(inst.lists)
+    n = int(lists.shape[0])
+    if n == 0:
+        return math.nan
+    hit = ((lists == final[:, None]) & (final[:, None] >= 0)).any(axis=1)
+    return float(hit.sum()) / n
+
+
+def _metric(inst: Any, stage1: NDArray[Any], final: NDArray[Any], metric: str) -> float:
+    n = int(final.shape[0])
+    if n == 0:
+        return math.nan
+    if metric == "placed_on_list":
+        return _share_on_list(inst, final)
+    if metric == "unplaced":
+        return float((final < 0).sum()) / n
+    prefs = np.asarray(inst.problem.preferences)
+    width = {"first_preference": 1, "top3_preference": 3}.get(metric, prefs.shape[1])
+    p = prefs[:, :width]
+    hit = ((p == final[:, None]) & (final[:, None] >= 0)).any(axis=1)
+    return float(hit.sum()) / n
+
+
+def _unmet(
+    inst: Any, final: NDArray[Any], metric: str
+) -> tuple[NDArray[Any], NDArray[Any]]:
+    """Children failing the metric, and the settings that would satisfy each.
+
+    Returns the (U, W) array of those settings (-1 padded) and the children.
+    """
+    if metric in ("placed_on_list", "unplaced"):
+        targets = np.asarray(inst.lists)
+    else:
+        prefs = np.asarray(inst.problem.preferences)
+        width = {"first_preference": 1, "top3_preference": 3}.get(
+            metric, prefs.shape[1]
+        )
+        targets = prefs[:, :width]
+    ok = ((targets == final[:, None]) & (final[:, None] >= 0)).any(axis=1)
+    kids = np.flatnonzero(~ok)
+    return targets[kids], kids
+
+
+@dataclass(frozen=True, slots=True)
+class PlacesNeeded:
+    """Extra places needed for a metric to reach a target.
+
+    Attributes
+    ----------
+    metric : str
+    target : float
+    by : str
+    extra : float
+        Total extra places (point estimate, on the mean over runs).
+    ci_low, ci_high : float
+        95% bootstrap interval of ``extra`` (resampling runs); ``inf`` when
+        the target is out of reach in a resample.
+    groups : tuple of str
+        Group labels (kinds or needs).
+    by_group : ndarray of float64, shape (G,)
+        How the ``extra`` places are split between groups.
+    baseline : float
+        The metric's mean over runs with no extra places.
+    achieved : float
+        The metric's mean over runs with ``ceil(extra)`` extra places.
+    runs : int
+    curve : tuple of (ndarray, ndarray)
+        Total extra places evaluated, and the metric's mean at each.
+    """
+
+    metric: str
+    target: float
+    by: str
+    extra: float
+    ci_low: float
+    ci_high: float
+    groups: tuple[str, ...]
+    by_group: NDArray[np.float64]
+    baseline: float
+    achieved: float
+    runs: int
+    curve: tuple[NDArray[np.float64], NDArray[np.float64]]
+
+    def text(self) -> str:
+        """A short readable report.
+
+        Returns
+        -------
+        str
+        """
+        lines = [
+            f"Extra places for {self.metric} to reach {100 * self.target:.0f}% under "
+            f"first-available allocation: {self.extra:.0f} "
+            f"(95% interval {self.ci_low:.0f}-{self.ci_high:.0f}); "
+            f"now {100 * self.baseline:.1f}%, with them {100 * self.achieved:.1f}%.",
+            f"  where, by {self.by}:",
+        ]
+        for i in np.argsort(-self.by_group, kind="stable").tolist():
+            if self.by_group[i] >= 0.5:
+                lines.append(f"    {self.groups[i]:<24} {self.by_group[i]:8.0f}")
+        return "\n".join(lines)
+
+
+def _largest_remainder(total: int, weights: NDArray[np.float64]) -> NDArray[np.int64]:
+    """Split an integer ``total`` in proportion to ``weights`` (sum > 0)."""
+    share = total * weights / weights.sum()
+    base: NDArray[np.int64] = np.floor(share).astype(np.int64)
+    left = int(total - base.sum())
+    if left > 0:
+        frac = share - base
+        base[np.argsort(-frac, kind="stable")[:left]] += 1
+    return base
+
+
+def places_needed(
+    scenario: Scenario | str | os.PathLike[str],
+    target: float = 0.9,
+    *,
+    metric: str = "placed_on_list",
+    by: str = "kind",
+    runs: int = 100,
+    seed: int = 0,
+    n_boot: int = 400,
+) -> PlacesNeeded:
+    """Extra places that bring a metric of first-available allocation to a target.
+
+    Parameters
+    ----------
+    scenario : Scenario, str or path
+    target : float, default 0.9
+        The share to reach (for ``unplaced``, the share not to exceed).
+    metric : str, default "placed_on_list"
+        One of :data:`TARGET_METRICS`.
+    by : {"kind", "need"}
+        Report (and spread) the places by setting kind or by children's need.
+    runs : int, default 100
+        Simulated rounds (the first ``runs`` of :func:`sendalloc.simulate` with
+        this seed: common random numbers).
+    seed : int, default 0
+    n_boot : int, default 400
+        Bootstrap resamples of the runs for the interval.
+
+    Returns
+    -------
+    PlacesNeeded
+
+    Raises
+    ------
+    ValueError
+        For an unknown metric or grouping, a target outside (0, 1), or a
+        target out of reach even with unlimited places (children with empty
+        lists can never be placed on them).
+
+    Notes
+    -----
+    Method. (1) Sample the rounds and run first-available allocation and the
+    scenario's LA fallback. (2) In each round, every child who fails the metric
+    (not placed on their list, not at a ranked setting, ...) spreads a unit of
+    demand equally over the settings that would satisfy them; summing gives
+    the unmet demand per setting, and per group (setting kind, or need of the
+    child). (3) ``X`` extra places are split between groups in proportion to
+    their unmet demand over all rounds, and within a group, in each round,
+    between its settings in proportion to that round's unmet demand there
+    (largest-remainder rounding). (4) The metric's mean over rounds is a
+    (nearly) increasing function of ``X``; bisection on integers finds the
+    smallest ``X`` reaching the target. (5) The interval resamples the rounds
+    (bootstrap) and finds where each resample's mean curve, interpolated
+    linearly between the evaluated ``X``, crosses the target. The same rounds
+    are used at every ``X`` (common random numbers), so the curve is smooth.
+    Placing capacity where the baseline demand went unmet is a heuristic, not
+    an optimum: the answer is an upper bound on the places truly needed.
+
+    Examples
+    --------
+    >>> from sendalloc.capacity import places_needed
+    >>> r = places_needed("london_borough", 0.95, runs=5, n_boot=50)
+    >>> r.extra >= 0 and r.achieved >= 0.95
+    True
+    """
+    if metric not in TARGET_METRICS:
+        raise ValueError(
+            f"metric: expected one of {', '.join(TARGET_METRICS)}, got {metric!r}"
+        )
+    if by not in ("kind", "need"):
+        raise ValueError(f"by: expected 'kind' or 'need', got {by!r}")
+    if not 0 < target < 1:
+        raise ValueError(f"target: expected a share in (0, 1), got {target!r}")
+    from sendalloc.population import KINDS, NEEDS
+
+    sign = -1.0 if metric == "unplaced" else 1.0
+    goal = sign * target
+    scen = _scenario(scenario)
+    insts = _instances(scen, runs, seed)
+    labels = KINDS if by == "kind" else NEEDS
+    n_groups = len(labels)
+
+    # Baseline and unmet demand per (round, group, setting).
+    demand: list[NDArray[np.float64]] = []  # per run, (G, M)
+    for inst in insts:
+        p = inst.problem
+        a = serial_dictatorship_kernel(p.capacity, p.preferences, p.order)
+        final = la_fallback(inst, a) if inst.fallback else a
+        targets, kids = _unmet(inst, final, metric)
+        m = p.n_settings
+        w = np.zeros((n_groups, m))
+        valid = targets >= 0
+        cnt = valid.sum(axis=1)
+        rows, cols = np.nonzero(valid)
+        wt = 1.0 / cnt[rows]
+        s = targets[rows, cols]
+        if by == "kind":
+            g = np.asarray(inst.settings.kind, dtype=np.int64)[s]
+        else:
+            g = np.asarray(inst.children.need, dtype=np.int64)[kids[rows]]
+        np.add.at(w, (g, s), wt)
+        demand.append(w)
+    group_demand = np.sum([w.sum(axis=1) for w in demand], axis=0)
+    if group_demand.sum() == 0:
+        group_share = np.full(n_groups, 1.0 / n_groups)
+    else:
+        group_share = group_demand / group_demand.sum()
+
+    def extra_for(x: int, r: int) -> NDArray[np.int64]:
+        w = demand[r]
+        m = w.shape[1]
+        out = np.zeros(m, dtype=np.int64)
+        if x == 0:
+            return out
+        per_group = _largest_remainder(x, group_share) if group_share.sum() else None
+        if per_group is None:
+            return out
+        for g in np.flatnonzero(per_group).tolist():
+            wg = w[g]
+            if wg.sum() <= 0:  # no unmet demand for this group in this round
+                if by == "kind":
+                    wg = (np.asarray(insts[r].settings.kind) == g).astype(np.float64)
+                else:
+                    wg = w.sum(axis=0)
+                if wg.sum() <= 0:
+                    wg = np.ones(m)
+            out += _largest_remainder(int(per_group[g]), wg)
+        return out
+
+    cache: dict[int, NDArray[np.float64]] = {}
+
+    def per_run(x: int) -> NDArray[np.float64]:
+        if x not in cache:
+            vals = np.empty(runs)
+            for r, inst in enumerate(insts):
+                p = inst.problem
+                cap = (p.capacity + extra_for(x, r)).astype(np.int32)
+                a = serial_dictatorship_kernel(cap, p.preferences, p.order)
+                final = _fallback(cap, p.order, inst.lists, a) if inst.fallback else a
+                vals[r] = sign * _metric(inst, a, final, metric)
+            cache[x] = vals
+        return cache[x]
+
+    def mean(x: int) -> float:
+        return float(np.nanmean(per_run(x)))
+
+    baseline = mean(0)
+    hi = 0
+    if baseline < goal:
+        n_total = sum(i.problem.n_children for i in insts) / runs
+        lo, hi = 0, max(1, int(group_demand.sum() / runs))
+        limit = max(16 * n_total, 64)
+        while mean(hi) < goal:  # invariant: mean(lo) < goal
+            if hi > limit:
+                best = sign * mean(hi)
+                raise ValueError(
+                    f"target {target} for {metric} is out of reach: with {hi} extra "
+                    f"places the mean is {best:.3f} (children with empty lists or "
+                    "rankings can never be placed on them)"
+                )
+            lo, hi = hi, hi * 2
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if mean(mid) >= goal:
+                hi = mid
+            else:
+                lo = mid
+        # A few evenly spaced points so the bootstrap curve is well resolved.
+        # and a point beyond, so resamples that need more still cross in range.
+        for x in np.unique(np.linspace(0, hi, 9).round().astype(int)).tolist():
+            per_run(x)
+        per_run(2 * hi)
+    xs = np.array(sorted(cache), dtype=np.float64)
+    mat = np.array([cache[int(x)] for x in xs])  # (X, runs)
+
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2**31,)))
+    idx = rng.integers(0, runs, size=(n_boot, runs))
+    curves = np.nanmean(mat[:, idx], axis=2).T  # (n_boot, X)
+    boot = np.array([_crossing(xs, c, goal) for c in curves])
+    if np.isfinite(boot).all():
+        lo_ci, hi_ci = np.percentile(boot, [2.5, 97.5])
+    else:
+        finite = boot[np.isfinite(boot)]
+        lo_ci = float(np.percentile(finite, 2.5)) if finite.size else math.inf
+        hi_ci = math.inf
+    shares = (
+        _largest_remainder(hi, group_share).astype(np.float64)
+        if hi
+        else np.zeros(n_groups)
+    )
+    return PlacesNeeded(
+        metric=metric,
+        target=target,
+        by=by,
+        extra=float(hi),
+        ci_low=float(lo_ci),
+        ci_high=float(hi_ci),
+        groups=tuple(labels),
+        by_group=shares,
+        baseline=sign * baseline,
+        achieved=sign * mean(hi),
+        runs=runs,
+        curve=(xs, sign * mat.mean(axis=1)),
+    )
+
+
+def _crossing(xs: NDArray[np.float64], ys: NDArray[np.float64], goal: float) -> float:
+    """Smallest x where the piecewise-linear curve (xs, ys) reaches goal."""
+    ok = np.flatnonzero(ys >= goal)
+    if ok.size == 0:
+        return math.inf
+    j = int(ok[0])
+    if j == 0:
+        return float(xs[0])
+    x0, x1, y0, y1 = xs[j - 1], xs[j], ys[j - 1], ys[j]
+    return float(x0 + (goal - y0) * (x1 - x0) / (y1 - y0)) if y1 != y0 else float(x1)

@@ -1,0 +1,308 @@
+"""The ``sendalloc`` command.
+
+::
+
+    sendalloc run [SCENARIO] [--mechanism NAME ...] [--runs N] [--seed S]
+                  [--workers N] [--json PATH] [--csv PATH] [--plot PATH]
+                  [--no-progress]
+    sendalloc scenarios
+    sendalloc gap [SCENARIO] [--runs N] [--seed S] [--target T] [--metric M]
+                  [--by kind|need]
+
+``SCENARIO`` is a preset name (default ``county``) or a path to a TOML file.
+Bad input (an unknown scenario or mechanism, a malformed TOML file) prints one
+line on stderr and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import textwrap
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
+from typing import Any, TextIO
+
+__all__ = ["main"]
+
+DEFAULT_SCENARIO = "county"
+
+
+class _UsageError(Exception):
+    """A problem with the user's input: reported in one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # one line, status 2, like every error here
+        raise _UsageError(message)
+
+
+def _progress_bar(stream: TextIO, label: str) -> Callable[[int, int], None]:
+    start = time.perf_counter()
+    last = [0.0]
+
+    def show(done: int, total: int) -> None:
+        now = time.perf_counter()
+        if done < total and now - last[0] < 0.1:
+            return
+        last[0] = now
+        width = 30
+        fill = int(width * done / total) if total else width
+        bar = "#" * fill + "." * (width - fill)
+        end = "\n" if done >= total else ""
+        stream.write(f"\r{label} [{bar}] {done}/{total} runs {now - start:5.1f} s{end}")
+        stream.flush()
+
+    return show
+
+
+def _scenario(name: str) -> Any:
+    from sendalloc.scenario import load_scenario
+
+    return load_scenario(name)
+
+
+def _executor(workers: int | None, runs: int) -> Executor | None:
+    if workers is None:
+        # Automatic: a process per core once the run is long enough to pay
+        # for starting them (about a second).
+        workers = (os.cpu_count() or 1) if runs >= 200 else 1
+    if workers < 1:
+        raise _UsageError(f"--workers: expected a positive integer, got {workers}")
+    if workers == 1:
+        return None
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(max_workers=workers)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive integer, got {text!r}"
+        ) from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a non-negative integer, got {text!r}"
+        ) from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(
+            f"expected a non-negative integer, got {text!r}"
+        )
+    return value
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a share in (0, 1), got {text!r}"
+        ) from None
+    if value > 1:  # accept percentages: 90 means 0.9
+        value /= 100
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"expected a share in (0, 1), got {text!r}")
+    return value
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    from sendalloc import __version__
+
+    parser = _Parser(
+        prog="sendalloc",
+        description="Simulate allocation of SEND placements from tailored lists.",
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"sendalloc {__version__}"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser(
+        "run",
+        help="simulate a scenario and compare mechanisms",
+        description="Simulate many rounds of a scenario and compare mechanisms.",
+    )
+    run.add_argument(
+        "scenario",
+        nargs="?",
+        default=DEFAULT_SCENARIO,
+        help=f"preset name or TOML path (default: {DEFAULT_SCENARIO})",
+    )
+    run.add_argument(
+        "--mechanism",
+        "-m",
+        action="append",
+        metavar="NAME",
+        help="mechanism to run (repeatable; default: first_available and the main "
+        "alternatives)",
+    )
+    run.add_argument("--runs", "-n", type=_positive, default=1000, help="default 1000")
+    run.add_argument("--seed", "-s", type=_seed, default=0, help="default 0")
+    run.add_argument(
+        "--workers",
+        "-w",
+        type=_positive,
+        default=None,
+        help="worker processes (default: one per core for 200+ runs)",
+    )
+    run.add_argument("--json", metavar="PATH", help="write the summary as JSON")
+    run.add_argument("--csv", metavar="PATH", help="write the summary as CSV")
+    run.add_argument("--plot", metavar="PATH", help="write figures (PNG, PDF, SVG)")
+    run.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    sub.add_parser("scenarios", help="list the built-in scenarios")
+
+    gap = sub.add_parser(
+        "gap",
+        help="capacity gap of a scenario",
+        description="Max-flow bound on placements, bottlenecks and places needed.",
+    )
+    gap.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO)
+    gap.add_argument("--runs", "-n", type=_positive, default=100, help="default 100")
+    gap.add_argument("--seed", "-s", type=_seed, default=0)
+    gap.add_argument(
+        "--target",
+        type=_share,
+        default=0.9,
+        help="target share for the places-needed search (default 0.9)",
+    )
+    gap.add_argument(
+        "--metric",
+        default="placed_on_list",
+        help="metric to bring to the target (default placed_on_list)",
+    )
+    gap.add_argument("--by", choices=("kind", "need"), default="kind")
+    return parser
+
+
+def _cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from sendalloc.mechanisms import MECHANISMS
+    from sendalloc.simulate import simulate
+
+    mechs = args.mechanism
+    if mechs:
+        for m in mechs:
+            if m not in MECHANISMS:
+                raise _UsageError(
+                    f"unknown mechanism {m!r}; valid names: "
+                    + ", ".join(sorted(MECHANISMS))
+                )
+    scen = _scenario(args.scenario)
+    progress = None if args.no_progress else _progress_bar(err, str(scen.name))
+    executor = _executor(args.workers, args.runs)
+    try:
+        result = simulate(
+            scen,
+            mechs,
+            runs=args.runs,
+            seed=args.seed,
+            executor=executor,
+            progress=progress,
+        )
+    finally:
+        if executor is not None:
+            executor.shutdown(cancel_futures=True)
+    out.write(textwrap.fill(result.headline(), width=88) + "\n\n")
+    out.write(result.table() + "\n")
+    if args.json:
+        result.to_json(args.json)
+        err.write(f"wrote {args.json}\n")
+    if args.csv:
+        result.to_csv(args.csv)
+        err.write(f"wrote {args.csv}\n")
+    if args.plot:
+        result.plot(args.plot)
+        err.write(f"wrote {args.plot}\n")
+    return 0
+
+
+def _cmd_scenarios(out: TextIO) -> int:
+    from sendalloc.scenario import list_scenarios
+
+    presets = list_scenarios()
+    width = max((len(k) for k in presets), default=0)
+    for name, line in presets.items():
+        out.write(f"{name.ljust(width)}  {line}\n")
+    return 0
+
+
+def _cmd_gap(args: argparse.Namespace, out: TextIO) -> int:
+    from sendalloc.capacity import TARGET_METRICS, gap_summary, places_needed
+
+    if args.metric not in TARGET_METRICS:
+        raise _UsageError(
+            f"--metric: expected one of {', '.join(TARGET_METRICS)}, "
+            f"got {args.metric!r}"
+        )
+    scen = _scenario(args.scenario)
+    out.write(gap_summary(scen, runs=args.runs, seed=args.seed).text() + "\n\n")
+    try:
+        need = places_needed(
+            scen,
+            args.target,
+            metric=args.metric,
+            by=args.by,
+            runs=args.runs,
+            seed=args.seed,
+        )
+    except ValueError as exc:
+        out.write(f"Places needed: {exc}\n")
+    else:
+        out.write(need.text() + "\n")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``sendalloc`` command; return its exit status.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments without the program name; default ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        0 on success, 2 on bad input (one line on stderr, no traceback).
+
+    Examples
+    --------
+    >>> main(["run", "county", "--mechanism", "first_come", "--no-progress"])
+    2
+    """
+    from sendalloc.errors import SendallocError
+
+    out, err = sys.stdout, sys.stderr
+    try:
+        args = _build_parser().parse_args(argv)
+        if args.command == "run":
+            return _cmd_run(args, out, err)
+        if args.command == "scenarios":
+            return _cmd_scenarios(out)
+        return _cmd_gap(args, out)
+    except (_UsageError, SendallocError, ValueError, OSError) as exc:
+        msg = str(exc) or type(exc).__name__
+        if isinstance(exc, OSError) and exc.filename and exc.strerror:
+            msg = f"{exc.filename}: {exc.strerror}"
+        err.write(f"sendalloc: error: {msg.splitlines()[0] if msg else msg}\n")
+        return 2
+    except KeyboardInterrupt:
+        err.write("sendalloc: interrupted\n")
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

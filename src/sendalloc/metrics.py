@@ -1,0 +1,601 @@
+"""Outcome metrics of one allocation of one simulated instance, vectorised.
+
+:func:`evaluate` turns an :class:`~sendalloc.Allocation` of an instance's problem
+into an :class:`Outcome`: the headline shares (first preference, top three, any
+ranked setting, any setting on the tailored list, unplaced), the mean rank and
+rank profile, justified envy, wishes that were off the list, travel, cost and the
+fill rate of specialist places, each also broken down by the child's need, phase
+and the kind of setting the parent ranked first.
+
+:func:`la_fallback` is the optional second stage a scenario may switch on: children
+the mechanism left without a place are offered any free place on their tailored
+list, in the local authority's order.
+
+Every share is of *all* children in the round, and every child is counted once:
+an unplaced child counts in the denominator of ``first_preference`` as much as a
+placed one, and in each breakdown each child belongs to exactly one group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sendalloc.mechanisms.first_available import serial_dictatorship_kernel
+from sendalloc.problem import Allocation, Problem
+from sendalloc.properties import justified_envy
+
+__all__ = [
+    "GROUPINGS",
+    "GROUP_METRICS",
+    "METRICS",
+    "Context",
+    "Outcome",
+    "evaluate",
+    "la_fallback",
+    "outcome_arrays",
+]
+
+#: Scalar metrics of one allocation, in the order of :attr:`Outcome.values`.
+METRICS: tuple[str, ...] = (
+    "first_preference",
+    "top3_preference",
+    "any_preference",
+    "placed_on_list",
+    "placed_by_fallback",
+    "unplaced",
+    "mean_rank",
+    "justified_envy",
+    "off_list_wish",
+    "mean_distance_km",
+    "annual_cost",
+    "cost_per_child",
+    "specialist_fill",
+    "children",
+)
+
+#: Metrics reported for every group of a breakdown (columns of the group tables).
+#: ``fill_rate`` is only meaningful by setting kind; it is NaN in the other
+#: breakdowns.
+GROUP_METRICS: tuple[str, ...] = (
+    "children",
+    "first_preference",
+    "top3_preference",
+    "any_preference",
+    "placed_on_list",
+    "placed_by_fallback",
+    "unplaced",
+    "mean_rank",
+    "justified_envy",
+    "off_list_wish",
+    "mean_distance_km",
+    "annual_cost",
+    "fill_rate",
+)
+
+#: The breakdowns, in the order of :attr:`Outcome.groups`.
+GROUPINGS: tuple[str, ...] = ("need", "phase", "kind")
+
+#: Label of the kind group of children whose parent ranked no setting.
+NO_PREFERENCE = "no_preference"
+
+_N_COLS = 14  # per-child quantities summed by group in outcome_arrays
+
+
+class _Settings(Protocol):
+    @property
+    def kind(self) -> NDArray[Any]: ...
+    @property
+    def cost(self) -> NDArray[Any]: ...
+    @property
+    def x_km(self) -> NDArray[Any]: ...
+    @property
+    def y_km(self) -> NDArray[Any]: ...
+
+
+class _Children(Protocol):
+    @property
+    def need(self) -> NDArray[Any]: ...
+    @property
+    def phase(self) -> NDArray[Any]: ...
+    @property
+    def x_km(self) -> NDArray[Any]: ...
+    @property
+    def y_km(self) -> NDArray[Any]: ...
+
+
+class InstanceLike(Protocol):
+    """What the metrics read from an instance (a ``scenario.Instance``)."""
+
+    @property
+    def problem(self) -> Problem: ...
+    @property
+    def children(self) -> _Children: ...
+    @property
+    def settings(self) -> _Settings: ...
+    @property
+    def lists(self) -> NDArray[Any]: ...
+    @property
+    def off_list_wish(self) -> NDArray[Any]: ...
+    @property
+    def distance_km(self) -> NDArray[Any]: ...
+    @property
+    def fallback(self) -> bool: ...
+    @property
+    def transport_cost_per_km(self) -> float: ...
+
+
+def _labels() -> dict[str, tuple[str, ...]]:
+    from sendalloc.population import KINDS, NEEDS, PHASES
+
+    return {
+        "need": tuple(NEEDS),
+        "phase": tuple(PHASES),
+        "kind": (*KINDS, NO_PREFERENCE),
+    }
+
+
+def _specialist_codes() -> NDArray[np.int64]:
+    from sendalloc.population import KINDS, SPECIALIST_KINDS
+
+    return np.array([i for i, k in enumerate(KINDS) if k in SPECIALIST_KINDS], np.int64)
+
+
+# --------------------------------------------------------------------------- fallback
+def la_fallback(
+    instance: InstanceLike, allocation: Allocation | NDArray[Any]
+) -> NDArray[np.int32]:
+    """Offer unplaced children any free place on their tailored list.
+
+    The local authority's second stage: after the mechanism, children still
+    without a place are taken in the LA's processing order (``problem.order``),
+    and each is given the first setting on their tailored list, in the list's
+    own (LA) order, that still has a free place.
+
+    Parameters
+    ----------
+    instance : Instance
+        Supplies ``problem`` (capacity, order) and ``lists``, shape (N, K).
+    allocation : Allocation or ndarray of int, shape (N,)
+        The mechanism's assignment (-1 = unplaced). Not modified.
+
+    Returns
+    -------
+    ndarray of int32, shape (N,)
+        The final assignment: the mechanism's placements unchanged, plus the
+        fallback placements.
+
+    Notes
+    -----
+    Serial dictatorship over the remaining places with the tailored lists as
+    preferences, restricted to the unplaced children. It never moves a child the
+    mechanism placed. O(N K). The stage runs whatever the scenario's
+    ``fallback`` switch says; :func:`evaluate` consults the switch.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import sendalloc as sa
+    >>> from types import SimpleNamespace
+    >>> p = sa.Problem.from_lists([1, 1], [[0], [0]])  # both parents rank only 0
+    >>> inst = SimpleNamespace(problem=p, lists=np.array([[0, 1], [0, 1]]))
+    >>> a = sa.allocate(p, "first_available")
+    >>> a.assignment, la_fallback(inst, a)
+    (array([ 0, -1], dtype=int32), array([0, 1], dtype=int32))
+    """
+    problem = instance.problem
+    assign = np.asarray(
+        allocation.assignment if isinstance(allocation, Allocation) else allocation,
+        dtype=np.int32,
+    )
+    return _fallback(problem.capacity, problem.order, instance.lists, assign)
+
+
+def _fallback(
+    capacity: NDArray[Any],
+    order: NDArray[Any],
+    lists: NDArray[Any],
+    assign: NDArray[Any],
+) -> NDArray[np.int32]:
+    """Fallback kernel tier: plain arrays in, final (N,) assignment out."""
+    assign = np.asarray(assign, dtype=np.int32)
+    unplaced = assign < 0
+    if not unplaced.any():
+        return assign.copy()
+    cap = np.asarray(capacity)
+    used = np.bincount(assign[~unplaced], minlength=cap.shape[0])
+    free = np.maximum(cap.astype(np.int64) - used, 0).astype(np.int32)
+    lst = np.asarray(lists, dtype=np.int32)
+    masked = np.ascontiguousarray(np.where(unplaced[:, None], lst, -1), dtype=np.int32)
+    extra = serial_dictatorship_kernel(free, masked, np.asarray(order, dtype=np.int32))
+    return np.where(unplaced, extra, assign).astype(np.int32)
+
+
+# --------------------------------------------------------------------------- outcome
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The metrics of one allocation of one instance.
+
+    Attributes
+    ----------
+    values : ndarray of float64, shape (len(METRICS),)
+        The scalar metrics in the order of :data:`METRICS` (see Notes of
+        :func:`evaluate` for their definitions). NaN where undefined (a mean
+        over no children).
+    rank_profile : ndarray of float64, shape (L,)
+        Share of all children placed at their parent's k-th ranked setting,
+        k = 1..L (L the width of the problem's preferences).
+    groups : dict of str to ndarray of float64, shape (G, len(GROUP_METRICS))
+        For each breakdown in :data:`GROUPINGS`, one row per group (labels from
+        :meth:`labels`) and one column per metric of :data:`GROUP_METRICS`.
+    """
+
+    values: NDArray[np.float64]
+    rank_profile: NDArray[np.float64]
+    groups: Mapping[str, NDArray[np.float64]]
+
+    def as_dict(self) -> dict[str, float]:
+        """The scalar metrics by name.
+
+        Returns
+        -------
+        dict of str to float
+        """
+        return dict(zip(METRICS, self.values.tolist(), strict=True))
+
+    @staticmethod
+    def labels(by: str) -> tuple[str, ...]:
+        """Labels of the groups of breakdown ``by`` ("need", "phase" or "kind").
+
+        Returns
+        -------
+        tuple of str
+        """
+        try:
+            return _labels()[by]
+        except KeyError:
+            raise ValueError(
+                f"by: expected one of {', '.join(GROUPINGS)}, got {by!r}"
+            ) from None
+
+    def group_dict(self, by: str) -> dict[str, dict[str, float]]:
+        """One breakdown as ``{group: {metric: value}}``.
+
+        Returns
+        -------
+        dict
+        """
+        labels = self.labels(by)
+        table = self.groups[by]
+        return {
+            g: dict(zip(GROUP_METRICS, row, strict=True))
+            for g, row in zip(labels, table.tolist(), strict=True)
+        }
+
+
+def _div(num: NDArray[np.float64], den: NDArray[np.float64]) -> NDArray[np.float64]:
+    out = np.full(np.shape(num), np.nan)
+    np.divide(num, den, out=out, where=den > 0)
+    return out
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Context:
+    """What the metrics need from one instance, computed once for all mechanisms.
+
+    Build with :meth:`of`. The Monte Carlo engine makes one per simulated round
+    and reuses it for every mechanism run on that round.
+    """
+
+    instance: Any
+    capacity: NDArray[np.float64]  # (M,) free places
+    kind: NDArray[np.int64]  # (M,)
+    cost: NDArray[np.float64]  # (M,)
+    is_specialist: NDArray[np.bool_]  # (M,)
+    lists: NDArray[np.int64]  # (N, K)
+    distance: NDArray[np.float64]  # (N, K)
+    wish: NDArray[np.bool_]  # (N,)
+    group_index: NDArray[np.intp]  # (B * N * C,) bin of each (breakdown, child, column)
+    n_groups: tuple[int, ...]  # groups per breakdown, in GROUPINGS order
+
+    @classmethod
+    def of(cls, instance: InstanceLike) -> Context:
+        """Precompute the per-instance arrays.
+
+        Returns
+        -------
+        Context
+        """
+        lab = _labels()
+        n_groups = tuple(len(lab[g]) for g in GROUPINGS)
+        problem, settings = instance.problem, instance.settings
+        n = problem.n_children
+        kind = np.asarray(settings.kind, dtype=np.int64)
+        spec_attr = getattr(settings, "specialist", None)
+        is_spec = (
+            np.asarray(spec_attr, dtype=bool)
+            if spec_attr is not None
+            else np.isin(kind, _specialist_codes())
+        )
+        prefs = problem.preferences
+        no_pref = n_groups[2] - 1
+        if prefs.shape[1]:
+            first = prefs[:, 0]
+            kind_key = np.where(first >= 0, kind[np.maximum(first, 0)], no_pref)
+        else:
+            kind_key = np.full(n, no_pref, dtype=np.int64)
+        keys = (
+            np.asarray(instance.children.need, dtype=np.int64),
+            np.asarray(instance.children.phase, dtype=np.int64),
+            kind_key,
+        )
+        # Group sums are np.bincount over (group, column) bins: a sequential sum,
+        # so bit-for-bit the same on every machine (a BLAS product is not).
+        offsets = np.cumsum((0, *n_groups[:-1]))
+        stacked = np.concatenate([k + o for k, o in zip(keys, offsets, strict=True)])
+        group_index = (stacked[:, None] * _N_COLS + np.arange(_N_COLS)).ravel()
+        return cls(
+            instance=instance,
+            capacity=problem.capacity.astype(np.float64),
+            kind=kind,
+            cost=np.asarray(settings.cost, dtype=np.float64),
+            is_specialist=is_spec,
+            lists=np.asarray(instance.lists, dtype=np.int64),
+            distance=np.asarray(instance.distance_km, dtype=np.float64),
+            wish=np.asarray(instance.off_list_wish, dtype=bool),
+            group_index=group_index.astype(np.intp),
+            n_groups=n_groups,
+        )
+
+
+def outcome_arrays(
+    instance: InstanceLike,
+    assignment: NDArray[Any],
+    final: NDArray[Any],
+    envy: NDArray[np.bool_],
+    *,
+    context: Context | None = None,
+) -> Outcome:
+    """Compute an :class:`Outcome` from the two stages' assignments (fast path).
+
+    :func:`evaluate` is the documented entry point; this lower tier takes the
+    mechanism's ``assignment``, the ``final`` assignment after any fallback and
+    the per-child justified-envy mask, all shape (N,), so that callers who have
+    them (the Monte Carlo engine) do not recompute them, and an optional
+    :class:`Context` of the instance shared between mechanisms.
+
+    Returns
+    -------
+    Outcome
+    """
+    ctx = Context.of(instance) if context is None else context
+    problem = instance.problem
+    n, m = problem.n_children, problem.n_settings
+    assign = np.asarray(assignment, dtype=np.int64)
+    final = np.asarray(final, dtype=np.int64)
+    placed = final >= 0
+    prefs = problem.preferences
+    width = prefs.shape[1]
+
+    # Rank among the parent's ranking (0-based, -1 = not ranked / unplaced).
+    if width:
+        hit = (prefs == final[:, None]) & placed[:, None]
+        ranked = hit.any(axis=1)
+        rank = np.where(ranked, hit.argmax(axis=1), -1)
+    else:
+        ranked = np.zeros(n, dtype=bool)
+        rank = np.full(n, -1, dtype=np.int64)
+    # Position on the tailored list (-1 = not on it).
+    lists = ctx.lists
+    if lists.shape[1]:
+        lhit = (lists == final[:, None]) & placed[:, None]
+        on_list = lhit.any(axis=1)
+        lpos = np.where(on_list, lhit.argmax(axis=1), 0)
+    else:
+        on_list = np.zeros(n, dtype=bool)
+        lpos = np.zeros(n, dtype=np.int64)
+
+    # Distance travelled (km): from the instance's list distances, or straight
+    # line for the rare placement off the list (only user-written rules do that).
+    dist = np.zeros(n)
+    if lists.shape[1]:
+        dist[on_list] = ctx.distance[on_list, lpos[on_list]]
+    off = placed & ~on_list
+    if off.any():
+        s = final[off]
+        children, settings = instance.children, instance.settings
+        dist[off] = np.hypot(
+            np.asarray(children.x_km)[off] - np.asarray(settings.x_km)[s],
+            np.asarray(children.y_km)[off] - np.asarray(settings.y_km)[s],
+        )
+    cost = np.where(
+        placed,
+        ctx.cost[np.maximum(final, 0)] + float(instance.transport_cost_per_km) * dist,
+        0.0,
+    )
+
+    first = rank == 0
+    top3 = ranked & (rank < 3)
+    by_fallback = placed & (assign < 0)
+    envy = np.asarray(envy, dtype=bool)
+    rank1 = np.where(ranked, rank + 1, 0).astype(np.float64)
+
+    # Specialist fill: free specialist places this round that were filled.
+    filled = np.bincount(final[placed], minlength=m).astype(np.float64)
+    spec_cap = float(ctx.capacity[ctx.is_specialist].sum())
+    spec_fill = (
+        float(filled[ctx.is_specialist].sum()) / spec_cap if spec_cap > 0 else np.nan
+    )
+
+    # Per-child quantities, one column each; summed overall and by group.
+    cols = np.empty((n, _N_COLS))
+    cols[:, 0] = 1.0
+    cols[:, 1] = first
+    cols[:, 2] = top3
+    cols[:, 3] = ranked
+    cols[:, 4] = on_list
+    cols[:, 5] = by_fallback
+    cols[:, 6] = ~placed
+    cols[:, 7] = rank1
+    cols[:, 8] = envy
+    cols[:, 9] = ctx.wish
+    cols[:, 10] = dist
+    cols[:, 11] = cost
+    cols[:, 12] = ranked  # denominator of mean_rank
+    cols[:, 13] = placed  # denominator of mean_distance_km
+    tot = cols.sum(axis=0)
+    nan = np.nan
+    n_f = float(n)
+    values = np.array(
+        [
+            tot[1] / n_f if n else nan,
+            tot[2] / n_f if n else nan,
+            tot[3] / n_f if n else nan,
+            tot[4] / n_f if n else nan,
+            tot[5] / n_f if n else nan,
+            tot[6] / n_f if n else nan,
+            tot[7] / tot[12] if tot[12] else nan,
+            tot[8] / n_f if n else nan,
+            tot[9] / n_f if n else nan,
+            tot[10] / tot[13] if tot[13] else nan,
+            tot[11],
+            tot[11] / tot[13] if tot[13] else nan,
+            spec_fill,
+            n_f,
+        ],
+        dtype=np.float64,
+    )
+    profile = (
+        np.bincount(rank[ranked], minlength=width)[:width] / n_f
+        if n
+        else np.zeros(width)
+    )
+
+    n_all = sum(ctx.n_groups)
+    sums = np.asarray(
+        np.bincount(
+            ctx.group_index,
+            weights=np.tile(cols, (len(ctx.n_groups), 1)).ravel(),
+            minlength=n_all * _N_COLS,
+        ),
+        dtype=np.float64,
+    ).reshape(n_all, _N_COLS)
+    size = sums[:, 0]
+    table = np.empty((sums.shape[0], len(GROUP_METRICS)))
+    table[:, 0] = size
+    table[:, 1:7] = _div(sums[:, 1:7], size[:, None])
+    table[:, 7] = _div(sums[:, 7], sums[:, 12])
+    table[:, 8:10] = _div(sums[:, 8:10], size[:, None])
+    table[:, 10] = _div(sums[:, 10], sums[:, 13])
+    table[:, 11] = sums[:, 11]
+    table[:, 12] = np.nan
+    bounds = np.cumsum((0, *ctx.n_groups)).tolist()
+    groups = {
+        g: table[a:b]
+        for g, a, b in zip(GROUPINGS, bounds[:-1], bounds[1:], strict=True)
+    }
+    # Fill rate of the free places of each kind (the last kind group, children
+    # who ranked nothing, has no places of its own).
+    nk = ctx.n_groups[2] - 1
+    kcap = np.bincount(ctx.kind, weights=ctx.capacity, minlength=nk)[:nk]
+    kfill = np.bincount(ctx.kind, weights=filled, minlength=nk)[:nk]
+    groups["kind"][:nk, 12] = _div(kfill.astype(float), kcap.astype(float))
+    return Outcome(values=values, rank_profile=profile, groups=groups)
+
+
+def evaluate(
+    instance: InstanceLike,
+    allocation: Allocation,
+    *,
+    fallback: bool | None = None,
+) -> Outcome:
+    """Compute every metric of one allocation of one instance.
+
+    Parameters
+    ----------
+    instance : Instance
+        A sampled instance (:meth:`sendalloc.scenario.Scenario.sample`), or any
+        object with the same attributes: ``problem``, ``children`` (``need``,
+        ``phase``, ``x_km``, ``y_km``), ``settings`` (``kind``, ``cost``,
+        ``x_km``, ``y_km``), ``lists`` (N, K), ``off_list_wish`` (N,),
+        ``distance_km`` (N, K), ``fallback`` and ``transport_cost_per_km``.
+    allocation : Allocation
+        A mechanism's allocation of ``instance.problem``.
+    fallback : bool, optional
+        Whether to run the LA fallback (:func:`la_fallback`) before measuring.
+        Defaults to the instance's (scenario's) switch.
+
+    Returns
+    -------
+    Outcome
+
+    Notes
+    -----
+    Definitions; N is the number of children in the round, and shares are of N:
+
+    - ``first_preference``, ``top3_preference``, ``any_preference``: placed at the
+      setting the parent ranked first, in the top three, anywhere in the ranking.
+    - ``placed_on_list``: placed at any setting on the tailored list, including
+      by the LA fallback; ``placed_by_fallback`` is the part the fallback placed.
+    - ``unplaced``: no place after both stages.
+    - ``mean_rank``: mean 1-based rank among children placed at a ranked setting.
+    - ``justified_envy``: children with justified envy in the mechanism's
+      allocation (:func:`sendalloc.properties.justified_envy`). The fallback
+      fills only places left free, so after a non-wasteful mechanism it cannot
+      create envy; it is not counted.
+    - ``off_list_wish``: the child's favourite setting was not on their list (a
+      property of the instance, the same for every mechanism).
+    - ``mean_distance_km``: mean home-to-setting distance of placed children.
+    - ``annual_cost``: total annual cost (GBP) of the round's placements: the
+      setting's cost per place plus ``transport_cost_per_km`` times the
+      distance; ``cost_per_child`` divides it by the children placed.
+    - ``specialist_fill``: share of this round's free places at specialist
+      settings (``settings.specialist`` when the table has it, else the kinds
+      in :data:`~sendalloc.population.SPECIALIST_KINDS`) that were filled.
+    - ``children``: N.
+
+    The rank profile and the breakdowns follow the same definitions within each
+    group. Children are grouped by need, by phase, and by the kind of the
+    setting their parent ranked first (those who ranked nothing form the group
+    ``no_preference``); each child is in one group of each breakdown. In the kind
+    breakdown, ``fill_rate`` is the share of that kind's free places filled.
+    Everything is vectorised: O(N (L + K) + M).
+
+    Examples
+    --------
+    A stand-in instance: three children, two settings with one place each.
+
+    >>> import numpy as np
+    >>> import sendalloc as sa
+    >>> from types import SimpleNamespace as NS
+    >>> p = sa.Problem.from_lists([1, 1], [[0], [0], [1]])
+    >>> kids = NS(need=np.array([0, 1, 0]), phase=np.array([1, 1, 2]),
+    ...           x_km=np.zeros(3), y_km=np.zeros(3))
+    >>> places = NS(kind=np.array([0, 2]), cost=np.array([10.0, 20.0]),
+    ...             x_km=np.zeros(2), y_km=np.zeros(2))
+    >>> inst = NS(problem=p, children=kids, settings=places,
+    ...           lists=np.array([[0, 1], [0, 1], [1, -1]]),
+    ...           off_list_wish=np.zeros(3, bool), fallback=False,
+    ...           distance_km=np.array([[1.0, 2.0], [1.0, 2.0], [3.0, np.nan]]),
+    ...           transport_cost_per_km=0.0)
+    >>> out = evaluate(inst, sa.allocate(p, "first_available"))
+    >>> out.as_dict()["first_preference"], out.as_dict()["unplaced"]
+    (0.666..., 0.333...)
+    """
+    if fallback is None:
+        fallback = bool(instance.fallback)
+    problem = instance.problem
+    if allocation.assignment.shape != (problem.n_children,):
+        raise ValueError(
+            "allocation: made for another problem "
+            f"({allocation.assignment.shape[0]} children, instance has "
+            f"{problem.n_children})"
+        )
+    assign = allocation.assignment
+    final = la_fallback(instance, assign) if fallback else assign
+    envy = justified_envy(problem, assign)
+    return outcome_arrays(instance, assign, final, envy)

@@ -1,0 +1,237 @@
+"""Every metric on a hand-worked instance; expected values worked out in comments.
+
+The instance (N = 5 children, M = 3 settings, processing order 0..4):
+
+    setting  kind                    free places  cost/place
+    A = 0    mainstream (0)          1            10,000
+    B = 1    special (2)             1            25,000
+    C = 2    independent_special (4) 3            60,000
+
+    child need(idx)  phase(idx)    tailored list (LA order)  ranking   distances km
+    c0    ASD (0)    primary (1)   [B, A, C]                 [B, A]    [2, 1, 10]
+    c1    ASD (0)    primary (1)   [B, C]                    [B, C]    [3, 12]
+    c2    SEMH (2)   secondary (2) [A, C, B]                 [B]       [1, 9, 4]
+    c3    SEMH (2)   secondary (2) [A]                       [A]       [2]
+    c4    SLCN (1)   secondary (2) []                        []        []
+
+    priorities: A ranks [c3, c0]; B ranks [c2, c0, c1]; C ranks [c1]
+    favourite off the list: c1 and c4.   transport: 100 GBP per km a year.
+
+first_available (order 0..4, ignores priorities):
+    c0 -> B (rank 0); c1 -> B full -> C (rank 1); c2 -> B full -> unplaced;
+    c3 -> A (rank 0); c4 ranked nothing -> unplaced.
+    stage 1 = [B, C, -1, A, -1]; free after it: A 0, B 0, C 2.
+LA fallback (unplaced in order, first free setting on the list in LA order):
+    c2: A full, C free -> C.  c4: empty list -> unplaced.
+    final = [B, C, C, A, -1].
+Justified envy (stage 1): c2 is unplaced, ranks B, and B holds c0 whom B ranks
+    below c2 -> envy. c1 at rank 1 would prefer B, but B ranks c1 below c0 -> none.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace as NS
+
+import numpy as np
+import pytest
+
+import sendalloc as sa
+from sendalloc.metrics import GROUP_METRICS, METRICS, evaluate, la_fallback
+
+A, B, C = 0, 1, 2
+
+
+def make_instance(fallback: bool = True) -> NS:
+    problem = sa.Problem.from_lists(
+        [1, 1, 3],
+        [[B, A], [B, C], [B], [A], []],
+        priorities=[[3, 0], [2, 0, 1], [1]],
+    )
+    children = NS(
+        need=np.array([0, 0, 2, 2, 1], dtype=np.int8),
+        phase=np.array([1, 1, 2, 2, 2], dtype=np.int8),
+        x_km=np.zeros(5),
+        y_km=np.zeros(5),
+    )
+    settings = NS(
+        kind=np.array([0, 2, 4], dtype=np.int8),
+        cost=np.array([10_000.0, 25_000.0, 60_000.0]),
+        x_km=np.zeros(3),
+        y_km=np.zeros(3),
+        specialist=np.array([False, True, True]),
+    )
+    nan = np.nan
+    return NS(
+        problem=problem,
+        children=children,
+        settings=settings,
+        lists=np.array(
+            [[B, A, C], [B, C, -1], [A, C, B], [A, -1, -1], [-1, -1, -1]],
+            dtype=np.int32,
+        ),
+        distance_km=np.array(
+            [[2, 1, 10], [3, 12, nan], [1, 9, 4], [2, nan, nan], [nan, nan, nan]],
+            dtype=float,
+        ),
+        off_list_wish=np.array([False, True, False, False, True]),
+        fallback=fallback,
+        transport_cost_per_km=100.0,
+    )
+
+
+@pytest.fixture
+def outcome() -> sa.metrics.Outcome:
+    inst = make_instance()
+    return evaluate(inst, sa.allocate(inst.problem, "first_available"))
+
+
+def test_fallback_stage() -> None:
+    inst = make_instance()
+    a = sa.allocate(inst.problem, "first_available")
+    assert a.assignment.tolist() == [B, C, -1, A, -1]
+    assert la_fallback(inst, a).tolist() == [B, C, C, A, -1]
+
+
+def test_scalar_metrics(outcome: sa.metrics.Outcome) -> None:
+    v = outcome.as_dict()
+    assert list(v) == list(METRICS)
+    expected = {
+        "first_preference": 2 / 5,  # c0 (B), c3 (A)
+        "top3_preference": 3 / 5,  # + c1 at rank 2
+        "any_preference": 3 / 5,  # c2's place C was not ranked
+        "placed_on_list": 4 / 5,  # everyone but c4
+        "placed_by_fallback": 1 / 5,  # c2
+        "unplaced": 1 / 5,  # c4
+        "mean_rank": (1 + 2 + 1) / 3,  # 1-based ranks of c0, c1, c3
+        "justified_envy": 1 / 5,  # c2
+        "off_list_wish": 2 / 5,  # c1, c4
+        "mean_distance_km": (2 + 12 + 9 + 2) / 4,  # c0@B, c1@C, c2@C, c3@A
+        # places 25k + 60k + 60k + 10k, transport 100 * (2 + 12 + 9 + 2)
+        "annual_cost": 155_000 + 2_500,
+        "cost_per_child": 157_500 / 4,
+        "specialist_fill": 3 / 4,  # B 1 of 1, C 2 of 3
+        "children": 5,
+    }
+    for k, want in expected.items():
+        assert v[k] == pytest.approx(want), k
+
+
+def test_rank_profile(outcome: sa.metrics.Outcome) -> None:
+    # widest ranking has 2 entries: rank 1 for c0, c3; rank 2 for c1.
+    np.testing.assert_allclose(outcome.rank_profile, [2 / 5, 1 / 5])
+
+
+def test_without_fallback() -> None:
+    inst = make_instance(fallback=False)
+    v = evaluate(inst, sa.allocate(inst.problem, "first_available")).as_dict()
+    assert v["placed_on_list"] == pytest.approx(3 / 5)
+    assert v["placed_by_fallback"] == 0
+    assert v["unplaced"] == pytest.approx(2 / 5)
+    # c2 no longer travels 9 km to C: (2 + 12 + 2) / 3
+    assert v["mean_distance_km"] == pytest.approx(16 / 3)
+    assert v["specialist_fill"] == pytest.approx(2 / 4)
+    # the switch can be overridden per call
+    v2 = evaluate(inst, sa.allocate(inst.problem, "first_available"), fallback=True)
+    assert v2.as_dict()["placed_on_list"] == pytest.approx(4 / 5)
+
+
+def _row(outcome: sa.metrics.Outcome, by: str, group: str) -> dict[str, float]:
+    return outcome.group_dict(by)[group]
+
+
+def test_by_need(outcome: sa.metrics.Outcome) -> None:
+    asd = _row(outcome, "need", "ASD")  # c0, c1
+    assert asd["children"] == 2
+    assert asd["first_preference"] == pytest.approx(1 / 2)
+    assert asd["top3_preference"] == pytest.approx(1.0)
+    assert asd["placed_on_list"] == pytest.approx(1.0)
+    assert asd["mean_rank"] == pytest.approx(1.5)
+    assert asd["off_list_wish"] == pytest.approx(1 / 2)
+    assert asd["mean_distance_km"] == pytest.approx(7.0)  # (2 + 12) / 2
+    assert asd["annual_cost"] == pytest.approx(25_200 + 61_200)
+    semh = _row(outcome, "need", "SEMH")  # c2, c3
+    assert semh["any_preference"] == pytest.approx(1 / 2)
+    assert semh["placed_by_fallback"] == pytest.approx(1 / 2)
+    assert semh["justified_envy"] == pytest.approx(1 / 2)
+    assert semh["mean_distance_km"] == pytest.approx(5.5)  # (9 + 2) / 2
+    assert semh["annual_cost"] == pytest.approx(60_900 + 10_200)
+    slcn = _row(outcome, "need", "SLCN")  # c4
+    assert slcn["unplaced"] == 1
+    assert np.isnan(slcn["mean_rank"])
+    assert np.isnan(slcn["mean_distance_km"])
+    empty = _row(outcome, "need", "VI")
+    assert empty["children"] == 0
+    assert np.isnan(empty["first_preference"])
+    assert empty["annual_cost"] == 0
+    # every child counted once
+    assert outcome.groups["need"][:, 0].sum() == 5
+
+
+def test_by_phase(outcome: sa.metrics.Outcome) -> None:
+    sec = _row(outcome, "phase", "secondary")  # c2, c3, c4
+    assert sec["children"] == 3
+    assert sec["first_preference"] == pytest.approx(1 / 3)
+    assert sec["placed_on_list"] == pytest.approx(2 / 3)
+    assert sec["unplaced"] == pytest.approx(1 / 3)
+    assert sec["mean_rank"] == pytest.approx(1.0)
+    assert sec["off_list_wish"] == pytest.approx(1 / 3)
+    assert _row(outcome, "phase", "primary")["children"] == 2
+    assert np.isnan(_row(outcome, "phase", "primary")["fill_rate"])
+
+
+def test_by_kind(outcome: sa.metrics.Outcome) -> None:
+    # grouped by the kind of the parent's first-ranked setting
+    special = _row(outcome, "kind", "special")  # c0, c1, c2 ranked B first
+    assert special["children"] == 3
+    assert special["first_preference"] == pytest.approx(1 / 3)
+    assert special["any_preference"] == pytest.approx(2 / 3)
+    assert special["mean_rank"] == pytest.approx(1.5)
+    assert special["mean_distance_km"] == pytest.approx(23 / 3)
+    assert special["annual_cost"] == pytest.approx(25_200 + 61_200 + 60_900)
+    assert special["fill_rate"] == pytest.approx(1.0)  # B: 1 of 1
+    main = _row(outcome, "kind", "mainstream")  # c3
+    assert main["first_preference"] == 1
+    assert main["fill_rate"] == pytest.approx(1.0)  # A: 1 of 1
+    ind = _row(outcome, "kind", "independent_special")  # nobody ranked C first
+    assert ind["children"] == 0
+    assert ind["fill_rate"] == pytest.approx(2 / 3)  # C: 2 of 3
+    nopref = _row(outcome, "kind", "no_preference")  # c4
+    assert nopref["children"] == 1
+    assert nopref["unplaced"] == 1
+    assert outcome.groups["kind"][:, 0].sum() == 5
+    assert outcome.groups["kind"].shape == (8, len(GROUP_METRICS))
+
+
+def test_other_mechanism_envy() -> None:
+    # Deferred acceptance with these priorities: B takes c2 over c0 and c1, so
+    # c0 -> A, c1 -> C, c2 -> B, c3 loses A to c0? No: A ranks c3 above c0, so
+    # c0 is rejected from A as well... c0 -> nowhere (ranked only B, A).
+    inst = make_instance()
+    if "deferred_acceptance" not in sa.MECHANISMS:
+        pytest.skip("deferred_acceptance not registered yet")
+    a = sa.allocate(inst.problem, "deferred_acceptance")
+    assert a.assignment.tolist() == [-1, C, B, A, -1]
+    v = evaluate(inst, a).as_dict()
+    assert v["justified_envy"] == 0  # DA is stable
+    # fallback: c0's list [B, A, C]; only C has places left (3 - 1 = 2)
+    assert v["placed_by_fallback"] == pytest.approx(1 / 5)
+
+
+def test_empty_round() -> None:
+    inst = make_instance()
+    p = sa.Problem.from_lists([1, 1, 3], [])
+    inst.problem = p
+    inst.children = NS(
+        need=np.zeros(0, np.int8),
+        phase=np.zeros(0, np.int8),
+        x_km=np.zeros(0),
+        y_km=np.zeros(0),
+    )
+    inst.lists = np.zeros((0, 3), np.int32)
+    inst.distance_km = np.zeros((0, 3))
+    inst.off_list_wish = np.zeros(0, bool)
+    out = evaluate(inst, sa.allocate(p, "first_available"))
+    v = out.as_dict()
+    assert v["children"] == 0
+    assert np.isnan(v["first_preference"])
+    assert v["annual_cost"] == 0
