@@ -27,7 +27,12 @@ class Instance:
 
 
 def make_instance(
-    n: int, *, choices: int = 10, seed: int = 0, tightness: float = 0.9, window: int = 40
+    n: int,
+    *,
+    choices: int = 10,
+    seed: int = 0,
+    tightness: float = 0.9,
+    window: int = 40,
 ) -> Instance:
     """Make one instance with ``n`` children and ``max(n // 100, 1)`` settings."""
     rng = np.random.default_rng(seed)

@@ -15,6 +15,7 @@ when ``--yardstick`` is given, and a plain-Python deferred acceptance.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -31,8 +32,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))  # for tests.reference, the plain-Python baseline
 
-import sendalloc as sa  # noqa: E402
 from instances import make_instance  # noqa: E402
+
+import sendalloc as sa  # noqa: E402
 
 # Largest size each mechanism is run at (the targets).
 LIMITS = {"max_placement": 100_000}
@@ -41,10 +43,8 @@ DEFAULT_SIZES = (1_000, 10_000, 100_000, 1_000_000)
 
 # --------------------------------------------------------------------------- tools
 def _reset_peak() -> None:
-    try:
+    with contextlib.suppress(OSError):
         Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        pass
 
 
 def _peak_mib() -> float:
@@ -98,14 +98,21 @@ def bench_size(n: int, args: argparse.Namespace) -> list[dict[str, Any]]:
     _reset_peak()
     t_build, problem = best_of(lambda: to_problem(inst), args.repeat)
     rows.append(
-        {"n": n, "what": "Problem.from_arrays", "seconds": t_build, "peak_mib": _peak_mib()}
+        {
+            "n": n,
+            "what": "Problem.from_arrays",
+            "seconds": t_build,
+            "peak_mib": _peak_mib(),
+        }
     )
     c_times: dict[str, float] = {}
     c_assign: dict[str, np.ndarray] = {}
     if args.yardstick:
         for rule in ("sd", "da"):
             c_times[rule], c_assign[rule] = run_yardstick(args.yardstick, inst, rule)
-            rows.append({"n": n, "what": f"C yardstick {rule}", "seconds": c_times[rule]})
+            rows.append(
+                {"n": n, "what": f"C yardstick {rule}", "seconds": c_times[rule]}
+            )
     tiny = to_problem(make_instance(200, seed=1))
     results: dict[str, sa.Allocation] = {}
     for name in args.mechanisms:
@@ -115,7 +122,9 @@ def bench_size(n: int, args: argparse.Namespace) -> list[dict[str, Any]]:
         sa.allocate(tiny, name, rng=0)  # compile / load the cached kernel
         compile_s = time.perf_counter() - t0
         _reset_peak()
-        secs, alloc = best_of(lambda name=name: sa.allocate(problem, name, rng=0), args.repeat)
+        secs, alloc = best_of(
+            lambda name=name: sa.allocate(problem, name, rng=0), args.repeat
+        )
         results[name] = alloc
         row: dict[str, Any] = {
             "n": n,
@@ -128,13 +137,17 @@ def bench_size(n: int, args: argparse.Namespace) -> list[dict[str, Any]]:
         rule = {"first_available": "sd", "deferred_acceptance": "da"}.get(name)
         if rule in c_times:
             row["vs_C"] = secs / c_times[rule]
-            row["identical_to_C"] = bool(np.array_equal(alloc.assignment, c_assign[rule]))
+            row["identical_to_C"] = bool(
+                np.array_equal(alloc.assignment, c_assign[rule])
+            )
         rows.append(row)
     if n <= args.python_limit and "deferred_acceptance" in results:
         from tests.reference import deferred_acceptance as python_da
 
         secs, ref = best_of(lambda: python_da(problem), 1)
-        same = np.array_equal(np.asarray(ref), results["deferred_acceptance"].assignment)
+        same = np.array_equal(
+            np.asarray(ref), results["deferred_acceptance"].assignment
+        )
         rows.append(
             {
                 "n": n,

@@ -416,11 +416,12 @@ def _problems(
     order = by_key([c[1] for c in drawn]) if random_order else None
     priorities: list[list[int]] | list[int] | None = None
     if kind == "strict":
-        priorities = []
+        per_setting: list[list[int]] = []
         for s in range(m):
             ranked = [i for i in range(n) if s in prefs[i] or drawn[i][3][s % width]]
             keys = [drawn[i][2][s % width] for i in ranked]
-            priorities.append([ranked[j] for j in by_key(keys)])
+            per_setting.append([ranked[j] for j in by_key(keys)])
+        priorities = per_setting
     elif kind == "common" and n:
         priorities = by_key([c[2][0] for c in drawn])
     return Problem.from_lists(cap.tolist(), prefs, priorities=priorities, order=order)
