@@ -525,3 +525,20 @@ def test_priority_lists_match_priority_array() -> None:
         for k, s in enumerate(row):
             assert p.priority[i, k] == plists[s].index(i)
     assert re.search(r"max_list=3", repr(p))
+
+
+def test_ranks_kernel_matches_python() -> None:
+    from sendalloc.mechanisms._ranks import ranks_kernel
+
+    rng = np.random.default_rng(5)
+    prefs = np.full((500, 4), -1, dtype=np.int32)
+    for i in range(500):
+        ln = rng.integers(0, 5)
+        prefs[i, :ln] = rng.choice(9, size=ln, replace=False)
+    assign = rng.integers(-1, 9, size=500).astype(np.int32)
+    expect = [
+        row.tolist().index(s) if s >= 0 and s in row.tolist() else -1
+        for row, s in zip(prefs, assign, strict=True)
+    ]
+    assert ranks_kernel(prefs, assign).tolist() == expect
+    assert ranks_kernel.py_func(prefs, assign).tolist() == expect  # type: ignore[attr-defined]

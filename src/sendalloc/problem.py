@@ -35,7 +35,10 @@ def _frozen(a: NDArray[Any]) -> NDArray[Any]:
 
 
 def _as_int_array(value: ArrayLike, name: str, ndim: int) -> NDArray[np.int64]:
-    """Convert to an int64 array of ``ndim`` dimensions, refusing non-integers.
+    """Convert to an integer array of ``ndim`` dimensions, refusing non-integers.
+
+    int32 and int64 input is returned as it is (not copied: callers copy before
+    freezing); anything else integral becomes int64.
 
     Integer-valued floats are accepted (``2.0`` is the integer 2); NaN, infinities,
     fractions, booleans, strings and objects are refused with their position.
@@ -75,7 +78,7 @@ def _as_int_array(value: ArrayLike, name: str, ndim: int) -> NDArray[np.int64]:
     if a.dtype.kind == "u" and a.size and int(a.max()) > np.iinfo(np.int64).max:
         raise InvalidProblemError(f"{name}: values exceed the int64 range")
     if a.dtype in (np.int32, np.int64):
-        return a  # type: ignore[return-value]  # int32 stays int32: half the memory
+        return a  # int32 stays int32: half the memory
     return a.astype(np.int64)
 
 
@@ -200,6 +203,7 @@ def _sort_by_setting_then_value(
     v_sorted += vmin
     packed &= np.int64((1 << bits_i) - 1)
     return packed, s_sorted, v_sorted
+
 
 class Unplaced(enum.IntEnum):
     """Why a child has no place in an :class:`Allocation` (``PLACED`` if they have).
@@ -1130,13 +1134,11 @@ class Allocation:
         cls, problem: Problem, assignment: NDArray[Any], mechanism: str
     ) -> Allocation:
         """Wrap a kernel's output (already well formed) without re-validating it."""
-        assignment = np.asarray(assignment, dtype=INDEX)
-        prefs = problem.preferences
-        if prefs.shape[1]:
-            hit = (prefs == assignment[:, None]) & (assignment[:, None] >= 0)
-            rank = np.where(hit.any(axis=1), hit.argmax(axis=1), -1).astype(INDEX)
-        else:
-            rank = np.full(assignment.shape, -1, dtype=INDEX)
+        # Imported here: the mechanisms package imports this module.
+        from sendalloc.mechanisms._ranks import ranks_kernel
+
+        assignment = np.ascontiguousarray(assignment, dtype=INDEX)
+        rank = ranks_kernel(problem.preferences, assignment)
         return cls(problem, _frozen(assignment), _frozen(rank), mechanism)
 
     @property
