@@ -5,9 +5,11 @@
     python benchmarks/run.py --yardstick ./refalloc   # also time the plain-C reference
 
 Times are the best of ``--repeat`` runs after a warm-up (numba compiles on the
-first call; that is reported separately as ``compile``). Memory is the process's
-peak resident set while building the problem and running the mechanism (Linux
-``VmHWM``, reset before each measurement), so it includes the interpreter.
+first call, done before anything is measured). Each size runs in a fresh
+process. Memory is the process's peak resident set while building the problem
+or running the mechanism (Linux ``VmHWM``, reset before each measurement), and
+``extra`` is that peak less the resident set before the problem was built (the
+interpreter, numba and the input arrays): the problem plus the mechanism.
 Ratios are against baselines measured in the same run: the plain-C yardstick
 when ``--yardstick`` is given, and a plain-Python deferred acceptance.
 """
@@ -45,6 +47,16 @@ DEFAULT_SIZES = (1_000, 10_000, 100_000, 1_000_000)
 def _reset_peak() -> None:
     with contextlib.suppress(OSError):
         Path("/proc/self/clear_refs").write_text("5")
+
+
+def _rss_mib() -> float:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
 
 
 def _peak_mib() -> float:
@@ -95,6 +107,10 @@ def run_yardstick(binary: str, inst: Any, rule: str) -> tuple[float, np.ndarray]
 def bench_size(n: int, args: argparse.Namespace) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     inst = make_instance(n, seed=args.seed)
+    tiny = to_problem(make_instance(200, seed=1))
+    for name in args.mechanisms:  # compile or load every kernel before measuring
+        sa.allocate(tiny, name, rng=0)
+    base = _rss_mib()  # the interpreter, numba and the input arrays
     _reset_peak()
     t_build, problem = best_of(lambda: to_problem(inst), args.repeat)
     rows.append(
@@ -103,6 +119,7 @@ def bench_size(n: int, args: argparse.Namespace) -> list[dict[str, Any]]:
             "what": "Problem.from_arrays",
             "seconds": t_build,
             "peak_mib": _peak_mib(),
+            "extra_mib": _peak_mib() - base,
         }
     )
     c_times: dict[str, float] = {}
@@ -113,14 +130,10 @@ def bench_size(n: int, args: argparse.Namespace) -> list[dict[str, Any]]:
             rows.append(
                 {"n": n, "what": f"C yardstick {rule}", "seconds": c_times[rule]}
             )
-    tiny = to_problem(make_instance(200, seed=1))
     results: dict[str, sa.Allocation] = {}
     for name in args.mechanisms:
         if n > LIMITS.get(name, 10**9):
             continue
-        t0 = time.perf_counter()
-        sa.allocate(tiny, name, rng=0)  # compile / load the cached kernel
-        compile_s = time.perf_counter() - t0
         _reset_peak()
         secs, alloc = best_of(
             lambda name=name: sa.allocate(problem, name, rng=0), args.repeat
@@ -131,7 +144,7 @@ def bench_size(n: int, args: argparse.Namespace) -> list[dict[str, Any]]:
             "what": name,
             "seconds": secs,
             "peak_mib": _peak_mib(),
-            "compile": compile_s,
+            "extra_mib": _peak_mib() - base,
             "placed": int(alloc.placed.sum()),
         }
         rule = {"first_available": "sd", "deferred_acceptance": "da"}.get(name)
@@ -238,11 +251,20 @@ def bench_simulate(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 
 def format_table(rows: list[dict[str, Any]]) -> str:
-    cols = ["n", "what", "seconds", "peak_mib", "vs_C", "identical_to_C", "notes"]
+    cols = [
+        "n",
+        "what",
+        "seconds",
+        "peak MiB",
+        "extra MiB",
+        "vs C",
+        "same as C",
+        "notes",
+    ]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for r in rows:
         notes = []
-        for key in ("speedup_of_sendalloc", "identical", "runs_per_second", "compile"):
+        for key in ("speedup_of_sendalloc", "identical", "runs_per_second"):
             if key in r:
                 v = r[key]
                 notes.append(f"{key}={v:.3g}" if isinstance(v, float) else f"{key}={v}")
@@ -251,6 +273,7 @@ def format_table(rows: list[dict[str, Any]]) -> str:
             r["what"],
             f"{r['seconds']:.4f}",
             f"{r['peak_mib']:.0f}" if "peak_mib" in r else "",
+            f"{r['extra_mib']:.0f}" if "extra_mib" in r else "",
             f"{r['vs_C']:.2f}x" if "vs_C" in r else "",
             str(r.get("identical_to_C", "")),
             ", ".join(notes),
@@ -269,14 +292,28 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--python-limit", type=int, default=100_000)
     ap.add_argument("--yardstick", help="path to a compiled plain-C refalloc binary")
     ap.add_argument("--json", help="also write the rows here")
+    ap.add_argument("--one-size", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     args.sizes = [int(float(s)) for s in args.sizes.split(",") if s]
     args.mechanisms = [m for m in args.mechanisms.split(",") if m]
     if args.yardstick:
         args.yardstick = os.path.abspath(args.yardstick)
     rows: list[dict[str, Any]] = []
+    if args.one_size:
+        # A child process measuring one size: rows go to stdout as JSON.
+        print(json.dumps(bench_size(args.sizes[0], args), default=str))
+        return 0
     for n in args.sizes:
-        rows.extend(bench_size(n, args))
+        # Each size in a fresh process, so that memory left behind by one size
+        # (allocators rarely give it back) does not count against the next.
+        cmd = [sys.executable, __file__, "--one-size", "--sizes", str(n)]
+        cmd += ["--mechanisms", ",".join(args.mechanisms), "--runs", "0"]
+        cmd += ["--repeat", str(args.repeat), "--seed", str(args.seed)]
+        cmd += ["--python-limit", str(args.python_limit)]
+        if args.yardstick:
+            cmd += ["--yardstick", args.yardstick]
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        rows.extend(json.loads(out.stdout.strip().splitlines()[-1]))
         print(f"done n={n:,}", file=sys.stderr)
     if args.runs:
         rows.extend(bench_simulate(args))
