@@ -1,0 +1,988 @@
+"""Parameter sweeps: a grid of scenario variants, simulated and stored as they finish.
+
+:func:`sweep` takes a scenario and a grid of dotted scenario keys (as in the
+TOML) with lists of values, simulates every variant of the grid's product with
+every mechanism, and returns a :class:`SweepResult`: one tidy row per variant,
+mechanism and metric. Work is cut into *units* (a variant's runs ``a..b``) and
+run through any :class:`concurrent.futures.Executor`: in this process, a
+process pool, or a dask.distributed client's ``get_executor()``. With
+``store=PATH`` every finished unit's per-run metrics are written to the store at
+once; re-running the same sweep skips them, and a store written by another
+sweep is refused. ``docs/sweeps.md`` shows a local run and a dask cluster.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import itertools
+import json
+import math
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sendalloc.errors import SendallocError
+from sendalloc.metrics import METRICS
+from sendalloc.problem import Allocation
+from sendalloc.simulate import (
+    _resolve_mechanisms,
+    _resolve_scenario,
+    _run_chunk,
+    _stats,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+    from sendalloc.scenario import Scenario
+
+__all__ = ["DEFAULT_CHUNK_SIZE", "SweepResult", "SweepStoreError", "sweep"]
+
+#: Runs per work unit when :func:`sweep` is not told otherwise: about a second of
+#: work for a county-sized scenario with the default mechanisms, so per-task
+#: scheduling overhead (about a millisecond on dask) stays well under 1%. It is
+#: fixed, not derived from the executor, so the same sweep has the same units
+#: (and can resume the same store) on a laptop and on a cluster.
+DEFAULT_CHUNK_SIZE = 50
+
+_SPEC_FILE = "_sendalloc_sweep.json"
+_STORE_VERSION = 1
+_STATS = ("mean", "ci_low", "ci_high", "se")
+
+
+class SweepStoreError(SendallocError, ValueError):
+    """A sweep store cannot be used: another sweep's store, or not a store at all.
+
+    Examples
+    --------
+    >>> from sendalloc.sweep import SweepStoreError
+    >>> issubclass(SweepStoreError, ValueError)
+    True
+    """
+
+
+# --------------------------------------------------------------------------- grid
+def _check_value(v: Any, where: str) -> None:
+    if isinstance(v, bool | str | int):
+        return
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            raise ValueError(f"{where}: expected a finite number, got {v!r}")
+        return
+    if isinstance(v, list | tuple):
+        for i, x in enumerate(v):
+            _check_value(x, f"{where}[{i}]")
+        return
+    raise TypeError(
+        f"{where}: expected a TOML value (number, string, boolean or array), "
+        f"got {type(v).__name__}"
+    )
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, list | tuple):
+        return [_plain(x) for x in v]
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
+def _normalise_grid(
+    grid: Mapping[str, Iterable[Any]],
+) -> tuple[tuple[str, tuple[Any, ...]], ...]:
+    if not isinstance(grid, Mapping):
+        raise TypeError(
+            "grid: expected a mapping of dotted scenario keys to lists of values, "
+            f"got {type(grid).__name__}"
+        )
+    out: list[tuple[str, tuple[Any, ...]]] = []
+    for key, values in grid.items():
+        if not isinstance(key, str) or not key:
+            raise TypeError(f"grid: keys must be dotted scenario keys, got {key!r}")
+        if isinstance(values, str | bytes | Mapping) or not isinstance(
+            values, Iterable
+        ):
+            raise TypeError(f"grid[{key!r}]: expected a list of values, got {values!r}")
+        vals = tuple(_plain(v) for v in values)
+        if not vals:
+            raise ValueError(f"grid[{key!r}]: expected at least one value")
+        for i, v in enumerate(vals):
+            _check_value(v, f"grid[{key!r}][{i}]")
+        canon = [_canon_text(v) for v in vals]
+        if len(set(canon)) != len(canon):
+            raise ValueError(f"grid[{key!r}]: duplicate values in {list(vals)}")
+        out.append((key, vals))
+    return tuple(out)
+
+
+def _canon(v: Any) -> Any:
+    """A value as it identifies a variant: whole floats as ints (0.0 is 0)."""
+    if isinstance(v, list | tuple):
+        return [_canon(x) for x in v]
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    return v
+
+
+def _canon_text(v: Any) -> str:
+    return json.dumps(_canon(v), separators=(",", ":"))
+
+
+def _variant_key(keys: Sequence[str], values: Sequence[Any]) -> str:
+    """Canonical text of a variant: its sorted ``key=value`` pairs as JSON."""
+    pairs = {k: _canon(v) for k, v in zip(keys, values, strict=True)}
+    return json.dumps(pairs, sort_keys=True, separators=(",", ":"))
+
+
+def _spawn_key(variant_key: str, common: bool) -> tuple[int, ...]:
+    """The spawn key prefix of a variant's run streams.
+
+    With common random numbers every variant uses the root streams
+    ``SeedSequence(seed).spawn(runs)`` (those of :func:`~sendalloc.simulate`);
+    otherwise four 32-bit words of the SHA-256 of the variant's canonical key.
+    The variant without overrides always uses the root streams.
+    """
+    if common or variant_key == "{}":
+        return ()
+    h = hashlib.sha256(variant_key.encode("utf-8")).digest()
+    return tuple(int.from_bytes(h[i : i + 4], "little") for i in range(0, 16, 4))
+
+
+# --------------------------------------------------------------------------- worker
+def _version() -> str:
+    from sendalloc import __version__
+
+    return __version__
+
+
+def _run_unit(
+    scenario: Any,
+    mechs: Sequence[str | Callable[..., Allocation]],
+    entropy: int,
+    spawn_key: tuple[int, ...],
+    start: int,
+    stop: int,
+) -> tuple[str, NDArray[np.float64]]:
+    """Runs ``start..stop`` of one variant: (worker's version, values (r, k, m))."""
+    seeds = [
+        np.random.SeedSequence(entropy, spawn_key=(*spawn_key, r))
+        for r in range(start, stop)
+    ]
+    return _version(), _run_chunk(scenario, mechs, seeds).values
+
+
+# --------------------------------------------------------------------------- store
+def _pyarrow_available() -> bool:
+    try:
+        import pyarrow.parquet  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _column_kind(values: Sequence[Any]) -> str:
+    if all(isinstance(v, bool) for v in values):
+        return "bool"
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return "int"
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        return "float"
+    if all(isinstance(v, str) for v in values):
+        return "str"
+    return "json"
+
+
+def _cell_text(v: Any) -> str:
+    return v if isinstance(v, str) else json.dumps(v)
+
+
+def _write_atomic(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Write under a temporary name, flush to disk, then rename into place."""
+    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
+    with open(tmp, "wb") as f:
+        write(f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+class _Store:
+    """A directory of one file per finished unit, plus the sweep's spec.
+
+    ``_sendalloc_sweep.json`` holds the spec and the format; each unit is
+    ``part-v<variant>-c<chunk>.<parquet|csv>``, written under a temporary name
+    and renamed when complete, so a killed sweep leaves whole units only.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        fmt: str,
+        grid: tuple[tuple[str, tuple[Any, ...]], ...],
+        mechanisms: tuple[str, ...],
+    ) -> None:
+        self.path = path
+        self.fmt = fmt
+        self.grid = grid
+        self.mechanisms = mechanisms
+        self.kinds = [_column_kind(vals) for _, vals in grid]
+
+    @classmethod
+    def open(
+        cls,
+        path: str | os.PathLike[str],
+        spec: dict[str, Any],
+        grid: tuple[tuple[str, tuple[Any, ...]], ...],
+        mechanisms: tuple[str, ...],
+    ) -> _Store:
+        p = Path(path)
+        spec_path = p / _SPEC_FILE
+        if p.exists() and not p.is_dir():
+            raise SweepStoreError(
+                f"store {p}: is a file; a sweep store is a directory (give a new path)"
+            )
+        if spec_path.is_file():
+            try:
+                doc = json.loads(spec_path.read_text(encoding="utf-8"))
+                old, fmt = doc["spec"], doc["format"]
+            except (ValueError, KeyError, TypeError) as e:
+                raise SweepStoreError(
+                    f"store {p}: unreadable {_SPEC_FILE} ({e})"
+                ) from None
+            new = json.loads(json.dumps(spec))
+            if old != new:
+                fields = sorted(
+                    k for k in set(old) | set(new) if old.get(k) != new.get(k)
+                )
+                raise SweepStoreError(
+                    f"store {p} holds a different sweep (it differs in "
+                    f"{', '.join(fields)}); use a new store path, or delete this one "
+                    "to start again"
+                )
+            if fmt == "parquet" and not _pyarrow_available():
+                raise SweepStoreError(
+                    f"store {p} is Parquet and needs pyarrow: "
+                    "pip install 'sendalloc[parquet]'"
+                )
+            return cls(p, fmt, grid, mechanisms)
+        if p.is_dir() and any(not c.name.startswith(".tmp-") for c in p.iterdir()):
+            raise SweepStoreError(
+                f"store {p}: directory exists and is not a sendalloc sweep store"
+            )
+        suffix = p.suffix.lower()
+        if suffix == ".csv":
+            fmt = "csv"
+        elif suffix == ".parquet" and not _pyarrow_available():
+            raise SweepStoreError(
+                f"store {p}: Parquet needs pyarrow (pip install 'sendalloc[parquet]'); "
+                "or name a .csv store"
+            )
+        else:
+            fmt = "parquet" if _pyarrow_available() else "csv"
+        p.mkdir(parents=True, exist_ok=True)
+        doc = {"store_version": _STORE_VERSION, "format": fmt, "spec": spec}
+        text = json.dumps(doc, indent=1, allow_nan=False) + "\n"
+        _write_atomic(spec_path, lambda f: f.write(text.encode("utf-8")))
+        return cls(p, fmt, grid, mechanisms)
+
+    def _part(self, variant: int, chunk: int) -> Path:
+        return self.path / f"part-v{variant:05d}-c{chunk:05d}.{self.fmt}"
+
+    def done(self) -> set[tuple[int, int]]:
+        out = set()
+        suffix = f".{self.fmt}"
+        for c in self.path.iterdir():
+            name = c.name
+            if name.startswith("part-v") and name.endswith(suffix):
+                v, ch = name[len("part-v") : -len(suffix)].split("-c")
+                out.add((int(v), int(ch)))
+        return out
+
+    def _columns(
+        self, variant: int, start: int, values: NDArray[np.float64]
+    ) -> dict[str, Any]:
+        r, k, _ = values.shape
+        cols: dict[str, Any] = {}
+        at = _variant_index(self.grid, variant)
+        for key, vals in self.grid:
+            cols[key] = [vals[at[key]]] * (r * k)
+        cols["variant"] = np.full(r * k, variant, dtype=np.int64)
+        cols["run"] = np.repeat(np.arange(start, start + r, dtype=np.int64), k)
+        cols["mechanism"] = list(self.mechanisms) * r
+        flat = values.reshape(r * k, len(METRICS))
+        for j, m in enumerate(METRICS):
+            cols[m] = flat[:, j]
+        return cols
+
+    def write(
+        self, variant: int, chunk: int, start: int, values: NDArray[np.float64]
+    ) -> None:
+        cols = self._columns(variant, start, values)
+        path = self._part(variant, chunk)
+        if self.fmt == "parquet":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            types = {"bool": pa.bool_(), "int": pa.int64(), "float": pa.float64()}
+            arrays = {}
+            for (key, _), kind in zip(self.grid, self.kinds, strict=True):
+                col = cols[key]
+                if kind in types:
+                    arrays[key] = pa.array(col, type=types[kind])
+                else:
+                    arrays[key] = pa.array([_cell_text(v) for v in col], pa.string())
+            for name in ("variant", "run"):
+                arrays[name] = pa.array(cols[name], type=pa.int64())
+            arrays["mechanism"] = pa.array(cols["mechanism"], type=pa.string())
+            for m in METRICS:
+                arrays[m] = pa.array(cols[m], type=pa.float64())
+            table = pa.table(arrays)
+            _write_atomic(path, lambda f: pq.write_table(table, f))
+        else:
+            buf = io.StringIO()
+            w = csv.writer(buf, lineterminator="\n")
+            w.writerow(list(cols))
+            n = len(cols["run"])
+            keys = [k for k, _ in self.grid]
+            for i in range(n):
+                w.writerow(
+                    [
+                        *(_cell_text(cols[k][i]) for k in keys),
+                        int(cols["variant"][i]),
+                        int(cols["run"][i]),
+                        cols["mechanism"][i],
+                        *(repr(float(cols[m][i])) for m in METRICS),
+                    ]
+                )
+            text = buf.getvalue()
+            _write_atomic(path, lambda f: f.write(text.encode("utf-8")))
+
+    def read(
+        self, variant: int, chunk: int, start: int, stop: int
+    ) -> NDArray[np.float64]:
+        path = self._part(variant, chunk)
+        k = len(self.mechanisms)
+        if self.fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            t = pq.read_table(path, columns=["run", "mechanism", *METRICS])
+            runs = t.column("run").to_numpy()
+            mechs = t.column("mechanism").to_pylist()
+            flat = np.column_stack(
+                [t.column(m).to_numpy().astype(np.float64) for m in METRICS]
+            )
+        else:
+            with open(path, encoding="utf-8", newline="") as f:
+                rows = list(csv.DictReader(f))
+            runs = np.array([int(r["run"]) for r in rows], dtype=np.int64)
+            mechs = [r["mechanism"] for r in rows]
+            flat = np.array(
+                [[float(r[m]) for m in METRICS] for r in rows], dtype=np.float64
+            ).reshape(len(rows), len(METRICS))
+        want_runs = np.repeat(np.arange(start, stop), k)
+        if (
+            runs.shape != want_runs.shape
+            or not np.array_equal(runs, want_runs)
+            or mechs != list(self.mechanisms) * (stop - start)
+        ):
+            raise SweepStoreError(
+                f"store {self.path}: {path.name} does not hold runs "
+                f"{start}..{stop - 1} of {', '.join(self.mechanisms)}; "
+                "delete the file to recompute it"
+            )
+        return np.ascontiguousarray(flat.reshape(stop - start, k, len(METRICS)))
+
+
+def _variant_index(
+    grid: tuple[tuple[str, tuple[Any, ...]], ...], variant: int
+) -> dict[str, int]:
+    """Index of each key's value in variant number ``variant`` (row-major product)."""
+    out: dict[str, int] = {}
+    for key, vals in reversed(grid):
+        variant, out[key] = divmod(variant, len(vals))
+    return out
+
+
+# --------------------------------------------------------------------------- result
+@dataclass(frozen=True, slots=True, eq=False)
+class SweepResult:
+    """Summary statistics of every variant of a sweep, mechanism and metric.
+
+    Attributes
+    ----------
+    scenario : str
+        The base scenario's name.
+    grid : tuple of (str, tuple)
+        The grid: each dotted key with its values, in the order given.
+    variants : tuple of tuple, length V
+        The values of the grid's keys for each variant, in the order of the
+        grid's product (the last key varies fastest).
+    mechanisms : tuple of str
+    metrics : tuple of str
+        :data:`sendalloc.metrics.METRICS`.
+    runs, seed : int
+    mean, ci_low, ci_high, se : ndarray of float64, shape (V, n_mech, n_metrics)
+        As in :class:`~sendalloc.simulate.Summary`: the mean over runs, the
+        2.5th and 97.5th percentiles over runs (the 95% range from one
+        simulated round to the next) and the Monte Carlo standard error of the
+        mean. NaN where no run defines the metric.
+    n : ndarray of int64, shape (V, n_mech, n_metrics)
+        Runs in which the metric is defined.
+    """
+
+    scenario: str
+    grid: tuple[tuple[str, tuple[Any, ...]], ...]
+    variants: tuple[tuple[Any, ...], ...]
+    mechanisms: tuple[str, ...]
+    metrics: tuple[str, ...]
+    runs: int
+    seed: int
+    mean: NDArray[np.float64]
+    ci_low: NDArray[np.float64]
+    ci_high: NDArray[np.float64]
+    se: NDArray[np.float64]
+    n: NDArray[np.int64]
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The grid's dotted keys, in order."""
+        return tuple(k for k, _ in self.grid)
+
+    def _variant(self, variant: Mapping[str, Any]) -> int:
+        keys = self.keys
+        unknown = set(variant) - set(keys)
+        if unknown or len(variant) != len(keys):
+            raise ValueError(
+                f"variant: expected a value for each of {', '.join(keys) or '(none)'},"
+                f" got {dict(variant)!r}"
+            )
+        want = tuple(_canon_text(variant[k]) for k in keys)
+        for i, vals in enumerate(self.variants):
+            if tuple(_canon_text(v) for v in vals) == want:
+                return i
+        raise ValueError(f"variant: {dict(variant)!r} is not in the grid")
+
+    def get(
+        self, variant: Mapping[str, Any], mechanism: str, metric: str
+    ) -> dict[str, float]:
+        """The statistics of one cell as ``{"mean", "ci_low", "ci_high", "se"}``.
+
+        Parameters
+        ----------
+        variant : mapping of str to value
+            A value for each grid key, e.g. ``{"lists.max_length": 3}``.
+        mechanism, metric : str
+
+        Returns
+        -------
+        dict of str to float
+        """
+        from sendalloc.simulate import _index
+
+        v = self._variant(variant)
+        i = _index(self.mechanisms, mechanism, "mechanism")
+        k = _index(self.metrics, metric, "metric")
+        return {s: float(getattr(self, s)[v, i, k]) for s in _STATS}
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The tidy table as a list of dicts, one per variant, mechanism and metric.
+
+        Keys: the grid's dotted keys, then ``mechanism, metric, mean, ci_low,
+        ci_high, se, n``.
+
+        Returns
+        -------
+        list of dict
+        """
+        out = []
+        for v, vals in enumerate(self.variants):
+            head = dict(zip(self.keys, vals, strict=True))
+            for i, mech in enumerate(self.mechanisms):
+                for k, met in enumerate(self.metrics):
+                    row: dict[str, Any] = {**head, "mechanism": mech, "metric": met}
+                    for s in _STATS:
+                        row[s] = float(getattr(self, s)[v, i, k])
+                    row["n"] = int(self.n[v, i, k])
+                    out.append(row)
+        return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """The tidy table as a pandas DataFrame (needs the ``pandas`` extra).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns: the grid's dotted keys, ``mechanism, metric, mean, ci_low,
+            ci_high, se, n``; one row per variant, mechanism and metric.
+        """
+        import pandas as pd
+
+        cols = [*self.keys, "mechanism", "metric", *_STATS, "n"]
+        return pd.DataFrame(self.rows(), columns=cols)
+
+    def to_csv(self, path: str | os.PathLike[str] | None = None) -> str:
+        """The tidy table as CSV text (written to ``path`` if given).
+
+        Columns as :meth:`to_frame`; numbers written exactly (``repr``),
+        undefined values as empty cells, array values as JSON.
+
+        Returns
+        -------
+        str
+        """
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow([*self.keys, "mechanism", "metric", *_STATS, "n"])
+        for row in self.rows():
+            w.writerow(
+                [
+                    *(_cell_text(row[k]) for k in self.keys),
+                    row["mechanism"],
+                    row["metric"],
+                    *("" if math.isnan(row[s]) else repr(row[s]) for s in _STATS),
+                    row["n"],
+                ]
+            )
+        text = buf.getvalue()
+        if path is not None:
+            with open(path, "w", encoding="utf-8", newline="") as f:
+                f.write(text)
+        return text
+
+    def table(
+        self,
+        metrics: Sequence[str] = ("first_preference", "placed_on_list", "unplaced"),
+    ) -> str:
+        """A text table: one row per variant and mechanism, ``mean (95% range)``.
+
+        Shares are shown as percentages.
+
+        Returns
+        -------
+        str
+        """
+        from sendalloc.report import _ROWS
+        from sendalloc.simulate import _index
+
+        kinds = {m: kind for m, _, kind in _ROWS}
+        idx = [_index(self.metrics, m, "metric") for m in metrics]
+        head = [*self.keys, "mechanism", *metrics]
+        body = []
+        for v, vals in enumerate(self.variants):
+            for i, mech in enumerate(self.mechanisms):
+                cells = []
+                for m, k in zip(metrics, idx, strict=True):
+                    mean, lo, hi = (
+                        float(a[v, i, k])
+                        for a in (self.mean, self.ci_low, self.ci_high)
+                    )
+                    if math.isnan(mean):
+                        cells.append("-")
+                    elif kinds.get(m) == "pct":
+                        cells.append(
+                            f"{100 * mean:.1f} ({100 * lo:.0f}-{100 * hi:.0f})"
+                        )
+                    else:
+                        cells.append(f"{mean:.4g} ({lo:.3g}-{hi:.3g})")
+                body.append([*(_cell_text(x) for x in vals), mech, *cells])
+        widths = [max(len(r[c]) for r in [head, *body]) for c in range(len(head))]
+        lines = [
+            "  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True))
+            for r in [head, *body]
+        ]
+        lines.insert(1, "-" * len(lines[0]))
+        lines.append(
+            f"{self.runs} simulated rounds per variant; mean (95% range over rounds)"
+            + ("; shares in %." if any(kinds.get(m) == "pct" for m in metrics) else ".")
+        )
+        return "\n".join(lines)
+
+    def plot(
+        self,
+        x: str,
+        y: str,
+        hue: str = "mechanism",
+        *,
+        band: str = "interval",
+        path: str | os.PathLike[str] | None = None,
+    ) -> Figure:
+        """Line-with-band figure: ``y`` against grid key ``x``, one line per ``hue``.
+
+        Needs the ``plot`` extra (matplotlib). Grid keys other than ``x`` and
+        ``hue`` that take several values get a panel per combination.
+
+        Parameters
+        ----------
+        x : str
+            A grid key (numbers are placed to scale, other values in order).
+        y : str
+            A metric.
+        hue : str, default "mechanism"
+            ``"mechanism"`` or another grid key.
+        band : {"interval", "se"}, default "interval"
+            The band: the 95% range over rounds, or mean ± 1.96 standard errors
+            (the uncertainty of the mean itself).
+        path : str or path, optional
+            Save the figure here (format from the suffix).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+        """
+        from matplotlib.figure import Figure
+
+        from sendalloc.simulate import _index
+
+        keys = self.keys
+        if x not in keys:
+            raise ValueError(f"x: expected a grid key ({', '.join(keys)}), got {x!r}")
+        if hue != "mechanism" and (hue not in keys or hue == x):
+            others = [k for k in keys if k != x]
+            raise ValueError(
+                f"hue: expected 'mechanism' or a grid key other than x "
+                f"({', '.join(others) or 'none'}), got {hue!r}"
+            )
+        if band not in ("interval", "se"):
+            raise ValueError(f"band: expected 'interval' or 'se', got {band!r}")
+        k = _index(self.metrics, y, "metric")
+        grid = dict(self.grid)
+        facet_keys = [c for c in keys if c not in (x, hue) and len(grid[c]) > 1]
+        facets = list(itertools.product(*(range(len(grid[c])) for c in facet_keys)))
+        hues = list(self.mechanisms) if hue == "mechanism" else list(grid[hue])
+        xs_all = grid[x]
+        numeric = all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in xs_all
+        )
+        xpos = {
+            _canon_text(v): (float(v) if numeric else float(j))
+            for j, v in enumerate(xs_all)
+        }
+        ncols = min(3, len(facets))
+        nrows = math.ceil(len(facets) / ncols)
+        fig = Figure(figsize=(5.2 * ncols, 3.9 * nrows), layout="constrained")
+        axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
+        pos = {c: j for j, c in enumerate(keys)}
+        for ax, facet in zip(axes, facets, strict=False):
+            fixed = {c: grid[c][j] for c, j in zip(facet_keys, facet, strict=True)}
+            for h in hues:
+                pts = []
+                for v, vals in enumerate(self.variants):
+                    if any(
+                        _canon_text(vals[pos[c]]) != _canon_text(val)
+                        for c, val in fixed.items()
+                    ):
+                        continue
+                    if hue == "mechanism":
+                        i = self.mechanisms.index(str(h))
+                    else:
+                        if _canon_text(vals[pos[hue]]) != _canon_text(h):
+                            continue
+                        i = 0
+                    pts.append((xpos[_canon_text(vals[pos[x]])], v, i))
+                if hue != "mechanism" and len(self.mechanisms) > 1:
+                    pts = [p for p in pts if p[2] == 0]
+                pts.sort()
+                px = np.array([p[0] for p in pts])
+                mean = np.array([self.mean[v, i, k] for _, v, i in pts])
+                if band == "interval":
+                    lo = np.array([self.ci_low[v, i, k] for _, v, i in pts])
+                    hi = np.array([self.ci_high[v, i, k] for _, v, i in pts])
+                else:
+                    half = 1.96 * np.array([self.se[v, i, k] for _, v, i in pts])
+                    lo, hi = mean - half, mean + half
+                label = str(h) if hue == "mechanism" else f"{hue} = {_cell_text(h)}"
+                (line,) = ax.plot(px, mean, marker="o", label=label)
+                ax.fill_between(px, lo, hi, alpha=0.15, color=line.get_color())
+            if not numeric:
+                ax.set_xticks(
+                    [float(j) for j in range(len(xs_all))],
+                    [_cell_text(v) for v in xs_all],
+                )
+            ax.set_xlabel(x)
+            what = "95% range over rounds" if band == "interval" else "mean ± 1.96 se"
+            ax.set_ylabel(f"{y} ({what})")
+            title = ", ".join(f"{c} = {_cell_text(v)}" for c, v in fixed.items())
+            if hue != "mechanism" and len(self.mechanisms) > 1:
+                title = ", ".join(filter(None, [self.mechanisms[0], title]))
+            if title:
+                ax.set_title(title, fontsize="medium")
+            ax.legend(fontsize="small")
+        for ax in axes[len(facets) :]:
+            ax.set_visible(False)
+        fig.suptitle(f"{self.scenario}: {self.runs} simulated rounds per variant")
+        if path is not None:
+            fig.savefig(path)
+        return fig
+
+    def __repr__(self) -> str:
+        return (
+            f"SweepResult(scenario={self.scenario!r}, variants={len(self.variants)}, "
+            f"keys={list(self.keys)}, mechanisms={list(self.mechanisms)}, "
+            f"runs={self.runs}, seed={self.seed})"
+        )
+
+
+# --------------------------------------------------------------------------- driver
+def _run_on(
+    executor: Executor,
+    todo: Sequence[tuple[int, int]],
+    submit_args: Callable[[int, int], tuple[Any, ...]],
+    finish: Callable[[int, int, tuple[str, NDArray[np.float64]]], None],
+) -> None:
+    """Submit every unit, handle each as it finishes; on failure keep what runs."""
+    futures: dict[Future[tuple[str, NDArray[np.float64]]], tuple[int, int]] = {
+        executor.submit(_run_unit, *submit_args(v, c)): (v, c) for v, c in todo
+    }
+    pending = set(futures)
+    failure: Exception | None = None
+    try:
+        while pending and failure is None:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in sorted(finished, key=futures.__getitem__):
+                try:
+                    finish(*futures[fut], fut.result())
+                except Exception as exc:  # keep storing the batch's other units
+                    failure = failure or exc
+    finally:
+        # After a failure or an interrupt: cancel what has not started, and
+        # store the units that were already running when they finish.
+        for fut in [f for f in pending if not f.cancel()]:
+            try:
+                finish(*futures[fut], fut.result())
+            except Exception:  # the first failure is the one reported
+                continue
+    if failure is not None:
+        raise failure
+
+
+def sweep(
+    scenario: Scenario | str | os.PathLike[str],
+    grid: Mapping[str, Iterable[Any]],
+    *,
+    mechanisms: Iterable[str | Callable[..., Allocation]] | str | None = None,
+    runs: int = 1000,
+    seed: int = 0,
+    executor: Executor | None = None,
+    store: str | os.PathLike[str] | None = None,
+    progress: Callable[[int, int], object] | None = None,
+    chunk_size: int | None = None,
+    common_random_numbers: bool = True,
+) -> SweepResult:
+    """Simulate every variant of a grid of scenario settings, resumably.
+
+    Parameters
+    ----------
+    scenario : Scenario, str or path
+        The base scenario, a preset name or a TOML path.
+    grid : mapping of str to list
+        Dotted scenario keys, as in the TOML (``"lists.max_length"``,
+        ``"special.capacity_growth"``), each with the values to try. The sweep
+        is the product of the lists, the last key varying fastest; ``{}`` is
+        the scenario alone. Every variant is validated before any work starts.
+    mechanisms : iterable of (str or callable), optional
+        As for :func:`~sendalloc.simulate`. Default: its default mechanisms.
+    runs : int, default 1000
+        Simulated rounds per variant.
+    seed : int, default 0
+        Root seed.
+    executor : concurrent.futures.Executor, optional
+        Runs the work units: a ``ProcessPoolExecutor``, or a dask.distributed
+        ``Client(address).get_executor()``. Default: in this process.
+    store : str or path, optional
+        A directory that receives each finished unit's per-run metrics at once
+        (Parquet parts with pyarrow, else CSV; a ``.csv`` suffix asks for CSV).
+        Units already in it are read, not recomputed. It must be new, empty or
+        a store of this very sweep: one from another spec raises
+        :class:`SweepStoreError`.
+    progress : callable, optional
+        Called as ``progress(done_runs, total_runs)`` as units finish (and
+        once at the start when a store already holds some).
+    chunk_size : int, optional
+        Runs per work unit (default :data:`DEFAULT_CHUNK_SIZE`). It affects
+        speed and the store's layout, never the numbers.
+    common_random_numbers : bool, default True
+        Every variant draws its runs from the same streams, those of
+        ``simulate(variant, runs=runs, seed=seed)``, so differences between
+        variants are not blurred by different simulated children. False: each
+        variant's streams are keyed by a SHA-256 hash of its sorted
+        ``key=value`` pairs, independent across variants.
+
+    Returns
+    -------
+    SweepResult
+
+    Raises
+    ------
+    InvalidScenarioError
+        For a grid key or value the scenario does not accept.
+    SweepStoreError
+        For a store written by another sweep (other scenario, grid,
+        mechanisms, runs, seed, chunk size, stream mode or sendalloc version).
+
+    Notes
+    -----
+    Run ``r`` of a variant draws from ``SeedSequence(seed, spawn_key=(*K, r))``
+    where ``K`` is ``()`` with common random numbers (the streams of
+    :func:`~sendalloc.simulate`) or the variant's hash words; the unit runner
+    is :func:`~sendalloc.simulate`'s own. So a variant's numbers do not depend
+    on the rest of the grid, the order, the executor, the chunk size, or on
+    whether its runs came from the store: with common random numbers, a
+    variant's row equals ``simulate(scenario.with_overrides(variant), ...)``'s
+    summary exactly. Cost: variants x runs simulated rounds, in
+    ``ceil(runs / chunk_size)`` units per variant.
+
+    Examples
+    --------
+    >>> import sendalloc as sa
+    >>> res = sa.sweep(
+    ...     "london_borough",
+    ...     {"lists.max_length": [2, 5]},
+    ...     mechanisms=["first_available"],
+    ...     runs=4,
+    ...     seed=1,
+    ... )
+    >>> res.variants
+    ((2,), (5,))
+    >>> row = res.rows()[0]
+    >>> row["lists.max_length"], row["mechanism"], row["metric"]
+    (2, 'first_available', 'first_preference')
+    >>> one = sa.simulate(
+    ...     sa.load_scenario("london_borough").with_overrides({"lists.max_length": 5}),
+    ...     ["first_available"],
+    ...     runs=4,
+    ...     seed=1,
+    ... )
+    >>> cell = res.get({"lists.max_length": 5}, "first_available", "placed_on_list")
+    >>> cell == one.summary().get("first_available", "placed_on_list")
+    True
+    """
+    if isinstance(runs, bool) or not isinstance(runs, int | np.integer) or runs < 1:
+        raise ValueError(f"runs: expected a positive integer, got {runs!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"seed: expected a non-negative integer, got {seed!r}")
+    if chunk_size is None:
+        chunk_size = DEFAULT_CHUNK_SIZE
+    elif (
+        isinstance(chunk_size, bool)
+        or not isinstance(chunk_size, int | np.integer)
+        or chunk_size < 1
+    ):
+        raise ValueError(f"chunk_size: expected a positive integer, got {chunk_size!r}")
+    runs, seed, chunk_size = int(runs), int(seed), int(chunk_size)
+    base = _resolve_scenario(scenario)
+    if not hasattr(base, "with_overrides") or not hasattr(base, "to_dict"):
+        raise TypeError(
+            "scenario: expected a Scenario, a preset name or a TOML path, got "
+            f"{type(base).__name__}"
+        )
+    g = _normalise_grid(grid)
+    mechs, names = _resolve_mechanisms(mechanisms)
+    keys = [k for k, _ in g]
+    combos = list(itertools.product(*(vals for _, vals in g)))
+    scenarios = [
+        base.with_overrides(dict(zip(keys, vals, strict=True))) if keys else base
+        for vals in combos
+    ]
+    common = bool(common_random_numbers)
+    spawn = [_spawn_key(_variant_key(keys, vals), common) for vals in combos]
+    bounds = [(a, min(a + chunk_size, runs)) for a in range(0, runs, chunk_size)]
+    nv, nc = len(combos), len(bounds)
+
+    st: _Store | None = None
+    done: set[tuple[int, int]] = set()
+    if store is not None:
+        spec = {
+            "sendalloc_version": _version(),
+            "scenario": base.to_dict(),
+            "grid": [[k, [_plain(v) for v in vals]] for k, vals in g],
+            "mechanisms": list(names),
+            "runs": runs,
+            "seed": seed,
+            "chunk_size": chunk_size,
+            "common_random_numbers": common,
+        }
+        st = _Store.open(store, spec, g, names)
+        done = {u for u in st.done() if u[0] < nv and u[1] < nc}
+
+    shape = (nv, len(names), len(METRICS))
+    stats = {s: np.full(shape, np.nan) for s in _STATS}
+    count = np.zeros(shape, dtype=np.int64)
+    parts: dict[int, list[NDArray[np.float64] | None]] = {}
+    total = nv * runs
+    n_done = 0
+
+    def accept(v: int, c: int, values: NDArray[np.float64]) -> None:
+        nonlocal n_done
+        slots = parts.setdefault(v, [None] * nc)
+        slots[c] = values
+        n_done += bounds[c][1] - bounds[c][0]
+        if all(p is not None for p in slots):
+            data = np.concatenate([p for p in slots if p is not None])
+            mean, lo, hi, se, n = _stats(data)
+            for s, arr in zip(_STATS, (mean, lo, hi, se), strict=True):
+                stats[s][v] = arr
+            count[v] = n
+            del parts[v]
+
+    for v, c in sorted(done):
+        assert st is not None
+        accept(v, c, st.read(v, c, *bounds[c]))
+    if done and progress is not None:
+        progress(n_done, total)
+
+    todo = [(v, c) for v in range(nv) for c in range(nc) if (v, c) not in done]
+    version = _version()
+
+    def finish(v: int, c: int, out: tuple[str, NDArray[np.float64]]) -> None:
+        worker_version, values = out
+        if worker_version != version:
+            raise RuntimeError(
+                f"a worker runs sendalloc {worker_version}, this process {version}: "
+                "install the same version on every worker"
+            )
+        if st is not None:
+            st.write(v, c, bounds[c][0], values)
+        accept(v, c, values)
+        if progress is not None:
+            progress(n_done, total)
+
+    def submit_args(v: int, c: int) -> tuple[Any, ...]:
+        return (scenarios[v], mechs, seed, spawn[v], *bounds[c])
+
+    try:
+        if executor is None:
+            for v, c in todo:
+                finish(v, c, _run_unit(*submit_args(v, c)))
+        elif todo:
+            _run_on(executor, todo, submit_args, finish)
+    except BaseException as exc:
+        if st is not None:
+            exc.add_note(
+                f"finished units are kept in {st.path}; "
+                "run the same sweep again to resume"
+            )
+        raise
+
+    return SweepResult(
+        scenario=str(getattr(base, "name", "scenario")),
+        grid=g,
+        variants=tuple(tuple(c) for c in combos),
+        mechanisms=names,
+        metrics=METRICS,
+        runs=runs,
+        seed=seed,
+        mean=stats["mean"],
+        ci_low=stats["ci_low"],
+        ci_high=stats["ci_high"],
+        se=stats["se"],
+        n=count,
+    )
