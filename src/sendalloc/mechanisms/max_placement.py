@@ -8,33 +8,386 @@ that place that many, one with the least total rank.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from numpy.typing import NDArray
 
+from sendalloc.mechanisms._jit import kernel
 from sendalloc.problem import Allocation, Problem
 
-__all__ = ["max_placement"]
+__all__ = ["max_placement", "max_placement_kernel"]
 
 
-def _max_placed(
+@kernel
+def max_placement_kernel(
     capacity: NDArray[np.int32],
-    rows: NDArray[np.int64],
-    settings: NDArray[np.int64],
-    n: int,
-) -> int:
-    """Maximum number of children placeable on ranked settings (a max flow)."""
-    import scipy.sparse as sp
-    from scipy.sparse.csgraph import maximum_flow
+    preferences: NDArray[np.int32],
+    order: NDArray[np.int32],
+) -> NDArray[np.int32]:
+    """Max-cardinality, min-total-rank assignment; returns the (N,) assignment.
 
-    m = capacity.shape[0]
-    src, sink = n + m, n + m + 1
-    head = np.concatenate([np.full(n, src), rows, n + np.arange(m)])
-    tail = np.concatenate([np.arange(n), n + settings, np.full(m, sink)])
-    cap = np.concatenate([np.ones(n + rows.shape[0]), capacity]).astype(np.int32)
-    graph = sp.csr_matrix((cap, (head, tail)), shape=(n + m + 2, n + m + 2))
-    return int(maximum_flow(graph, src, sink).flow_value)
+    The transportation problem source -> child (1) -> ranked setting (1, cost =
+    0-based rank) -> sink (capacity), solved on the canonical numbering by a
+    primal-dual method (Dial's buckets, then a blocking flow of tight paths),
+    followed by the exchange pass that makes the placed set the earliest in
+    processing order. See :func:`max_placement` for the algorithm.
+    """
+    n, width = preferences.shape
+    m_all = capacity.shape[0]
+    inf = np.int64(1) << np.int64(62)
+
+    # ---- 1. canonical numbering: children by processing position, settings by
+    # first appearance reading the lists in processing order, best first.
+    new_of = np.full(m_all, -1, dtype=np.int64)
+    old_of = np.empty(m_all, dtype=np.int64)
+    prefs = np.full((n, width), -1, dtype=np.int64)
+    deg = np.zeros(n, dtype=np.int64)
+    m = 0
+    for t in range(n):
+        i = order[t]
+        for k in range(width):
+            s = preferences[i, k]
+            if s < 0:
+                break
+            c = new_of[s]
+            if c < 0:
+                c = m
+                new_of[s] = c
+                old_of[c] = s
+                m += 1
+            prefs[t, k] = c
+            deg[t] = k + 1
+    cap = np.empty(m, dtype=np.int64)
+    for c in range(m):
+        cap[c] = capacity[old_of[c]]
+    # Who ranked each setting (CSR), children in processing order.
+    start = np.zeros(m + 1, dtype=np.int64)
+    for t in range(n):
+        for k in range(deg[t]):
+            start[prefs[t, k] + 1] += 1
+    for c in range(m):
+        start[c + 1] += start[c]
+    fill = start[:m].copy()
+    r_child = np.empty(start[m], dtype=np.int64)
+    r_rank = np.empty(start[m], dtype=np.int64)
+    for t in range(n):
+        for k in range(deg[t]):
+            c = prefs[t, k]
+            r_child[fill[c]] = t
+            r_rank[fill[c]] = k
+            fill[c] += 1
+
+    # ---- 2. primal-dual successive shortest paths. Nodes: children 0..n-1,
+    # settings n..n+m-1, the sink n+m. Stored potentials `pot` are the true
+    # ones minus `g`; the sink's stored potential is then always 0 and every
+    # free child's is -g.
+    nv = n + m + 1
+    sink = n + m
+    assign = np.full(n, -1, dtype=np.int64)
+    load = np.zeros(m, dtype=np.int64)
+    pot = np.zeros(nv, dtype=np.int64)
+    g = np.int64(0)
+    dist = np.full(nv, inf, dtype=np.int64)
+    reached = np.empty(nv, dtype=np.int64)
+    bnext = np.full(nv, -1, dtype=np.int64)
+    bprev = np.full(nv, -1, dtype=np.int64)
+    head = np.full(max(2 * width + 2, 16), -1, dtype=np.int64)
+    vis = np.zeros(nv, dtype=np.int64)
+    it = np.zeros(nv, dtype=np.int64)
+    stack = np.empty(2 * nv + 2, dtype=np.int64)
+    phase = 0
+    while True:
+        # -- Dijkstra with Dial's buckets over reduced costs, from every free child.
+        nre = 0
+        top = 0  # highest bucket index touched
+        for t in range(n):
+            if assign[t] < 0 and deg[t] > 0:
+                dist[t] = 0
+                reached[nre] = t
+                nre += 1
+                bprev[t] = -1
+                bnext[t] = head[0]
+                if head[0] >= 0:
+                    bprev[head[0]] = t
+                head[0] = t
+        if nre == 0:
+            break
+        best = inf  # distance to the sink
+        cur = 0
+        while True:
+            while cur <= top and cur < best and head[cur] < 0:
+                cur += 1
+            if cur > top or cur >= best:
+                break
+            u = head[cur]
+            head[cur] = bnext[u]
+            if bnext[u] >= 0:
+                bprev[bnext[u]] = -1
+            du = dist[u]
+            if u < n:
+                for k in range(deg[u]):
+                    c = prefs[u, k]
+                    if c == assign[u]:
+                        continue
+                    v = n + c
+                    nd = du + k + pot[u] - pot[v]
+                    if nd < dist[v] and nd < best:
+                        if dist[v] == inf:
+                            reached[nre] = v
+                            nre += 1
+                        else:  # unlink from its bucket
+                            if bprev[v] >= 0:
+                                bnext[bprev[v]] = bnext[v]
+                            else:
+                                head[dist[v]] = bnext[v]
+                            if bnext[v] >= 0:
+                                bprev[bnext[v]] = bprev[v]
+                        dist[v] = nd
+                        if nd >= head.shape[0]:
+                            grown = np.full(
+                                max(2 * head.shape[0], nd + 1), -1, np.int64
+                            )
+                            grown[: head.shape[0]] = head
+                            head = grown
+                        top = max(top, nd)
+                        bprev[v] = -1
+                        bnext[v] = head[nd]
+                        if head[nd] >= 0:
+                            bprev[head[nd]] = v
+                        head[nd] = v
+            else:
+                c = u - n
+                if load[c] < cap[c] and du + pot[u] < best:
+                    best = du + pot[u]  # reduced cost of setting -> sink
+                if load[c] > 0:
+                    for p in range(start[c], start[c + 1]):
+                        v = r_child[p]
+                        if assign[v] != c:
+                            continue
+                        nd = du - r_rank[p] + pot[u] - pot[v]
+                        if nd < dist[v] and nd < best:
+                            if dist[v] == inf:
+                                reached[nre] = v
+                                nre += 1
+                            else:
+                                if bprev[v] >= 0:
+                                    bnext[bprev[v]] = bnext[v]
+                                else:
+                                    head[dist[v]] = bnext[v]
+                                if bnext[v] >= 0:
+                                    bprev[bnext[v]] = bprev[v]
+                            dist[v] = nd
+                            if nd >= head.shape[0]:
+                                grown = np.full(
+                                    max(2 * head.shape[0], nd + 1), -1, np.int64
+                                )
+                                grown[: head.shape[0]] = head
+                                head = grown
+                            top = max(top, nd)
+                            bprev[v] = -1
+                            bnext[v] = head[nd]
+                            if head[nd] >= 0:
+                                bprev[head[nd]] = v
+                            head[nd] = v
+        for b in range(top + 1):
+            head[b] = -1
+        if best == inf:
+            for q in range(nre):
+                dist[reached[q]] = inf
+            break
+        # -- potentials: pi += min(dist, best); every residual arc stays >= 0 and
+        # every shortest augmenting path becomes tight (reduced cost 0).
+        for q in range(nre):
+            v = reached[q]
+            if dist[v] < best:
+                pot[v] += dist[v] - best
+            dist[v] = inf
+        g += best
+        # -- blocking flow: vertex-disjoint tight augmenting paths by iterative
+        # DFS, roots in processing order. A setting with a free place and a tight
+        # arc to the sink ends a path and is not marked, so it can end several.
+        while True:  # passes until the tight graph has no augmenting path
+            phase += 1
+            n_aug = 0
+            for r in range(n):
+                if assign[r] >= 0 or deg[r] == 0 or vis[r] == phase:
+                    continue
+                vis[r] = phase
+                it[r] = 0
+                stack[0] = r
+                sp = 1
+                found = False
+                while sp > 0 and not found:
+                    u = stack[sp - 1]
+                    pushed = False
+                    if u < n:
+                        while it[u] < deg[u]:
+                            k = it[u]
+                            it[u] = k + 1
+                            c = prefs[u, k]
+                            v = n + c
+                            if c == assign[u] or vis[v] == phase:
+                                continue
+                            if k + pot[u] - pot[v] != 0:
+                                continue
+                            stack[sp] = v
+                            sp += 1
+                            if load[c] < cap[c] and pot[v] == 0:
+                                found = True
+                            else:
+                                vis[v] = phase
+                                it[v] = start[c]
+                            pushed = True
+                            break
+                    else:
+                        c = u - n
+                        while it[u] < start[c + 1]:
+                            p = it[u]
+                            it[u] = p + 1
+                            v = r_child[p]
+                            if assign[v] != c or vis[v] == phase:
+                                continue
+                            if pot[u] - pot[v] - r_rank[p] != 0:
+                                continue
+                            vis[v] = phase
+                            it[v] = 0
+                            stack[sp] = v
+                            sp += 1
+                            pushed = True
+                            break
+                    if not pushed:
+                        sp -= 1
+                if found:  # stack: child, setting, child, ..., setting
+                    for q in range(0, sp, 2):
+                        u = stack[q]
+                        c = stack[q + 1] - n
+                        if assign[u] >= 0:
+                            load[assign[u]] -= 1
+                        assign[u] = c
+                        load[c] += 1
+                    n_aug += 1
+            if n_aug == 0:
+                break
+
+    # ---- 3. exchange pass: the earliest placed set among optimal allocations.
+    # Optimal allocations are the flows whose residual cycles are all tight, so
+    # child t (unplaced) can replace a later placed child j exactly when a tight
+    # residual path leads from t to j (j's arc back to the source tight, i.e. its
+    # true potential 0). Taking t = 0, 1, ... in turn is the matroid greedy.
+    # A failed search proves its nodes dead for every later search (the target
+    # set only shrinks and later augmentations avoid them).
+    dead = np.zeros(nv, dtype=np.bool_)
+    seen = np.zeros(nv, dtype=np.int64)
+    trail = np.empty(nv, dtype=np.int64)
+    sink_next = np.zeros(1, dtype=np.int64)  # the sink's scan over settings
+    at_level = np.empty(m, dtype=np.int64)  # settings with pot == pot(sink)
+    n_level = 0
+    for c in range(m):
+        if pot[n + c] == 0:
+            at_level[n_level] = c
+            n_level += 1
+    search = 0
+    for t in range(n):
+        if assign[t] >= 0 or deg[t] == 0 or dead[t]:
+            continue
+        search += 1
+        seen[t] = search
+        ntrail = 1
+        trail[0] = t
+        it[t] = 0
+        stack[0] = t
+        sp = 1
+        found = False
+        while sp > 0 and not found:
+            u = stack[sp - 1]
+            pushed = False
+            if u < n:
+                while it[u] < deg[u]:
+                    k = it[u]
+                    it[u] = k + 1
+                    c = prefs[u, k]
+                    v = n + c
+                    if c == assign[u] or dead[v] or seen[v] == search:
+                        continue
+                    if k + pot[u] - pot[v] != 0:
+                        continue
+                    seen[v] = search
+                    trail[ntrail] = v
+                    ntrail += 1
+                    it[v] = -1  # -1: the sink not yet tried
+                    stack[sp] = v
+                    sp += 1
+                    pushed = True
+                    break
+            elif u < sink:
+                c = u - n
+                if it[u] == -1:
+                    it[u] = start[c]
+                    if (
+                        load[c] < cap[c]
+                        and pot[u] == 0
+                        and not dead[sink]
+                        and seen[sink] != search
+                    ):
+                        seen[sink] = search
+                        trail[ntrail] = sink
+                        ntrail += 1
+                        sink_next[0] = 0
+                        stack[sp] = sink
+                        sp += 1
+                        pushed = True
+                while not pushed and it[u] < start[c + 1]:
+                    p = it[u]
+                    it[u] = p + 1
+                    v = r_child[p]
+                    if assign[v] != c or dead[v] or seen[v] == search:
+                        continue
+                    if pot[u] - pot[v] - r_rank[p] != 0:
+                        continue
+                    seen[v] = search
+                    trail[ntrail] = v
+                    ntrail += 1
+                    it[v] = 0
+                    stack[sp] = v
+                    sp += 1
+                    pushed = True
+                    if v > t and pot[v] == -g:
+                        found = True
+            else:  # the sink: back along a tight, loaded setting -> sink arc
+                while sink_next[0] < n_level:
+                    c = at_level[sink_next[0]]
+                    sink_next[0] += 1
+                    v = n + c
+                    if load[c] == 0 or dead[v] or seen[v] == search:
+                        continue
+                    seen[v] = search
+                    trail[ntrail] = v
+                    ntrail += 1
+                    it[v] = -1
+                    stack[sp] = v
+                    sp += 1
+                    pushed = True
+                    break
+            if not pushed:
+                sp -= 1
+        if found:  # stack: t, setting, [sink, setting,] child, ..., child j
+            for q in range(sp - 1):
+                u = stack[q]
+                v = stack[q + 1]
+                if u < n:
+                    assign[u] = v - n
+                    load[v - n] += 1
+                elif u < sink and v < n:
+                    load[u - n] -= 1
+            assign[stack[sp - 1]] = -1
+        else:
+            for q in range(ntrail):
+                dead[trail[q]] = True
+
+    out = np.full(n, -1, dtype=np.int32)
+    for t in range(n):
+        if assign[t] >= 0:
+            out[order[t]] = old_of[assign[t]]
+    return out
 
 
 def max_placement(problem: Problem, *, rng: object = None) -> Allocation:
@@ -43,7 +396,8 @@ def max_placement(problem: Problem, *, rng: object = None) -> Allocation:
     Among all allocations that give each child at most one place at a setting
     their parent ranked and respect every setting's places, choose one that
     places the largest number of children and, among those, has the smallest
-    sum of ranks obtained.
+    sum of ranks obtained (0 for a first choice). Remaining ties are broken by
+    the processing order: the children placed are the earliest possible.
 
     Parameters
     ----------
@@ -55,39 +409,82 @@ def max_placement(problem: Problem, *, rng: object = None) -> Allocation:
     -------
     Allocation
 
-    Raises
-    ------
-    RuntimeError
-        If the linear program fails or its solution does not round to a
-        feasible optimal allocation (not expected: the program is integral).
-
     Notes
     -----
-    A planner's benchmark, not a mechanism: it ignores priorities and the
-    processing order and is not strategy-proof. Solved in two phases. First the
-    largest number placed, F, is a maximum flow (source to each child, child
-    to each ranked setting, setting to sink with its places;
-    ``scipy.sparse.csgraph.maximum_flow``). Then the transportation linear
-    program
+    A planner's benchmark, not a mechanism: it ignores priorities and is not
+    strategy-proof. The problem is the transportation problem source -> child
+    (capacity 1) -> ranked setting (capacity 1, cost the 0-based rank) ->
+    sink (capacity the setting's places); a minimum-cost maximum flow is an
+    optimal allocation [1]_.
 
-    .. math:: \min \sum_{i,k} k\,x_{ik} \quad\text{s.t.}\quad
-       \sum_k x_{ik} \le 1,\; \sum_{(i,k): s_{ik}=s} x_{ik} \le c_s,\;
-       \sum_{i,k} x_{ik} \ge F,\; 0 \le x \le 1
+    *Algorithm.* One numba kernel in three steps.
 
-    is solved with HiGHS (``scipy.optimize.linprog``). Its feasible set is a
-    flow polytope with integer data, so basic optimal solutions are 0/1; the
-    solution is rounded and checked (integral, feasible, F placed, the optimal
-    total rank) before it is returned. Which of several optimal allocations is
-    returned is up to the solver, but deterministic. scipy is imported on
-    first call. Roughly 20 s for N = 100,000 and L = 10 on one core.
+    1. *Canonical numbering.* Children are renumbered by their position in
+       ``problem.order`` and settings by their first appearance when the lists
+       are read in that order, best choice first. Settings nobody ranked are
+       dropped. O(N L).
+    2. *Primal-dual successive shortest paths* ([1]_, ch. 9; Edmonds & Karp
+       [2]_). Node potentials keep every residual arc's reduced cost
+       non-negative. Each phase runs Dijkstra from all unplaced children at
+       once over reduced costs, which are small non-negative integers, with
+       Dial's buckets [3]_; raises the potentials by the distances (capped at
+       the distance to the sink) so that every shortest augmenting path
+       becomes tight; then augments a blocking set of vertex-disjoint tight
+       paths found by iterative depth-first search, Hopcroft-Karp style [4]_
+       (a setting with places left may end several). Any tight path is a
+       shortest one, so every phase keeps the flow of least cost for its
+       value; when no augmenting path remains the flow is maximum and of least
+       cost among maximum flows. While a pass finds paths the search is
+       repeated without a new Dijkstra (the potentials stay valid). A phase is
+       O(N L + D), D the distance to the sink; there are at most F phases for
+       F placed (6 Dijkstra runs and 16 passes for a county-sized problem;
+       the long tail of one-path passes is what makes large N slow).
+    3. *Exchange pass.* With the final potentials, the optimal allocations are
+       exactly the flows reached by tight residual cycles. Taking the unplaced
+       children in processing order, each takes the place of a later placed
+       child whenever a tight residual path leads from one to the other (an
+       iterative depth-first search; nodes of a failed search are dead for
+       every later one). O(N L) for the failed searches, plus the successful
+       ones.
+
+    *Tie-breaking.* Among allocations that place the most children with the
+    least total rank, (a) the set of placed children is the lexicographically
+    earliest in processing order (equivalently, the one with the least sum of
+    processing positions). It is unique: the placed sets of the optimal
+    allocations are the bases of a matroid (the projection of the integer
+    points of the optimal face of a flow polytope on the source arcs is an
+    M-convex set of 0/1 vectors [5]_), so the greedy pass of step 3 finds its
+    unique lexicographically first base. (b) Which settings those children get
+    is what steps 2 and 3 reach on the canonical numbering: deterministic and
+    a function of the processing order and the lists only, but not a
+    closed-form rule (it does not promise, say, the earliest child its best
+    rank when two optimal allocations place the same children).
+
+    *Label invariance.* Because the kernel only ever sees the canonical
+    numbering, renumbering children (with ``order`` permuted to match) or
+    settings gives the same canonical problem, the same result, and the same
+    allocation mapped back: the output never depends on how children or
+    settings are numbered, even when several optimal allocations exist.
+
+    After compilation (numba, on first call): about 2 ms for a county
+    (N = 1,200, M = 200, L = 5), 0.09 s for N = 10,000 and 3 s for
+    N = 100,000 (L = 10); N = 1,000,000 takes over ten minutes.
 
     References
     ----------
     .. [1] Ahuja, R. K., Magnanti, T. L. & Orlin, J. B. (1993). Network Flows:
-       Theory, Algorithms, and Applications. Prentice Hall. (Transportation
-       problems and total unimodularity.)
-    .. [2] Abdulkadiroglu, A. & Sonmez, T. (2003). School choice: a mechanism
-       design approach. American Economic Review 93(3), 729-747.
+       Theory, Algorithms, and Applications. Prentice Hall. (Successive
+       shortest paths with potentials, ch. 9; the primal-dual algorithm, 9.8.)
+    .. [2] Edmonds, J. & Karp, R. M. (1972). Theoretical improvements in
+       algorithmic efficiency for network flow problems. Journal of the ACM
+       19(2), 248-264.
+    .. [3] Dial, R. B. (1969). Algorithm 360: shortest-path forest with
+       topological ordering. Communications of the ACM 12(11), 632-633.
+    .. [4] Hopcroft, J. E. & Karp, R. M. (1973). An n^{5/2} algorithm for
+       maximum matchings in bipartite graphs. SIAM Journal on Computing 2(4),
+       225-231.
+    .. [5] Murota, K. (2003). Discrete Convex Analysis. SIAM. (Network
+       induction of M-convex sets; 0/1 M-convex sets are matroid bases.)
 
     Examples
     --------
@@ -102,51 +499,14 @@ def max_placement(problem: Problem, *, rng: object = None) -> Allocation:
     {'amy': 'Oak', 'ben': None}
     >>> sa.allocate(p, "max_placement").to_dict()
     {'amy': 'Elm', 'ben': 'Oak'}
+
+    When only one of two children can be placed, the earlier in the
+    processing order is:
+
+    >>> q = sa.Problem.from_dicts({"Oak": 1}, {"amy": ["Oak"], "ben": ["Oak"]},
+    ...                           order=["ben", "amy"])
+    >>> sa.allocate(q, "max_placement").to_dict()
+    {'amy': None, 'ben': 'Oak'}
     """
-    n, m = problem.n_children, problem.n_settings
-    prefs = problem.preferences
-    rows, cols = np.nonzero(prefs >= 0)
-    rows = rows.astype(np.int64)
-    settings = prefs[rows, cols].astype(np.int64)
-    assignment = np.full(n, -1, dtype=np.int32)
-    n_var = rows.shape[0]
-    target = _max_placed(problem.capacity, rows, settings, n) if n_var else 0
-    if target == 0:
-        return Allocation._trusted(problem, assignment, "max_placement")
-
-    import scipy.sparse as sp
-    from scipy.optimize import linprog
-
-    var = np.arange(n_var)
-    ones = np.ones(n_var)
-    a_ub = sp.vstack(
-        [
-            sp.csr_matrix((ones, (rows, var)), shape=(n, n_var)),
-            sp.csr_matrix((ones, (settings, var)), shape=(m, n_var)),
-            sp.csr_matrix(-ones[None, :]),
-        ],
-        format="csr",
-    )
-    b_ub = np.concatenate([np.ones(n), problem.capacity, [-target]]).astype(float)
-    cost = cols.astype(float)
-    res: Any = linprog(cost, A_ub=a_ub, b_ub=b_ub, bounds=(0, 1), method="highs")
-    if res.status != 0:
-        raise RuntimeError(f"max_placement: the LP solver failed: {res.message}")
-    x = np.asarray(res.x)
-    chosen = x > 0.5
-    if np.abs(x - chosen).max() > 1e-6:
-        raise RuntimeError("max_placement: the LP solution is not integral")
-    assignment[rows[chosen]] = settings[chosen]
-    per_child = np.bincount(rows[chosen], minlength=n)
-    per_setting = np.bincount(settings[chosen], minlength=m)
-    if (
-        per_child.max() > 1
-        or (per_setting > problem.capacity).any()
-        or int(chosen.sum()) != target
-        or int(cols[chosen].sum()) != round(float(res.fun))
-    ):
-        raise RuntimeError(
-            "max_placement: the rounded LP solution is not a feasible optimal "
-            "allocation"
-        )
-    return Allocation._trusted(problem, assignment, "max_placement")
+    a = max_placement_kernel(problem.capacity, problem.preferences, problem.order)
+    return Allocation._trusted(problem, a, "max_placement")
