@@ -496,7 +496,9 @@ class Problem:
                 )
             vals = score.ravel() if flat is None else score.ravel()[flat]
             srt, s_sorted, v_sorted = _sort_by_setting_then_value(settings, vals)
-            tie = (s_sorted[1:] == s_sorted[:-1]) & (v_sorted[1:] == v_sorted[:-1])
+            tie = s_sorted[1:] == s_sorted[:-1]
+            tie &= v_sorted[1:] == v_sorted[:-1]
+            del v_sorted
             if tie.any() and not ties:
                 t = int(np.flatnonzero(tie)[0])
                 a, b = srt[t], srt[t + 1]
@@ -508,18 +510,29 @@ class Problem:
                     f"with priority[{ia}, {ka}] at setting "
                     f"{int(settings[a])}; priorities must be strict within a setting"
                 )
+            del vals
             counts = np.bincount(settings, minlength=m)
+            del settings
             end = np.cumsum(counts)
             start = end - counts
-            plist = (srt if flat is None else flat[srt]) // max(width, 1)
+            # Temporaries are int32 where values allow and freed early: at
+            # N L = 1e7 each int64 array is 80 MB.
+            slot = srt if flat is None else flat[srt]
+            del srt, flat
+            plist = (slot // max(width, 1)).astype(INDEX)
             # Store the position within the setting's list (small, dense, lower
             # wins); with ties, the class: the count of distinct better values.
-            step = np.ones(srt.shape[0], dtype=np.int64)
+            step = np.ones(slot.shape[0], dtype=INDEX)
             step[1:] = ~tie
-            rank = np.cumsum(step) - 1
-            klass = rank - rank[start[s_sorted]]
-            prio = np.full(n * width, -1, dtype=np.int64)
-            prio[srt if flat is None else flat[srt]] = klass
+            del tie
+            klass = np.cumsum(step, dtype=np.int64)
+            del step
+            klass -= klass[start[s_sorted]]
+            del s_sorted
+            klass = klass.astype(INDEX)
+            prio = np.full(n * width, -1, dtype=INDEX)
+            prio[slot] = klass
+            del slot
             prio = prio.reshape(n, width)
             return cls._build(
                 cap,
