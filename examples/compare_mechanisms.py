@@ -28,9 +28,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--plot", help="write the figures to this path")
     args = parser.parse_args(argv)
 
-    # The default mechanisms plus the planner's benchmark: the most children
-    # that the places allow at a ranked setting.
-    mechanisms = [*DEFAULT_MECHANISMS, "max_placement"]
+    # The default mechanisms (the proposal, the alternatives and the planner's
+    # benchmark) plus adaptive Boston.
+    mechanisms = [*DEFAULT_MECHANISMS, "adaptive_boston"]
     result = sa.simulate(args.scenario, mechanisms, runs=args.runs, seed=args.seed)
     print(textwrap.fill(result.headline(), width=88))
     print()

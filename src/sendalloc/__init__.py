@@ -6,13 +6,15 @@ The public API. ``import sendalloc as sa`` and see :func:`allocate`,
 
 from __future__ import annotations
 
-from sendalloc import capacity, metrics, properties, ties
+from sendalloc import capacity, dynamic, metrics, properties, ties
+from sendalloc.dynamic import DynamicResult
 from sendalloc.errors import InvalidProblemError, InvalidScenarioError, SendallocError
 from sendalloc.mechanisms import MECHANISMS, allocate
 from sendalloc.population import Children, Settings
 from sendalloc.problem import Allocation, Problem, TieBreak, Unplaced
 from sendalloc.scenario import Instance, Scenario, list_scenarios, load_scenario
 from sendalloc.simulate import SimulationResult, simulate
+from sendalloc.sweep import SweepResult, sweep
 from sendalloc.ties import break_ties
 
 __version__ = "0.1.0"
@@ -21,6 +23,7 @@ __all__ = [
     "MECHANISMS",
     "Allocation",
     "Children",
+    "DynamicResult",
     "Instance",
     "InvalidProblemError",
     "InvalidScenarioError",
@@ -29,16 +32,19 @@ __all__ = [
     "SendallocError",
     "Settings",
     "SimulationResult",
+    "SweepResult",
     "TieBreak",
     "Unplaced",
     "__version__",
     "allocate",
     "break_ties",
     "capacity",
+    "dynamic",
     "list_scenarios",
     "load_scenario",
     "metrics",
     "properties",
     "simulate",
+    "sweep",
     "ties",
 ]

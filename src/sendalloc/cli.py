@@ -4,10 +4,13 @@
 
     sendalloc run [SCENARIO] [--mechanism NAME ...] [--runs N] [--seed S]
                   [--workers N] [--json PATH] [--csv PATH] [--plot PATH]
-                  [--no-progress]
+                  [--no-progress] [--mode annual|in_year|multi_year] [--years N]
     sendalloc scenarios
     sendalloc gap [SCENARIO] [--runs N] [--seed S] [--target T] [--metric M]
                   [--by kind|need]
+    sendalloc sweep SCENARIO --set KEY=V1,V2,... [--set ...] [--runs N] [--seed S]
+                  [--mechanism NAME ...] [--store PATH] [--csv PATH]
+                  [--scheduler ADDRESS | --workers N] [--chunk-size N]
 
 ``SCENARIO`` is a preset name (default ``county``) or a path to a TOML file.
 Bad input (an unknown scenario or mechanism, a malformed TOML file) prints one
@@ -162,6 +165,13 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--csv", metavar="PATH", help="write the summary as CSV")
     run.add_argument("--plot", metavar="PATH", help="write figures (PNG, PDF, SVG)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    run.add_argument(
+        "--mode",
+        choices=("annual", "in_year", "multi_year"),
+        help="override the scenario's mode (default: the scenario's, annual for "
+        "presets); see docs/dynamics.md",
+    )
+    run.add_argument("--years", type=_positive, help="years of a multi_year projection")
 
     sub.add_parser("scenarios", help="list the built-in scenarios")
 
@@ -185,7 +195,125 @@ def _build_parser() -> argparse.ArgumentParser:
         help="metric to bring to the target (default placed_on_list)",
     )
     gap.add_argument("--by", choices=("kind", "need"), default="kind")
+    _add_sweep_parser(sub)
     return parser
+
+
+def _add_sweep_parser(sub: Any) -> None:
+    sw = sub.add_parser(
+        "sweep",
+        help="simulate a grid of scenario variants (resumable, local or dask)",
+        description="Simulate every combination of the --set values; see "
+        "docs/sweeps.md.",
+    )
+    sw.add_argument("scenario", help="preset name or TOML path")
+    sw.add_argument(
+        "--set",
+        dest="grid",
+        action="append",
+        default=[],
+        metavar="KEY=V1,V2,...",
+        help="a dotted scenario key and its values (repeatable; values as in TOML)",
+    )
+    sw.add_argument("--mechanism", "-m", action="append", metavar="NAME")
+    sw.add_argument("--runs", "-n", type=_positive, default=1000, help="per variant")
+    sw.add_argument("--seed", "-s", type=_seed, default=0, help="default 0")
+    sw.add_argument("--store", metavar="PATH", help="resumable results directory")
+    sw.add_argument("--csv", metavar="PATH", help="write the summary table as CSV")
+    sw.add_argument("--chunk-size", type=_positive, default=None, help="runs per unit")
+    where = sw.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", metavar="ADDRESS", help="a dask scheduler")
+    where.add_argument("--workers", "-w", type=_positive, default=None)
+    sw.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _grid_values(text: str) -> list[Any]:
+    """Split ``a,b,[c,d]`` at top-level commas; read each part as a TOML value."""
+    import tomllib
+
+    parts: list[str] = []
+    depth, cur, quote = 0, "", ""
+    for ch in text:
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts, cur = [*parts, cur], ""
+            continue
+        cur += ch
+    out = []
+    for part in [*parts, cur]:
+        part = part.strip()
+        try:
+            out.append(tomllib.loads(f"v = {part}")["v"])
+        except tomllib.TOMLDecodeError:
+            out.append(part)  # a bare word: a string
+    return out
+
+
+def _cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from sendalloc.sweep import sweep
+
+    grid: dict[str, list[Any]] = {}
+    for item in args.grid:
+        key, eq, values = item.partition("=")
+        if not eq or not key.strip() or not values.strip():
+            raise _UsageError(f"--set: expected KEY=V1,V2,..., got {item!r}")
+        if key.strip() in grid:
+            raise _UsageError(f"--set: {key.strip()} given twice")
+        grid[key.strip()] = _grid_values(values)
+    scen = _scenario(args.scenario)
+    variants = 1
+    for vals in grid.values():
+        variants *= len(vals)
+    close: Callable[[], object] | None = None
+    if args.scheduler:
+        import importlib
+
+        try:
+            dist: Any = importlib.import_module("distributed")
+        except ImportError:
+            raise _UsageError(
+                "--scheduler needs dask.distributed: pip install 'sendalloc[dask]'"
+            ) from None
+        client = dist.Client(args.scheduler)
+        executor: Executor | None = client.get_executor()
+        close = client.close
+    else:
+        executor = _executor(args.workers, args.runs * variants)
+    label = f"{scen.name}: {variants} variants"
+    progress = None if args.no_progress else _progress_bar(err, label)
+    try:
+        result = sweep(
+            scen,
+            grid,
+            mechanisms=args.mechanism,
+            runs=args.runs,
+            seed=args.seed,
+            executor=executor,
+            store=args.store,
+            progress=progress,
+            chunk_size=args.chunk_size,
+        )
+    finally:
+        if close is not None:  # a dask client: its executor has no cancel_futures
+            try:
+                if executor is not None:
+                    executor.shutdown(wait=False)
+            finally:
+                close()
+        elif executor is not None:
+            executor.shutdown(cancel_futures=True)
+    out.write(result.table() + "\n")
+    if args.csv:
+        result.to_csv(args.csv)
+        err.write(f"wrote {args.csv}\n")
+    return 0
 
 
 def _cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -201,6 +329,13 @@ def _cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     + ", ".join(sorted(MECHANISMS))
                 )
     scen = _scenario(args.scenario)
+    overrides: dict[str, object] = {}
+    if args.mode:
+        overrides["mode"] = args.mode
+    if args.years:
+        overrides["dynamics.years"] = args.years
+    if overrides:
+        scen = scen.with_overrides(overrides)
     progress = None if args.no_progress else _progress_bar(err, str(scen.name))
     executor = _executor(args.workers, args.runs)
     try:
@@ -292,6 +427,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_run(args, out, err)
         if args.command == "scenarios":
             return _cmd_scenarios(out)
+        if args.command == "sweep":
+            return _cmd_sweep(args, out, err)
         return _cmd_gap(args, out)
     except (_UsageError, SendallocError, ValueError, OSError) as exc:
         msg = str(exc) or type(exc).__name__

@@ -52,7 +52,9 @@ from sendalloc.problem import Problem
 
 __all__ = [
     "AllocationSpec",
+    "CapacityPlan",
     "DataSpec",
+    "DynamicsSpec",
     "GeographySpec",
     "Instance",
     "PopulationSpec",
@@ -427,6 +429,101 @@ class DataSpec:
     neighbour_la_codes: tuple[int, ...] = _f((), _ints)
 
 
+#: Values of the top-level ``mode`` key (see docs/dynamics.md).
+MODES: tuple[str, ...] = ("annual", "in_year", "multi_year")
+#: ``dynamics.batch``: arrivals placed at once, held for a batch, or consulted.
+BATCHES: tuple[str, ...] = ("none", "monthly", "termly", "consultation")
+#: ``dynamics.waiting``: what happens to a child with no listed place.
+WAITING: tuple[str, ...] = ("auto", "wait", "fallback", "out_of_list")
+#: ``dynamics.wait_order``: how a waiting list is served.
+WAIT_ORDERS: tuple[str, ...] = ("first_come", "severity")
+
+
+@dataclass(frozen=True, slots=True)
+class CapacityPlan:
+    """Places added at a date (one entry of ``[[dynamics.capacity_plans]]``).
+
+    ``setting`` is a setting id or a setting-group key (the places are then
+    shared out over the group's settings by largest remainder); ``year`` is
+    1-based; ``day`` a day of the year (default 244, 1 September). With
+    ``opens = true`` the settings have no places at all until that date.
+    """
+
+    year: int = _f(conv=_int)
+    setting: str = _f(conv=_string)
+    places: int = _f(conv=_int)
+    day: int = _f(244, _int)
+    opens: bool = _f(False, _boolean)
+
+    def __post_init__(self) -> None:
+        if self.year < 1:
+            raise _bad("year", self.year, "expected a year >= 1")
+        if not 1 <= self.day <= 365:
+            raise _bad("day", self.day, "expected a day of the year in 1..365")
+        if self.places < 0:
+            raise _bad("places", self.places, "expected >= 0")
+        if not self.setting:
+            raise _bad("setting", self.setting, "expected a setting id or group key")
+
+
+def _capacity_plans(v: Any, key: str) -> tuple[CapacityPlan, ...]:
+    return tuple(
+        _build(CapacityPlan, x, f"{key}.{i}") for i, x in enumerate(_seq(v, key))
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DynamicsSpec:
+    """In-year and multi-year dynamics (TOML ``[dynamics]``; docs/dynamics.md).
+
+    Used when the scenario's ``mode`` is ``"in_year"`` or ``"multi_year"``.
+    ``batch``: new plans placed the day they arrive (``none``), held for a
+    ``monthly`` or ``termly`` batch, or put through the current system's
+    one-setting-at-a-time ``consultation`` of ``consultation_days`` per
+    setting. ``waiting``: a child with no ranked place waits for one
+    (``wait``), gets the LA's fallback from the list (``fallback``, waiting if
+    none is free) or an ``out_of_list`` placement costing ``out_of_list_cost``;
+    ``auto`` follows ``allocation.fallback``. ``wait_order``: waiting lists
+    served ``first_come`` or by ``severity``. ``moving_up``: placed children
+    take a place they ranked higher when one frees. ``leave_rate``: share of
+    pupils on roll who leave during a year. ``years`` and
+    ``new_plan_growth``: the multi-year projection. ``capacity_plans``: places
+    added at dates.
+    """
+
+    batch: str = _f("none", _string)
+    consultation_days: int = _f(15, _int)
+    waiting: str = _f("auto", _string)
+    wait_order: str = _f("first_come", _string)
+    moving_up: bool = _f(False, _boolean)
+    leave_rate: float = _f(0.08, _num)
+    out_of_list_cost: float = _f(62500.0, _num)
+    years: int = _f(5, _int)
+    new_plan_growth: float = _f(0.0, _num)
+    capacity_plans: tuple[CapacityPlan, ...] = _f(
+        (), _capacity_plans, lambda t: [_encode(p) for p in t]
+    )
+
+    def __post_init__(self) -> None:
+        for name, allowed in (
+            ("batch", BATCHES),
+            ("waiting", WAITING),
+            ("wait_order", WAIT_ORDERS),
+        ):
+            if getattr(self, name) not in allowed:
+                raise _bad(
+                    name, getattr(self, name), f"expected one of {', '.join(allowed)}"
+                )
+        if not 1 <= self.consultation_days <= 365:
+            raise _bad("consultation_days", self.consultation_days, "expected 1..365")
+        _check_share(self, "leave_rate")
+        _check_nonneg(self, "out_of_list_cost")
+        if not 1 <= self.years <= 50:
+            raise _bad("years", self.years, "expected 1..50")
+        if self.new_plan_growth <= -1:
+            raise _bad("new_plan_growth", self.new_plan_growth, "expected > -1")
+
+
 _SECTIONS: dict[str, type] = {
     "population": PopulationSpec,
     "geography": GeographySpec,
@@ -434,6 +531,7 @@ _SECTIONS: dict[str, type] = {
     "preferences": PreferencesSpec,
     "allocation": AllocationSpec,
     "data": DataSpec,
+    "dynamics": DynamicsSpec,
 }
 
 
@@ -870,8 +968,10 @@ class Scenario:
 
     Read one with :func:`load_scenario` (a preset name or a path),
     :meth:`from_toml` or :meth:`from_dict`. Top-level TOML keys: ``name``,
-    ``description``, the sections ``[population]``, ``[geography]``,
-    ``[lists]``, ``[preferences]``, ``[allocation]``, ``[data]``; every other
+    ``description``, ``mode`` (``"annual"``, the default, ``"in_year"`` or
+    ``"multi_year"``: see :mod:`sendalloc.dynamic`), the sections
+    ``[population]``, ``[geography]``, ``[lists]``, ``[preferences]``,
+    ``[allocation]``, ``[data]``, ``[dynamics]``; every other
     table is a :class:`SettingGroup` and must have a ``kind``. Unknown keys are
     errors.
 
@@ -895,6 +995,8 @@ class Scenario:
     preferences: PreferencesSpec = field(default_factory=PreferencesSpec)
     allocation: AllocationSpec = field(default_factory=AllocationSpec)
     data: DataSpec | None = None
+    mode: str = "annual"
+    dynamics: DynamicsSpec = field(default_factory=DynamicsSpec)
     source: str = field(default="<dict>", compare=False)
     base_dir: str = field(default=".", compare=False)
 
@@ -943,6 +1045,10 @@ class Scenario:
         for key, v in d.items():
             if key in ("name", "description"):
                 kw[key] = _string(v, key)
+            elif key == "mode":
+                kw[key] = _string(v, key)
+                if v not in MODES:
+                    raise _bad(key, v, f"expected one of {', '.join(MODES)}")
             elif key in _SECTIONS:
                 kw[key] = _build(_SECTIONS[key], v, key)
             elif isinstance(v, Mapping) and "kind" in v:
@@ -950,7 +1056,7 @@ class Scenario:
             else:
                 raise _KeyedError(
                     key,
-                    f"{key}: unknown key; expected name, description, "
+                    f"{key}: unknown key; expected name, description, mode, "
                     f"{', '.join(_SECTIONS)} or a setting group table with a kind",
                 )
         for req in ("name", "geography"):
@@ -1012,9 +1118,11 @@ class Scenario:
         True
         """
         out: dict[str, Any] = {"name": self.name, "description": self.description}
+        if self.mode != "annual":
+            out["mode"] = self.mode
         for key in _SECTIONS:
             v = getattr(self, key)
-            if v is not None:
+            if v is not None and not (key == "dynamics" and v == DynamicsSpec()):
                 out[key] = _encode(v)
         for key, g in self.groups:
             out[key] = _encode(g)

@@ -48,17 +48,15 @@ __all__ = [
 ]
 
 #: Mechanisms :func:`simulate` runs when none are named, in report order: the
-#: proposal and the main alternatives. The planner's benchmark ``max_placement``
-#: (a linear programme, about 20 ms per county-sized round against well under
-#: 1 ms for the others) is left out to keep the default 1,000-run simulation
-#: fast; name it to include it. Names not registered in
-#: :data:`~sendalloc.MECHANISMS` are skipped.
+#: proposal, the main alternatives and the planner's benchmark. Names not
+#: registered in :data:`~sendalloc.MECHANISMS` are skipped.
 DEFAULT_MECHANISMS: tuple[str, ...] = (
     "first_available",
     "random_serial_dictatorship",
     "boston",
     "deferred_acceptance",
     "top_trading_cycles",
+    "max_placement",
 )
 
 #: Breakdowns a :class:`Summary` can be taken over (``None`` is the overall one).
@@ -554,6 +552,11 @@ def simulate(
 
     Notes
     -----
+    A scenario whose ``mode`` is ``"in_year"`` or ``"multi_year"`` is run by
+    :func:`sendalloc.dynamic.simulate_dynamic` instead: the result is then a
+    :class:`~sendalloc.dynamic.DynamicResult` (a subclass) of time metrics, and
+    each mechanism allocates the year's batches (see docs/dynamics.md).
+
     Each run samples one instance (its own stream), then runs each mechanism
     on that instance with a generator seeded from a second stream of the run
     (the same for every mechanism), then the scenario's LA fallback, then the
@@ -579,6 +582,19 @@ def simulate(
     runs, seed = int(runs), int(seed)
     scen = _resolve_scenario(scenario)
     mechs, names = _resolve_mechanisms(mechanisms)
+    if getattr(scen, "mode", "annual") != "annual":
+        from sendalloc.dynamic import simulate_dynamic
+
+        return simulate_dynamic(
+            scen,
+            mechs,
+            names,
+            runs=runs,
+            seed=seed,
+            executor=executor,
+            progress=progress,
+            chunk_size=chunk_size,
+        )
     seeds = np.random.SeedSequence(seed).spawn(runs)
     if chunk_size is None:
         chunk_size = max(1, min(_MAX_CHUNK, math.ceil(runs / (4 * _workers(executor)))))

@@ -1,0 +1,533 @@
+"""In-year and multi-year dynamics (issue 7): timelines, equivalence, conservation."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import sendalloc as sa
+from sendalloc import dynamic
+from sendalloc.cli import main
+from sendalloc.dynamic import (
+    DYNAMIC_METRICS,
+    MONTHLY_METRICS,
+    YEARLY_METRICS,
+    DynamicResult,
+    run_year,
+    simulate_instance_year,
+)
+from sendalloc.population import Children
+
+PLACED, WAITING, OUT = 4, 3, 5
+SMALL = "london_borough"
+
+
+def oak_elm(cap: dict[str, int], prefs: dict[str, list[str]]) -> sa.Problem:
+    return sa.Problem.from_dicts(cap, prefs)
+
+
+# --------------------------------------------------------------------- timelines
+def test_place_frees_the_day_after_an_arrival() -> None:
+    p = oak_elm({"Oak": 0}, {"amy": ["Oak"]})
+    y = run_year(p, [50], leave_day=[51], leave_setting=[0], trace=True)
+    assert y.assignment.tolist() == [0]
+    assert y.first_day.tolist() == [51]
+    assert y.days_waiting.tolist() == [1]
+    assert y.trace is not None
+    # arrives (state 0), waits (3), placed at Oak the next day (4)
+    assert y.trace.tolist() == [
+        [50, 0, -1, -1, 0],
+        [50, 0, -1, -1, WAITING],
+        [51, 0, -1, 0, PLACED],
+    ]
+
+
+def test_waiting_child_served_before_a_later_arrival() -> None:
+    # Amy waits from day 10; Ben arrives on day 30, the day a place frees:
+    # leavers come first within a day, and the waiting list before arrivals.
+    p = oak_elm({"Oak": 0}, {"amy": ["Oak"], "ben": ["Oak"]})
+    y = run_year(p, [10, 30], leave_day=[30], leave_setting=[0])
+    assert y.assignment.tolist() == [0, -1]
+    assert y.first_day.tolist() == [30, -1]
+    assert y.status.tolist() == [PLACED, WAITING]
+    assert y.days_waiting.tolist() == [20, 366 - 30]
+    # A later arrival who came before the place freed is also behind Amy.
+    y = run_year(p, [10, 20], leave_day=[30], leave_setting=[0])
+    assert y.assignment.tolist() == [0, -1]
+    # Served by severity instead: Ben (more severe) jumps the queue.
+    y = run_year(
+        p,
+        [10, 20],
+        leave_day=[30],
+        leave_setting=[0],
+        severity=[0.2, 0.9],
+        wait_order="severity",
+    )
+    assert y.assignment.tolist() == [-1, 0]
+
+
+def test_transfer_batch_then_in_year_arrivals() -> None:
+    # Oak 2 places, Elm 2. New plan nia takes Oak on day 20; three transfers
+    # share 15 February (day 46); new plans on days 60 and 61 get what is left.
+    p = sa.Problem.from_dicts(
+        {"Oak": 2, "Elm": 2},
+        {
+            "nia": ["Oak"],
+            "t1": ["Oak", "Elm"],
+            "t2": ["Oak", "Elm"],
+            "t3": ["Oak", "Elm"],
+            "ned": ["Elm", "Oak"],
+            "nat": ["Elm", "Oak"],
+        },
+    )
+    day = [20, 46, 46, 46, 60, 61]
+    transfer = [False, True, True, True, False, False]
+    y = run_year(p, day, transfer=transfer)
+    assert y.assignment.tolist() == [0, 0, 1, 1, -1, -1]
+    assert y.first_day.tolist() == [20, 46, 46, 46, -1, -1]
+    # Without nia's early claim the batch would have taken both Oak places.
+    y = run_year(p, [80, *day[1:]], transfer=transfer)
+    assert y.assignment.tolist()[1:4] == [0, 0, 1]
+    assert y.assignment.tolist()[4] == 1  # ned, day 60: the last Elm place
+
+
+def test_consultation_delay_and_idle_places() -> None:
+    # Oak and Elm have a place each. Amy (day 10) and Ben (day 12) both rank
+    # Oak then Elm; every reply takes 15 days. Amy gets Oak on day 25; Ben hears
+    # "full" from Oak on day 27 and gets Elm on day 42.
+    p = oak_elm({"Oak": 1, "Elm": 1}, {"amy": ["Oak", "Elm"], "ben": ["Oak", "Elm"]})
+    y = run_year(p, [10, 12], batch="consultation", consultation_days=15)
+    assert y.assignment.tolist() == [0, 1]
+    assert y.first_day.tolist() == [25, 42]
+    # Idle place-days: Oak free and wanted from day 10 to 25 (15); Elm free and
+    # wanted from day 10 to 42 (32).
+    assert int(y.idle_place_days.sum()) == 15 + 32
+    # by month: January days 10-31 (Oak 15, Elm 22), February days 32-41 (Elm 10)
+    assert y.idle_place_days[:3].tolist() == [15 + 22, 10, 0]
+    # Placed at once, nothing is idle.
+    y = run_year(p, [10, 12])
+    assert y.first_day.tolist() == [10, 12]
+    assert int(y.idle_place_days.sum()) == 0
+
+
+def test_monthly_and_termly_batches_hold_arrivals() -> None:
+    p = oak_elm({"Oak": 2}, {"amy": ["Oak"], "ben": ["Oak"]})
+    y = run_year(p, [10, 40], batch="monthly")
+    assert y.first_day.tolist() == [31, 59]
+    y = run_year(p, [10, 360], batch="termly")
+    assert y.first_day.tolist() == [95, -1]  # after the last term: held at year end
+    assert y.status.tolist() == [PLACED, 1]
+
+
+def test_moving_up_vacancy_chain() -> None:
+    # Amy ranks Oak > Elm and gets Elm; Ben waits for Elm. When a pupil leaves
+    # Oak on day 20, Amy moves up and Ben takes her Elm place.
+    p = oak_elm({"Oak": 0, "Elm": 1}, {"amy": ["Oak", "Elm"], "ben": ["Elm"]})
+    y = run_year(p, [10, 11], leave_day=[20], leave_setting=[0], moving_up=True)
+    assert y.assignment.tolist() == [0, 1]
+    assert y.first_setting.tolist() == [1, 1]
+    assert y.moves.tolist() == [1, 0]
+    assert y.first_day.tolist() == [10, 20]
+    y = run_year(p, [10, 11], leave_day=[20], leave_setting=[0])
+    assert y.assignment.tolist() == [1, -1]  # no moving up: the Oak place is idle
+
+
+def test_no_place_policies() -> None:
+    # Only Oak is ranked and it is full; the list also has Elm.
+    p = oak_elm({"Oak": 0, "Elm": 1}, {"amy": ["Oak"]})
+    lists = [[0, 1]]
+    assert run_year(p, [5], lists=lists).assignment.tolist() == [-1]
+    fb = run_year(p, [5], lists=lists, waiting="fallback")
+    assert fb.assignment.tolist() == [1]
+    out = run_year(p, [5], lists=lists, waiting="out_of_list")
+    assert out.assignment.tolist() == [-2]
+    assert out.status.tolist() == [OUT]
+    assert out.first_day.tolist() == [5]
+    up = run_year(
+        p,
+        [5],
+        lists=lists,
+        waiting="out_of_list",
+        moving_up=True,
+        leave_day=[9],
+        leave_setting=[0],
+    )
+    assert up.assignment.tolist() == [0]
+    assert up.moves.tolist() == [1]
+
+
+def test_capacity_event_opens_places() -> None:
+    p = oak_elm({"Oak": 0}, {"amy": ["Oak"], "ben": ["Oak"]})
+    y = run_year(
+        p, [3, 4], capacity_day=[244], capacity_setting=[0], capacity_places=[1]
+    )
+    assert y.first_day.tolist() == [244, -1]
+
+
+def test_over_capacity_setting_frees_only_after_its_deficit() -> None:
+    p = oak_elm({"Oak": 0}, {"amy": ["Oak"]})
+    y = run_year(p, [1], free=[-1], leave_day=[5, 9], leave_setting=[0, 0])
+    assert y.first_day.tolist() == [9]
+    assert y.free_end.tolist() == [0]
+
+
+def test_bad_arguments() -> None:
+    p = oak_elm({"Oak": 1}, {"amy": ["Oak"]})
+    with pytest.raises(ValueError, match="arrival_day\\[0\\] = 400"):
+        run_year(p, [400])
+    with pytest.raises(ValueError, match="batch: expected one of"):
+        run_year(p, [1], batch="weekly")
+    with pytest.raises(ValueError, match="waiting: expected one of"):
+        run_year(p, [1], waiting="auto")
+    with pytest.raises(ValueError, match="leave_setting"):
+        run_year(p, [1], leave_day=[1], leave_setting=[3])
+
+
+# ----------------------------------------------------------- equivalence, annual
+@pytest.fixture(scope="module")
+def county_instance() -> sa.Instance:
+    return sa.load_scenario("county").sample(11)
+
+
+def _with_days(inst: sa.Instance, day: int, transfer: bool | None) -> sa.Instance:
+    c = inst.children
+    tr = c.transfer if transfer is None else np.full(c.n, transfer)
+    kids = Children._trusted(
+        c.id,
+        c.need,
+        c.age,
+        c.x_km,
+        c.y_km,
+        np.full(c.n, day),
+        c.severity,
+        c.specialist,
+        tr,
+    )
+    return dataclasses.replace(inst, children=kids)
+
+
+@pytest.mark.parametrize(
+    ("day", "transfer", "mechanism"),
+    [
+        (100, False, "first_available"),  # one day of individual arrivals
+        (46, None, "first_available"),  # everyone in the 15 February batch
+        (46, None, "deferred_acceptance"),
+        (46, None, "boston"),
+    ],
+)
+def test_one_day_no_leavers_equals_annual(
+    county_instance: sa.Instance, day: int, transfer: bool | None, mechanism: str
+) -> None:
+    inst = _with_days(county_instance, day, transfer)
+    p = inst.problem
+    y = run_year(
+        p, inst.children.plan_day, transfer=inst.children.transfer, mechanism=mechanism
+    )
+    annual = sa.allocate(p, mechanism).assignment
+    if mechanism == "boston":  # Boston wastes places; the in-year model fills
+        placed = annual >= 0  # them from the waiting list, never moving anyone
+        assert (y.assignment[placed] == annual[placed]).all()
+    else:
+        assert (y.assignment == annual).all()
+    assert (y.first_day[y.assignment >= 0] == day).all()
+
+
+def test_year_one_places_match_the_annual_round(county_instance: sa.Instance) -> None:
+    sc = sa.load_scenario("county")
+    st = county_instance.settings
+    plans = dynamic._resolve_plans(sc, st)
+    places = dynamic._initial_places(st, plans)
+    frac = dynamic._release_fraction(st, sc.population.transfer_ages)
+    free = places.cap - (places.roll - np.rint(places.roll * frac).astype(np.int64))
+    assert (np.maximum(free, 0) == county_instance.problem.capacity).all()
+
+
+# ------------------------------------------------------------------ conservation
+def _random_case(seed: int) -> dict[str, object]:
+    rng = np.random.default_rng(seed)
+    n, m = 50, 5
+    prefs = []
+    for _ in range(n):
+        perm = rng.permutation(m)
+        prefs.append(perm[: rng.integers(0, 4)].tolist())
+    p = sa.Problem.from_lists(
+        rng.integers(0, 4, m).tolist(), prefs, order=rng.permutation(n).tolist()
+    )
+    lists = np.full((n, m), -1)
+    for i, r in enumerate(prefs):
+        rest = [s for s in rng.permutation(m).tolist() if s not in r][:2]
+        row = r + rest
+        lists[i, : len(row)] = row
+    j = 25
+    return {
+        "problem": p,
+        "arrival_day": rng.integers(1, 366, n),
+        "transfer": rng.random(n) < 0.3,
+        "lists": lists,
+        "severity": rng.random(n),
+        "free": rng.integers(-2, 4, m),
+        "leave_day": rng.integers(1, 366, j),
+        "leave_setting": rng.integers(0, m, j),
+        "capacity_day": np.array([100, 250]),
+        "capacity_setting": np.array([0, 1]),
+        "capacity_places": np.array([2, 1]),
+    }
+
+
+def _replay(case: dict[str, object], y: dynamic.YearOutcome) -> None:
+    """Every child is in one state at every moment; no setting over capacity."""
+    p = case["problem"]
+    assert isinstance(p, sa.Problem)
+    n, m = p.n_children, p.n_settings
+    free0 = np.asarray(case["free"])
+    arrival = np.asarray(case["arrival_day"])
+    added = np.zeros((m, 367), dtype=np.int64)  # places added by day
+    np.add.at(added, (case["leave_setting"], case["leave_day"]), 1)
+    for s, d, k in zip(
+        case["capacity_setting"],
+        case["capacity_day"],
+        case["capacity_places"],
+        strict=True,
+    ):
+        added[s, d] += k
+    avail = free0[:, None] + np.cumsum(added, axis=1)
+    state = np.zeros(n, dtype=np.int64)  # 0 not arrived / just arrived
+    where = np.full(n, -1)
+    occ = np.zeros(m, dtype=np.int64)
+    assert y.trace is not None
+    rows = y.trace.tolist()
+    for r, (day, i, frm, to, st) in enumerate(rows):
+        assert day >= arrival[i]
+        if st == PLACED:
+            assert state[i] != PLACED or where[i] == frm
+            if state[i] == PLACED:
+                occ[frm] -= 1
+            occ[to] += 1
+            # never over capacity: at most the places made available up to today
+            assert avail[to, day] - occ[to] >= 0, (r, day, to)
+        state[i] = st
+        where[i] = to
+        last = r + 1 == len(rows) or rows[r + 1][0] != day
+        if last:  # end of a day: every arrived child is in exactly one state
+            arrived = arrival <= day
+            assert (state[arrived] != 0).all(), day
+            assert (state[~arrived] == 0).all()
+    assert (state == y.status).all()
+    end = np.where(state == OUT, -2, np.where(state == PLACED, where, -1))
+    assert (end == y.assignment).all()
+    assert (y.free_end == avail[:, 366] - occ).all()
+    assert (y.free_end >= np.minimum(free0, 0)).all()
+
+
+POLICIES = [
+    {"batch": "none", "waiting": "wait"},
+    {"batch": "none", "waiting": "fallback", "moving_up": True},
+    {"batch": "monthly", "waiting": "out_of_list", "moving_up": True},
+    {"batch": "termly", "waiting": "fallback", "wait_order": "severity"},
+    {"batch": "consultation", "waiting": "wait", "moving_up": True},
+    {"batch": "none", "waiting": "wait", "mechanism": "boston", "moving_up": True},
+]
+
+
+@pytest.mark.parametrize("policy", POLICIES)
+@pytest.mark.parametrize("seed", range(6))
+def test_conservation_and_capacity(seed: int, policy: dict[str, object]) -> None:
+    case = _random_case(seed)
+    y = run_year(**case, **policy, trace=True, rng=seed)  # type: ignore[arg-type]
+    _replay(case, y)
+
+
+def test_compiled_kernel_matches_python(monkeypatch: pytest.MonkeyPatch) -> None:
+    case = _random_case(99)
+    policy = {"batch": "consultation", "waiting": "fallback", "moving_up": True}
+    a = run_year(**case, **policy, trace=True)  # type: ignore[arg-type]
+    monkeypatch.setattr(dynamic, "_year_kernel", dynamic._year_kernel.py_func)
+    b = run_year(**case, **policy, trace=True)  # type: ignore[arg-type]
+    assert a.trace is not None
+    assert b.trace is not None
+    assert (a.trace == b.trace).all()
+    assert (a.idle_place_days == b.idle_place_days).all()
+
+
+# ------------------------------------------------------------------- simulate
+def _mode(name: str, mode: str, **dyn: object) -> sa.Scenario:
+    over: dict[str, object] = {"mode": mode}
+    over.update({f"dynamics.{k}": v for k, v in dyn.items()})
+    return sa.load_scenario(name).with_overrides(over)
+
+
+def test_simulate_in_year_is_deterministic() -> None:
+    sc = _mode(SMALL, "in_year", moving_up=True)
+    mechs = ["first_available", "deferred_acceptance"]
+    a = sa.simulate(sc, mechs, runs=4, seed=5)
+    b = sa.simulate(sc, mechs, runs=4, seed=5, chunk_size=1)
+    assert isinstance(a, DynamicResult)
+    assert a.metrics == DYNAMIC_METRICS
+    assert a.values.shape == (4, 2, len(DYNAMIC_METRICS))
+    assert a.groups["month"].shape == (4, 2, 12, len(MONTHLY_METRICS))
+    assert a.to_json() == b.to_json()
+    assert a.to_csv() == b.to_csv()
+    c = sa.simulate(sc, mechs, runs=4, seed=6)
+    assert c.to_json() != a.to_json()
+
+
+def test_in_year_shares_and_counts_are_consistent() -> None:
+    r = sa.simulate(_mode(SMALL, "in_year"), ["first_available"], runs=3, seed=1)
+    s = r.summary()
+    get = {m: s.get("first_available", m)["mean"] for m in s.metrics}
+    parts = (get["placed_on_list_year_end"] + get["out_of_list_year_end"]) + get[
+        "waiting_year_end"
+    ]
+    assert parts == pytest.approx(1.0)
+    assert get["first_preference_year_end"] >= get["first_preference_at_arrival"]
+    month = r.groups["month"][:, 0, :, MONTHLY_METRICS.index("arrivals")]
+    assert (month.sum(axis=1) == r.metric("children", "first_available")).all()
+    assert r.summary("need").groups[0] == "ASD"
+    assert len(r.summary("rank").groups) >= 1
+
+
+def test_annual_mode_untouched() -> None:
+    r = sa.simulate(SMALL, ["first_available"], runs=2, seed=0)
+    assert type(r) is sa.SimulationResult
+
+
+def test_multi_year_projection_with_capacity_plan() -> None:
+    sc = _mode(
+        SMALL,
+        "multi_year",
+        years=3,
+        capacity_plans=[{"year": 2, "setting": "special", "places": 40, "day": 1}],
+    )
+    r = sa.simulate(sc, ["first_available"], runs=3, seed=2)
+    assert r.years == 3
+    yr = r.groups["year"][:, 0]
+    col = YEARLY_METRICS.index
+    caseload = yr[:, :, col("caseload")]
+    assert (caseload[:, 0] == sc.population.plans).all()
+    assert (caseload[:, 2] > caseload[:, 0]).all()  # 15% joiners vs 8% leavers
+    places = yr[:, :, col("specialist_places")]
+    assert (places[:, 1] - places[:, 0] == 0).all()  # added during year 2
+    assert (places[:, 2] - places[:, 1] == 40).all()
+    assert r.summary("year").groups == ("1", "2", "3")
+    assert len(r.summary("month").groups) == 36
+    doc = json.loads(r.to_json())
+    assert doc["mode"] == "multi_year"
+    assert doc["years"] == 3
+    assert set(doc["by_year"]["first_available"]["2"]) == set(YEARLY_METRICS)
+
+
+def test_capacity_plan_that_opens_a_setting() -> None:
+    sc = _mode(SMALL, "in_year")
+    inst = sc.sample(3)
+    sid = inst.settings.id[0]
+    sc2 = sc.with_overrides(
+        {"dynamics.capacity_plans": [{"year": 1, "setting": sid, "places": 5}]}
+    )
+    opened = sc.with_overrides(
+        {
+            "dynamics.capacity_plans": [
+                {"year": 1, "setting": sid, "places": 5, "opens": True}
+            ]
+        }
+    )
+    for s in (sc2, opened):
+        plans = dynamic._resolve_plans(s, inst.settings)
+        assert plans.setting.tolist() == [0]
+        assert plans.places.tolist() == [5]
+    assert dynamic._resolve_plans(opened, inst.settings).closed[0]
+    bad = sc.with_overrides(
+        {"dynamics.capacity_plans": [{"year": 1, "setting": "nowhere", "places": 5}]}
+    )
+    with pytest.raises(sa.InvalidScenarioError, match="'nowhere' is neither"):
+        simulate_instance_year(inst, bad)
+
+
+# ------------------------------------------------------------------- spec, CLI
+def test_spec_errors_name_line_and_column(tmp_path: Path) -> None:
+    base = sa.load_scenario("county").source
+    text = Path(base).read_text()
+    p = tmp_path / "s.toml"
+    p.write_text('mode = "weekly"\n' + text)
+    with pytest.raises(sa.InvalidScenarioError, match=r"s\.toml:1:1: mode = 'weekly'"):
+        sa.Scenario.from_toml(p)
+    p.write_text(text + '\n[dynamics]\nyears = 3\n  batchh = "monthly"\n')
+    line = len(text.splitlines()) + 4
+    with pytest.raises(
+        sa.InvalidScenarioError, match=rf"s\.toml:{line}:3: dynamics\.batchh: unknown"
+    ):
+        sa.Scenario.from_toml(p)
+    p.write_text(text + '\n[dynamics]\nwaiting = "queue"\n')
+    with pytest.raises(sa.InvalidScenarioError, match=r"dynamics\.waiting = 'queue'"):
+        sa.Scenario.from_toml(p)
+    p.write_text(
+        text + '\n[[dynamics.capacity_plans]]\nyear = 1\nsetting = "x"\nplaces = -3\n'
+    )
+    with pytest.raises(
+        sa.InvalidScenarioError, match=r"dynamics\.capacity_plans\.0\.places = -3"
+    ):
+        sa.Scenario.from_toml(p)
+    p.write_text(
+        'mode = "multi_year"\n'
+        + text
+        + '\n[dynamics]\nbatch = "termly"\n[[dynamics.capacity_plans]]\n'
+        'year = 2\nsetting = "special"\nplaces = 30\n'
+    )
+    sc = sa.Scenario.from_toml(p)
+    assert sc.mode == "multi_year"
+    assert sc.dynamics.batch == "termly"
+    assert sc.dynamics.capacity_plans[0].places == 30
+    assert sa.Scenario.from_dict(sc.to_dict()) == sc
+
+
+def test_presets_default_to_annual() -> None:
+    for name in sa.list_scenarios():
+        sc = sa.load_scenario(name)
+        assert sc.mode == "annual"
+        assert "mode" not in sc.to_dict()
+
+
+@pytest.mark.parametrize("mode", ["in_year", "multi_year"])
+def test_cli_runs_county_in_every_mode(
+    mode: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    js, cs = tmp_path / "r.json", tmp_path / "r.csv"
+    args = ["run", "county", "--mode", mode, "--runs", "2", "--no-progress"]
+    args += ["--years", "2", "--json", str(js), "--csv", str(cs)]
+    assert main(args) == 0
+    out, _ = capsys.readouterr()
+    assert out.startswith("Under county, over ")
+    assert "first preference at arrival %" in out
+    assert "Month by month, first-available allocation" in out
+    assert ("Year by year" in out) == (mode == "multi_year")
+    doc = json.loads(js.read_text())
+    assert doc["mode"] == mode
+    assert {"by_month", "by_year", "by_need", "results"} <= set(doc)
+    assert "by_month,first_available," in cs.read_text()
+
+
+def test_cli_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("matplotlib")
+    png = tmp_path / "r.png"
+    args = ["run", SMALL, "--mode", "multi_year", "--years", "2", "--runs", "2"]
+    args += ["-m", "first_available", "--no-progress", "--plot", str(png)]
+    assert main(args) == 0
+    assert png.stat().st_size > 1000
+    args = ["run", SMALL, "--mode", "in_year", "--runs", "2", "--no-progress"]
+    assert main([*args, "--plot", str(png)]) == 0
+    capsys.readouterr()
+
+
+def test_public_names_documented() -> None:
+    from sendalloc import dynamic_report
+
+    for mod in (dynamic, dynamic_report):
+        assert len(set(mod.__all__)) == len(mod.__all__)
+        for name in mod.__all__:
+            obj = getattr(mod, name)
+            if callable(obj):
+                assert obj.__doc__, name
+    assert sa.DynamicResult is DynamicResult
