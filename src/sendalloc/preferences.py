@@ -43,10 +43,13 @@ PRIORITIES: tuple[str, ...] = (
     "lottery",
     "lottery_per_setting",
     "severity",
+    "classes",
 )
 """Setting priorities: the LA's processing order itself; nearest first; one
 lottery shared by all settings; a separate lottery per setting; most severe
-first. Ties are broken by a lottery."""
+first (ties broken by a lottery); or priority classes (:func:`priority_classes`:
+designated need, then distance bands), whose ties the scenario breaks with
+:func:`sendalloc.break_ties` and records on the problem."""
 
 
 def _taste_table(value: object) -> tuple[tuple[float, ...], ...]:
@@ -309,6 +312,7 @@ def setting_priority(
     distance_on_prefs : ndarray of float64, shape (N, L)
         Distance from child ``i`` to ``preferences[i, k]``.
     rule : {"order", "distance", "lottery", "lottery_per_setting", "severity"}
+        (``"classes"`` is built by :func:`priority_classes` instead).
     rng : numpy.random.Generator
 
     Returns
@@ -334,6 +338,8 @@ def setting_priority(
     """
     if rule == "order":
         return None
+    if rule == "classes":
+        raise _bad("priority", rule, "classes need the settings: use priority_classes")
     n, width = (int(x) for x in preferences.shape)
     valid = preferences >= 0
     tie = rng.random(n)
@@ -355,3 +361,70 @@ def setting_priority(
     out = np.full((n, width), -1, dtype=np.int64)
     out[valid] = rank
     return out
+
+
+def priority_classes(
+    preferences: NDArray[np.int32],
+    children: Children,
+    settings: Settings,
+    distance_on_prefs: NDArray[np.float64],
+    *,
+    bands_km: tuple[float, ...] = (2.0, 5.0, 10.0),
+) -> NDArray[np.int64]:
+    """Settings' priority classes over the children who rank them (weak priorities).
+
+    Real settings rank applicants in classes, not strictly: children whose
+    need the setting is designated for first, then by distance band; ties
+    within a class are broken by a lottery (:func:`sendalloc.break_ties`).
+
+    Parameters
+    ----------
+    preferences : ndarray of int32, shape (N, L)
+    children : Children
+    settings : Settings
+    distance_on_prefs : ndarray of float64, shape (N, L)
+        Distance from child ``i`` to ``preferences[i, k]``.
+    bands_km : tuple of float, default (2, 5, 10)
+        Upper edges of the distance bands, increasing: band 0 is up to
+        ``bands_km[0]``, and the last band is beyond ``bands_km[-1]``.
+
+    Returns
+    -------
+    ndarray of int64, shape (N, L)
+        Class of child ``i`` at ``preferences[i, k]``, lower wins, ties allowed;
+        -1 at padding. ``(not designated) * B + band`` with ``B = len(bands_km)
+        + 1``. A setting with no designation takes every need, so it counts as
+        designated for all.
+
+    Notes
+    -----
+    Looked-after children usually come first in admission criteria; the
+    children table has no looked-after column, so that class is not modelled.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sendalloc import Children, Settings
+    >>> from sendalloc.preferences import priority_classes
+    >>> s = Settings.from_columns(id=["asd", "any"], kind=["special", "special"],
+    ...     needs=[["ASD"], []], min_age=[4, 4], max_age=[18, 18],
+    ...     capacity=[10, 10], x_km=[0.0, 0.0], y_km=[0.0, 0.0])
+    >>> c = Children.from_columns(id=list("ab"), need=["ASD", "SEMH"], age=[8, 8],
+    ...     x_km=[0.0, 0.0], y_km=[0.0, 0.0], plan_day=[1, 1], severity=[0.5, 0.5])
+    >>> prefs = np.array([[0, 1], [0, 1]], dtype=np.int32)
+    >>> d = np.array([[1.0, 7.0], [1.0, 12.0]])
+    >>> priority_classes(prefs, c, s, d)
+    array([[0, 2],
+           [4, 3]])
+    """
+    edges = np.asarray(bands_km, dtype=np.float64)
+    valid = preferences >= 0
+    safe = np.where(valid, preferences, 0)
+    needs = settings.needs[safe]  # (N, L, 13)
+    takes_need = np.take_along_axis(
+        needs, children.need.astype(np.intp)[:, None, None], axis=2
+    )[..., 0]
+    designated = takes_need | ~needs.any(axis=2)
+    band = np.searchsorted(edges, np.where(valid, distance_on_prefs, 0.0), side="left")
+    klass = (~designated).astype(np.int64) * (edges.shape[0] + 1) + band
+    return np.where(valid, klass, -1)

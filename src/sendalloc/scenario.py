@@ -45,10 +45,12 @@ from sendalloc.preferences import (
     PRIORITIES,
     PreferenceModel,
     draw_preferences,
+    priority_classes,
     processing_order,
     setting_priority,
 )
 from sendalloc.problem import Problem
+from sendalloc.ties import break_ties
 
 __all__ = [
     "AllocationSpec",
@@ -403,6 +405,9 @@ class AllocationSpec:
     priority: str = _f("order", _string)
     fallback: bool = _f(True, _boolean)
     transport_cost_per_km: float = _f(0.0, _num)
+    # With priority = "classes": the distance bands and how ties are broken.
+    distance_bands_km: tuple[float, ...] = _f((2.0, 5.0, 10.0), _floats)
+    tie_break: str = _f("single", _string)
 
     def __post_init__(self) -> None:
         if self.order not in ORDERS:
@@ -412,6 +417,13 @@ class AllocationSpec:
                 "priority", self.priority, f"expected one of {', '.join(PRIORITIES)}"
             )
         _check_nonneg(self, "transport_cost_per_km")
+        bands = self.distance_bands_km
+        if not bands or any(b <= 0 for b in bands) or list(bands) != sorted(set(bands)):
+            raise _bad(
+                "distance_bands_km", list(bands), "expected increasing distances > 0"
+            )
+        if self.tie_break not in ("single", "multiple"):
+            raise _bad("tie_break", self.tie_break, "expected 'single' or 'multiple'")
 
 
 @dataclass(frozen=True, slots=True)
@@ -1228,7 +1240,15 @@ class Scenario:
         order = processing_order(children, self.allocation.order, g)
         pv = prefs >= 0
         d_pref = np.where(pv, np.take_along_axis(d, np.where(pv, prefs, 0), 1), np.nan)
-        prio = setting_priority(prefs, children, d_pref, self.allocation.priority, g)
+        spec = self.allocation
+        weak = spec.priority == "classes"
+        prio: NDArray[np.int64] | None
+        if weak:
+            prio = priority_classes(
+                prefs, children, st, d_pref, bands_km=spec.distance_bands_km
+            )
+        else:
+            prio = setting_priority(prefs, children, d_pref, spec.priority, g)
         problem = Problem.from_arrays(
             lay.free,
             prefs,
@@ -1236,7 +1256,13 @@ class Scenario:
             order=order,
             child_ids=children.id,
             setting_ids=st.id,
+            ties=weak,
         )
+        if weak:
+            # Classes tie: break them with a lottery recorded on the problem, so
+            # strict rules run on the broken ties and stable improvement cycles
+            # can still see the classes.
+            problem = break_ties(problem, spec.tie_break, rng=g)
         return Instance(
             problem=problem,
             children=children,
