@@ -34,8 +34,9 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -45,10 +46,16 @@ from sendalloc.errors import InvalidScenarioError
 from sendalloc.mechanisms import allocate
 from sendalloc.mechanisms._jit import kernel
 from sendalloc.problem import Allocation, Problem
-from sendalloc.simulate import SimulationResult, Summary, _stats
+from sendalloc.simulate import (
+    SimulationResult,
+    Summary,
+    _Chunk,
+    _padded,
+    _run_chunks,
+    _stats,
+)
 
 if TYPE_CHECKING:
-    import pandas as pd
     from matplotlib.figure import Figure
 
     from sendalloc.scenario import DynamicsSpec, Instance, Scenario
@@ -1333,13 +1340,6 @@ def _group_table(
     return t
 
 
-@dataclass(frozen=True, slots=True)
-class _DynChunk:
-    values: NDArray[np.float64]  # (r, k, n_metrics)
-    profile: NDArray[np.float64]  # (r, k, L)
-    groups: dict[str, NDArray[np.float64]]  # (r, k, G, n_gm)
-
-
 def _labels(years: int) -> dict[str, tuple[str, ...]]:
     from sendalloc.metrics import _labels as base
 
@@ -1401,17 +1401,13 @@ def _run_chunk(
     mechs: Sequence[str | Callable[..., Allocation]],
     years: int,
     seeds: Sequence[np.random.SeedSequence],
-) -> _DynChunk:
+) -> _Chunk:
     per_run = [_run_one(scenario, mechs, years, ss) for ss in seeds]
-    width = max(o["profile"].shape[0] for run in per_run for o in run)
-    prof = np.zeros((len(per_run), len(mechs), width))
-    for i, run in enumerate(per_run):
-        for j, o in enumerate(run):
-            prof[i, j, : o["profile"].shape[0]] = o["profile"]
+    prof = _padded([[o["profile"] for o in run] for run in per_run], len(mechs))
     values = np.array([[o["values"] for o in run] for run in per_run])
     keys = (*_GROUPINGS, "month", "year")
     groups = {g: np.array([[o[g] for o in run] for run in per_run]) for g in keys}
-    return _DynChunk(values, prof, groups)
+    return _Chunk(values, prof, groups)
 
 
 # =========================================================================== result
@@ -1467,18 +1463,8 @@ class DynamicResult(SimulationResult):
                 "by: expected None or one of need, phase, kind, rank, month, year, "
                 f"got {by!r}"
             )
-        mean, lo, hi, se, n = _stats(self.groups[by])
-        return Summary(
-            self.mechanisms,
-            self.group_labels[by],
-            self.group_metrics[by],
-            by,
-            mean,
-            lo,
-            hi,
-            se,
-            n,
-        )
+        labels, metrics = self.group_labels[by], self.group_metrics[by]
+        return Summary(self.mechanisms, labels, metrics, by, *_stats(self.groups[by]))
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document (``sendalloc run --json``); see docs/dynamics.md.
@@ -1491,17 +1477,6 @@ class DynamicResult(SimulationResult):
 
         return result_dict(self)
 
-    def to_json(self, path: str | os.PathLike[str] | None = None) -> str:
-        """Serialise :meth:`to_dict` as JSON (and write it to ``path`` if given).
-
-        Returns
-        -------
-        str
-        """
-        from sendalloc.dynamic_report import to_json
-
-        return to_json(self, path)
-
     def to_csv(self, path: str | os.PathLike[str] | None = None) -> str:
         """Every summary statistic as a long CSV table (see docs/dynamics.md).
 
@@ -1512,17 +1487,6 @@ class DynamicResult(SimulationResult):
         from sendalloc.dynamic_report import to_csv
 
         return to_csv(self, path)
-
-    def to_frame(self, by: str | None = None, *, per_run: bool = False) -> pd.DataFrame:
-        """A pandas DataFrame (needs the ``pandas`` extra); ``by`` as in summary.
-
-        Returns
-        -------
-        pandas.DataFrame
-        """
-        from sendalloc.report import to_frame
-
-        return to_frame(self, by, per_run=per_run)
 
     def table(self) -> str:
         """Text tables: time metrics by mechanism, month by month, year by year.
@@ -1589,54 +1553,16 @@ def simulate_dynamic(
     -------
     DynamicResult
     """
-    from sendalloc.simulate import _MAX_CHUNK, _workers
-
     mode = str(scenario.mode)
     years = int(scenario.dynamics.years) if mode == "multi_year" else 1
-    seeds = np.random.SeedSequence(seed).spawn(runs)
-    if chunk_size is None:
-        chunk_size = max(1, min(_MAX_CHUNK, math.ceil(runs / (4 * _workers(executor)))))
-    elif chunk_size < 1:
-        raise ValueError(f"chunk_size: expected a positive integer, got {chunk_size!r}")
-    bounds = [(a, min(a + chunk_size, runs)) for a in range(0, runs, chunk_size)]
-    chunks: list[_DynChunk | None] = [None] * len(bounds)
-    done = 0
-    if executor is None:
-        for c, (a, b) in enumerate(bounds):
-            chunks[c] = _run_chunk(scenario, mechs, years, seeds[a:b])
-            done += b - a
-            if progress is not None:
-                progress(done, runs)
-    else:
-        from concurrent.futures import FIRST_COMPLETED, wait
-
-        futures: dict[Future[_DynChunk], int] = {
-            executor.submit(_run_chunk, scenario, mechs, years, seeds[a:b]): c
-            for c, (a, b) in enumerate(bounds)
-        }
-        pending = set(futures)
-        try:
-            while pending:
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    c = futures[fut]
-                    chunks[c] = fut.result()
-                    done += bounds[c][1] - bounds[c][0]
-                    if progress is not None:
-                        progress(done, runs)
-        finally:
-            for fut in pending:
-                fut.cancel()
-    parts = [ch for ch in chunks if ch is not None]
-    width = max(p.profile.shape[2] for p in parts)
-    profile = np.concatenate(
-        [
-            np.pad(p.profile, ((0, 0), (0, 0), (0, width - p.profile.shape[2])))
-            for p in parts
-        ]
+    out = _run_chunks(
+        partial(_run_chunk, scenario, mechs, years),
+        runs,
+        seed,
+        executor=executor,
+        progress=progress,
+        chunk_size=chunk_size,
     )
-    keys = (*_GROUPINGS, "month", "year")
-    groups = {g: np.concatenate([p.groups[g] for p in parts]) for g in keys}
     labels = _labels(years)
     gm = dict.fromkeys(_GROUPINGS, DYNAMIC_GROUP_METRICS)
     gm["month"] = MONTHLY_METRICS
@@ -1646,10 +1572,10 @@ def simulate_dynamic(
         mechanisms=names,
         runs=runs,
         seed=seed,
-        values=np.concatenate([p.values for p in parts]),
-        rank_profile=profile,
-        groups=groups,
-        group_labels={g: labels[g] for g in keys},
+        values=out.values,
+        rank_profile=out.profile,
+        groups=out.groups,
+        group_labels={g: labels[g] for g in out.groups},
         description=str(scenario.description),
         metrics=DYNAMIC_METRICS,
         mode=mode,

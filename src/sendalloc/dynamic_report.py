@@ -9,16 +9,23 @@ imported only inside :func:`plot`.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import math
 import os
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sendalloc.report import _SHORT, _cell, _fmt_csv, _label, _version
+from sendalloc.report import (
+    _SHORT,
+    _cell,
+    _csv,
+    _dump_json,
+    _grid,
+    _label,
+    _pct,
+    _summary_dicts,
+    _version,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -83,11 +90,7 @@ def result_dict(result: DynamicResult) -> dict[str, Any]:
         "seed": result.seed,
         "mechanisms": list(result.mechanisms),
     }
-    for section, by in _SECTIONS:
-        key = "results" if section == "overall" else section
-        key = "rank_profile" if section == "rank" else key
-        doc[key] = result.summary(by).to_dict()
-    return doc
+    return doc | _summary_dicts(result, _SECTIONS)
 
 
 def to_json(result: DynamicResult, path: str | os.PathLike[str] | None = None) -> str:
@@ -97,11 +100,7 @@ def to_json(result: DynamicResult, path: str | os.PathLike[str] | None = None) -
     -------
     str
     """
-    text = json.dumps(result_dict(result), indent=2, allow_nan=False) + "\n"
-    if path is not None:
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(text)
-    return text
+    return _dump_json(result_dict(result), path)
 
 
 def to_csv(result: DynamicResult, path: str | os.PathLike[str] | None = None) -> str:
@@ -114,33 +113,7 @@ def to_csv(result: DynamicResult, path: str | os.PathLike[str] | None = None) ->
     -------
     str
     """
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(
-        ["section", "mechanism", "group", "metric", "mean", "ci_low", "ci_high", "se"]
-    )
-    for section, by in _SECTIONS:
-        s = result.summary(by)
-        for i, mech in enumerate(s.mechanisms):
-            for g, grp in enumerate(s.groups):
-                for k, met in enumerate(s.metrics):
-                    w.writerow(
-                        [
-                            section,
-                            mech,
-                            grp,
-                            met,
-                            *(
-                                _fmt_csv(float(a[i, g, k]))
-                                for a in (s.mean, s.ci_low, s.ci_high, s.se)
-                            ),
-                        ]
-                    )
-    text = buf.getvalue()
-    if path is not None:
-        with open(path, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-    return text
+    return _csv(result, _SECTIONS, path)
 
 
 # --------------------------------------------------------------------------- text
@@ -156,17 +129,6 @@ def _fmt(s: Summary, i: int, g: int, k: int, kind: str, *, full: bool = False) -
     if kind == "pct":
         return f"{100 * mean:.0f}"
     return f"{mean:.1f}"
-
-
-def _grid(rows: list[list[str]]) -> list[str]:
-    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
-    lines = []
-    for r in rows:
-        first = r[0].ljust(widths[0])
-        rest = "  ".join(c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True))
-        lines.append(f"{first}  {rest}".rstrip())
-    lines.insert(1, "-" * len(lines[0]))
-    return lines
 
 
 def _main(s: Summary) -> int:
@@ -280,13 +242,6 @@ def _yr(s: Summary, i: int, g: int, k: int, *, pct: bool) -> str:
         return "-"
     f = 100.0 if pct else 1.0
     return f"{f * mean:.0f} ({f * lo:.0f}-{f * hi:.0f})"
-
-
-def _pct(s: Summary, mech: str, metric: str) -> str:
-    c = s.get(mech, metric)
-    if math.isnan(c["mean"]):
-        return "n/a"
-    return f"{100 * c['mean']:.0f}% ({100 * c['ci_low']:.0f}-{100 * c['ci_high']:.0f}%)"
 
 
 def headline(result: DynamicResult) -> str:

@@ -13,6 +13,7 @@ import io
 import json
 import math
 import os
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -86,6 +87,14 @@ def _version() -> str:
     return __version__
 
 
+#: The summaries a result's JSON and CSV hold: (section, ``by`` of the summary).
+_SECTIONS: tuple[tuple[str, str | None], ...] = (
+    ("overall", None),
+    ("rank", "rank"),
+    *((f"by_{g}", g) for g in GROUPINGS),
+)
+
+
 # --------------------------------------------------------------------------- data
 def result_dict(result: SimulationResult) -> dict[str, Any]:
     """The JSON document of a result (schema: docs/output.md).
@@ -108,12 +117,16 @@ def result_dict(result: SimulationResult) -> dict[str, Any]:
         "runs": result.runs,
         "seed": result.seed,
         "mechanisms": list(result.mechanisms),
-        "results": result.summary().to_dict(),
-        "rank_profile": result.summary("rank").to_dict(),
     }
-    for g in GROUPINGS:
-        doc[f"by_{g}"] = result.summary(g).to_dict()
-    return doc
+    return doc | _summary_dicts(result, _SECTIONS)
+
+
+def _summary_dicts(
+    result: SimulationResult, sections: Sequence[tuple[str, str | None]]
+) -> dict[str, Any]:
+    """Each section's summary as a dict, keyed as in the JSON document."""
+    keys = {"overall": "results", "rank": "rank_profile"}
+    return {keys.get(sec, sec): result.summary(by).to_dict() for sec, by in sections}
 
 
 def to_json(
@@ -125,23 +138,33 @@ def to_json(
     -------
     str
     """
-    text = json.dumps(result_dict(result), indent=2, allow_nan=False) + "\n"
+    return _dump_json(result_dict(result), path)
+
+
+def _dump_json(doc: dict[str, Any], path: str | os.PathLike[str] | None) -> str:
+    """Strict JSON, 2-space indent, trailing newline; written to ``path`` if given."""
+    text = json.dumps(doc, indent=2, allow_nan=False) + "\n"
     if path is not None:
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)
     return text
 
 
-def _rows(result: SimulationResult) -> list[list[Any]]:
-    rows: list[list[Any]] = []
-    sections: list[tuple[str, str | None]] = [("overall", None), ("rank", "rank")]
-    sections += [(f"by_{g}", g) for g in GROUPINGS]
+def _csv(
+    result: SimulationResult,
+    sections: Sequence[tuple[str, str | None]],
+    path: str | os.PathLike[str] | None,
+) -> str:
+    """The long CSV table of the summaries of ``sections``, written to ``path``."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(_CSV_HEADER)
     for section, by in sections:
         s = result.summary(by)
         for i, mech in enumerate(s.mechanisms):
             for g, grp in enumerate(s.groups):
                 for k, met in enumerate(s.metrics):
-                    rows.append(
+                    w.writerow(
                         [
                             section,
                             mech,
@@ -153,7 +176,11 @@ def _rows(result: SimulationResult) -> list[list[Any]]:
                             ),
                         ]
                     )
-    return rows
+    text = buf.getvalue()
+    if path is not None:
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+    return text
 
 
 def _fmt_csv(x: float) -> str:
@@ -184,15 +211,7 @@ def to_csv(result: SimulationResult, path: str | os.PathLike[str] | None = None)
     -------
     str
     """
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(_CSV_HEADER)
-    w.writerows(_rows(result))
-    text = buf.getvalue()
-    if path is not None:
-        with open(path, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-    return text
+    return _csv(result, _SECTIONS, path)
 
 
 def to_frame(
@@ -257,6 +276,18 @@ def _cell(s: Summary, i: int, k: int, kind: str) -> str:
     return f"{mean:.2f} ({lo:.1f}-{hi:.1f})"
 
 
+def _grid(rows: list[list[str]]) -> list[str]:
+    """Rows as aligned columns (first left, others right), a rule under the head."""
+    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
+    lines = []
+    for r in rows:
+        first = r[0].ljust(widths[0])
+        rest = "  ".join(c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True))
+        lines.append(f"{first}  {rest}".rstrip())
+    lines.insert(1, "-" * len(lines[0]))
+    return lines
+
+
 def table(result: SimulationResult) -> str:
     """A text table: one row per metric, one column per mechanism.
 
@@ -279,13 +310,7 @@ def table(result: SimulationResult) -> str:
         for met, label, kind in _ROWS
         if met in s.metrics
     ]
-    widths = [max(len(r[c]) for r in [head, *body]) for c in range(len(head))]
-    lines = []
-    for r in [head, *body]:
-        first = r[0].ljust(widths[0])
-        rest = "  ".join(c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True))
-        lines.append(f"{first}  {rest}".rstrip())
-    lines.insert(1, "-" * len(lines[0]))
+    lines = _grid([head, *body])
     ch = s.get(s.mechanisms[0], "children")
     lines.append(
         f"{result.runs} simulated rounds of {ch['mean']:.0f} children on average; "

@@ -16,6 +16,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -115,11 +116,7 @@ def _run_chunk(
     values = np.array([[o.values for o in run] for run in per_run]).reshape(
         r, k, len(METRICS)
     )
-    width = max((o.rank_profile.shape[0] for run in per_run for o in run), default=0)
-    profile = np.zeros((r, k, width))
-    for i, run in enumerate(per_run):
-        for j, o in enumerate(run):
-            profile[i, j, : o.rank_profile.shape[0]] = o.rank_profile
+    profile = _padded([[o.rank_profile for o in run] for run in per_run], k)
     groups = {
         g: np.array([[o.groups[g] for o in run] for run in per_run]).reshape(
             r, k, n, len(GROUP_METRICS)
@@ -127,6 +124,21 @@ def _run_chunk(
         for g, n in zip(GROUPINGS, n_groups, strict=True)
     }
     return _Chunk(values, profile, groups)
+
+
+def _padded(
+    profiles: Sequence[Sequence[NDArray[np.float64]]], k: int
+) -> NDArray[np.float64]:
+    """Rank profiles per run and mechanism as one array, zero-padded to the longest.
+
+    Shape (len(profiles), k, L), L the longest profile.
+    """
+    width = max((p.shape[0] for run in profiles for p in run), default=0)
+    out = np.zeros((len(profiles), k, width))
+    for i, run in enumerate(profiles):
+        for j, p in enumerate(run):
+            out[i, j, : p.shape[0]] = p
+    return out
 
 
 # --------------------------------------------------------------------------- summary
@@ -383,9 +395,9 @@ class SimulationResult:
         -------
         str
         """
-        from sendalloc.report import to_json
+        from sendalloc.report import _dump_json
 
-        return to_json(self, path)
+        return _dump_json(self.to_dict(), path)
 
     def to_csv(self, path: str | os.PathLike[str] | None = None) -> str:
         """Every summary statistic as a long CSV table (written to ``path`` if given).
@@ -513,6 +525,70 @@ def _workers(executor: Executor | None) -> int:
     return int(w) if isinstance(w, int) and w > 0 else (os.cpu_count() or 1)
 
 
+def _run_chunks(
+    run_chunk: Callable[[Sequence[np.random.SeedSequence]], _Chunk],
+    runs: int,
+    seed: int,
+    *,
+    executor: Executor | None,
+    progress: Callable[[int, int], object] | None,
+    chunk_size: int | None,
+) -> _Chunk:
+    """Run ``run_chunk`` over the runs' seeds, chunk by chunk; joined in run order.
+
+    Run ``r`` gets ``SeedSequence(seed).spawn(runs)[r]`` whatever the chunking
+    and the executor (arguments as in :func:`simulate`).
+    """
+    seeds = np.random.SeedSequence(seed).spawn(runs)
+    if chunk_size is None:
+        chunk_size = max(1, min(_MAX_CHUNK, math.ceil(runs / (4 * _workers(executor)))))
+    elif chunk_size < 1:
+        raise ValueError(f"chunk_size: expected a positive integer, got {chunk_size!r}")
+    bounds = [(a, min(a + chunk_size, runs)) for a in range(0, runs, chunk_size)]
+    chunks: list[_Chunk | None] = [None] * len(bounds)
+    done = 0
+    if executor is None:
+        for c, (a, b) in enumerate(bounds):
+            chunks[c] = run_chunk(seeds[a:b])
+            done += b - a
+            if progress is not None:
+                progress(done, runs)
+    else:
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        futures: dict[Future[_Chunk], int] = {
+            executor.submit(run_chunk, seeds[a:b]): c for c, (a, b) in enumerate(bounds)
+        }
+        pending = set(futures)
+        try:
+            while pending:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    c = futures[fut]
+                    chunks[c] = fut.result()
+                    done += bounds[c][1] - bounds[c][0]
+                    if progress is not None:
+                        progress(done, runs)
+        finally:
+            for fut in pending:
+                fut.cancel()
+    parts = [ch for ch in chunks if ch is not None]
+    width = max(p.profile.shape[2] for p in parts)
+    profile = np.concatenate(
+        [
+            np.pad(p.profile, ((0, 0), (0, 0), (0, width - p.profile.shape[2])))
+            for p in parts
+        ]
+    )
+    return _Chunk(
+        values=np.concatenate([p.values for p in parts]),
+        profile=profile,
+        groups={
+            g: np.concatenate([p.groups[g] for p in parts]) for g in parts[0].groups
+        },
+    )
+
+
 def simulate(
     scenario: Scenario | str | os.PathLike[str],
     mechanisms: Iterable[str | Callable[..., Allocation]] | str | None = None,
@@ -595,59 +671,23 @@ def simulate(
             progress=progress,
             chunk_size=chunk_size,
         )
-    seeds = np.random.SeedSequence(seed).spawn(runs)
-    if chunk_size is None:
-        chunk_size = max(1, min(_MAX_CHUNK, math.ceil(runs / (4 * _workers(executor)))))
-    elif chunk_size < 1:
-        raise ValueError(f"chunk_size: expected a positive integer, got {chunk_size!r}")
-    bounds = [(a, min(a + chunk_size, runs)) for a in range(0, runs, chunk_size)]
-    chunks: list[_Chunk | None] = [None] * len(bounds)
-    done = 0
-    if executor is None:
-        for c, (a, b) in enumerate(bounds):
-            chunks[c] = _run_chunk(scen, mechs, seeds[a:b])
-            done += b - a
-            if progress is not None:
-                progress(done, runs)
-    else:
-        from concurrent.futures import FIRST_COMPLETED, wait
-
-        futures: dict[Future[_Chunk], int] = {
-            executor.submit(_run_chunk, scen, mechs, seeds[a:b]): c
-            for c, (a, b) in enumerate(bounds)
-        }
-        pending = set(futures)
-        try:
-            while pending:
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    c = futures[fut]
-                    chunks[c] = fut.result()
-                    done += bounds[c][1] - bounds[c][0]
-                    if progress is not None:
-                        progress(done, runs)
-        finally:
-            for fut in pending:
-                fut.cancel()
-    parts = [ch for ch in chunks if ch is not None]
-    width = max(p.profile.shape[2] for p in parts)
-    profile = np.concatenate(
-        [
-            np.pad(p.profile, ((0, 0), (0, 0), (0, width - p.profile.shape[2])))
-            for p in parts
-        ]
+    out = _run_chunks(
+        partial(_run_chunk, scen, mechs),
+        runs,
+        seed,
+        executor=executor,
+        progress=progress,
+        chunk_size=chunk_size,
     )
-    values = np.concatenate([p.values for p in parts])
-    groups = {g: np.concatenate([p.groups[g] for p in parts]) for g in GROUPINGS}
     labels = _labels()
     return SimulationResult(
         scenario=str(getattr(scen, "name", "scenario")),
         mechanisms=names,
         runs=runs,
         seed=seed,
-        values=values,
-        rank_profile=profile,
-        groups=groups,
+        values=out.values,
+        rank_profile=out.profile,
+        groups=out.groups,
         group_labels={g: labels[g] for g in GROUPINGS},
         description=str(getattr(scen, "description", "")),
     )

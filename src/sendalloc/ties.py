@@ -22,6 +22,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from sendalloc.errors import InvalidProblemError
 from sendalloc.problem import INDEX, Allocation, Problem, TieBreak, _align
+from sendalloc.properties import is_feasible
 
 __all__ = ["break_ties", "is_weakly_stable", "weak_blocking_pairs"]
 
@@ -396,9 +397,7 @@ def is_weakly_stable(problem: Problem, a: Allocation | ArrayLike) -> bool:
     (True, False)
     """
     assign = _assignment(problem, a)
-    placed = assign >= 0
-    occ = np.bincount(assign[placed], minlength=problem.n_settings)
-    if (occ > problem.capacity).any():
+    if not is_feasible(problem, assign):
         return False
     return bool(weak_blocking_pairs(problem, assign).shape[0] == 0)
 
