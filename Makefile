@@ -30,10 +30,16 @@ test: lint typecheck pytest
 demo: $(STAMP)
 	$(BIN)/sendalloc run county
 
+# Optional: YARDSTICK=path/to/refalloc.c (a plain-C reference of serial dictatorship
+# and deferred acceptance) is compiled and timed on the same instances, for ratios.
+YARDSTICK ?=
 bench: $(STAMP)
 	# `matching` is only compared against, never imported by sendalloc.
 	$(BIN)/python -m pip install --quiet matching
-	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
+	mkdir -p bench-out
+	$(if $(YARDSTICK),gcc -O2 -o bench-out/refalloc $(YARDSTICK))
+	$(BIN)/python benchmarks/run.py --json bench-out/rows.json \
+		$(if $(YARDSTICK),--yardstick bench-out/refalloc) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis

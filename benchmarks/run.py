@@ -265,7 +265,45 @@ def bench_simulate(args: argparse.Namespace) -> list[dict[str, Any]]:
     return rows
 
 
+# The targets of the performance issue, judged on the rows of one run.
+SAME_CLASS = ("boston", "adaptive_boston", "random_serial_dictatorship")
+UNDER_10S = ("top_trading_cycles", "setting_proposing_deferred_acceptance")
+
+
+def judge(rows: list[dict[str, Any]]) -> None:
+    """Add ``target`` and ``met`` to the rows the issue sets a target for."""
+    c_da = {r["n"]: r["seconds"] for r in rows if r["what"] == "C yardstick da"}
+    for r in rows:
+        n, what, secs = r["n"], r["what"], r["seconds"]
+        target: str | None = None
+        met: bool | None = None
+        if n == 1_000_000 and what in ("first_available", "deferred_acceptance"):
+            target = "<= 2x C"
+            met = r["vs_C"] <= 2.0 if "vs_C" in r else None
+        elif n == 1_000_000 and what in SAME_CLASS:
+            target = "<= 2x C deferred acceptance"
+            met = secs <= 2 * c_da[n] if n in c_da else None
+        elif n == 1_000_000 and what in UNDER_10S:
+            target, met = "< 10 s", secs < 10
+        elif n == 100_000 and what == "max_placement":
+            target, met = "< 60 s", secs < 60
+        elif n == 1_000_000 and what == "Problem.from_arrays":
+            target, met = "< 1 s", secs < 1
+        elif n == 1_000_000 and what.startswith("properties."):
+            target, met = "seconds (< 5 s)", secs < 5
+        elif what == "`sendalloc run county`" and n == 1000:
+            target, met = "<= 15 s", secs <= 15
+        if n == 1_000_000 and "extra_mib" in r:
+            mem_ok = r["extra_mib"] < 1024
+            target = f"{target}; < 1 GiB" if target else "< 1 GiB"
+            met = mem_ok if met is None else (met and mem_ok)
+        if target is not None:
+            r["target"] = target
+            r["met"] = "n/a (no C run)" if met is None else ("yes" if met else "NO")
+
+
 def format_table(rows: list[dict[str, Any]]) -> str:
+    judge(rows)
     cols = [
         "n",
         "what",
@@ -274,6 +312,8 @@ def format_table(rows: list[dict[str, Any]]) -> str:
         "extra MiB",
         "vs C",
         "same as C",
+        "target",
+        "met",
         "notes",
     ]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
@@ -291,6 +331,8 @@ def format_table(rows: list[dict[str, Any]]) -> str:
             f"{r['extra_mib']:.0f}" if "extra_mib" in r else "",
             f"{r['vs_C']:.2f}x" if "vs_C" in r else "",
             str(r.get("identical_to_C", "")),
+            r.get("target", ""),
+            r.get("met", ""),
             ", ".join(notes),
         ]
         lines.append("| " + " | ".join(cells) + " |")
