@@ -21,6 +21,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from sendalloc.lists import _Pairs
 from sendalloc.population import KINDS, NEEDS, Children, Settings, _bad
 
 __all__ = [
@@ -344,9 +345,13 @@ def setting_priority(
     valid = preferences >= 0
     tie = rng.random(n)
     if rule == "distance":
-        key = np.lexsort(
-            (np.broadcast_to(tie[:, None], (n, width))[valid], distance_on_prefs[valid])
-        )
+        dv = distance_on_prefs[valid]
+        # With no two distances equal (nor nan) the order is unique and a plain
+        # sort finds it; otherwise break ties by the lottery, then by entry.
+        key = np.argsort(dv)
+        sv = dv[key]
+        if sv.size and (np.isnan(sv[-1]) or bool((sv[1:] == sv[:-1]).any())):
+            key = np.lexsort((np.broadcast_to(tie[:, None], (n, width))[valid], dv))
     elif rule == "lottery":
         key = np.argsort(tie[np.nonzero(valid)[0]])
     elif rule == "lottery_per_setting":
@@ -428,3 +433,80 @@ def priority_classes(
     band = np.searchsorted(edges, np.where(valid, distance_on_prefs, 0.0), side="left")
     klass = (~designated).astype(np.int64) * (edges.shape[0] + 1) + band
     return np.where(valid, klass, -1)
+
+
+def _draw_on_pairs(
+    children: Children,
+    settings: Settings,
+    lists: NDArray[np.int32],
+    listed_at: NDArray[np.intp],
+    pairs: _Pairs,
+    model: PreferenceModel,
+    rng: np.random.Generator,
+) -> tuple[NDArray[np.int32], NDArray[np.int32], NDArray[np.intp]]:
+    """:func:`draw_preferences` on candidate pairs (:func:`lists._candidate_pairs`).
+
+    ``lists`` and ``listed_at`` come from :func:`lists._select_pairs`, and the
+    candidates are the pairs (every listed setting is one). The full (N, M)
+    Gumbel draw is made, so the random stream is that of
+    :func:`draw_preferences`, but utilities are formed only at the pairs, with
+    the same float operations; the wish is the first maximum of each child's
+    pairs (settings ascending), as ``argmax`` gives it. Also returns the
+    permutation ``srt`` with ``preferences = take_along_axis(lists, srt)``
+    (before truncation).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import sendalloc as sa
+    >>> from sendalloc.lists import (_candidate_pairs, _select_pairs, candidates,
+    ...     distance_matrix, tailored_lists)
+    >>> from sendalloc.preferences import _draw_on_pairs, draw_preferences
+    >>> sc = sa.load_scenario("london_borough")
+    >>> st, ch, r = sc.settings(), sc.sample(7).children, sc.lists
+    >>> model = sc.preferences.model()
+    >>> pairs = _candidate_pairs(ch, st, r)
+    >>> lists, at = _select_pairs(pairs, st, r.order, r.max_length)
+    >>> p1, w1, _ = _draw_on_pairs(ch, st, lists, at, pairs, model,
+    ...     np.random.default_rng(1))
+    >>> p2, w2 = draw_preferences(ch, st, tailored_lists(ch, st, r),
+    ...     candidates(ch, st, r), distance_matrix(ch, st), model,
+    ...     np.random.default_rng(1))
+    >>> bool((p1 == p2).all() and (w1 == w2).all())
+    True
+    """
+    n, m = children.n, settings.n
+    k = lists.shape[1]
+    listed = lists >= 0
+    e = rng.standard_exponential(size=(n, m), dtype=np.float32)
+    flat = np.repeat(np.arange(n, dtype=np.intp) * m, pairs.count)
+    flat += pairs.col
+    noise = e.reshape(-1)[flat]
+    np.maximum(noise, np.float32(1e-30), out=noise)
+    np.log(noise, out=noise)
+    noise *= np.float32(-model.noise_scale)
+    per_setting = np.asarray(model.kind_taste)[:, settings.kind]
+    per_setting += model.quality_weight * settings.quality[None, :]
+    at = np.repeat(children.need.astype(np.intp) * m, pairs.count)
+    at += pairs.col
+    u = per_setting.reshape(-1)[at]
+    u -= model.distance_weight * pairs.distance
+    u += noise
+    wish = np.full(n, -1, dtype=np.int32)
+    rows = np.flatnonzero(pairs.count)
+    if rows.size:
+        seg = pairs.start[rows]
+        best = np.maximum.reduceat(u, seg)
+        hits = np.flatnonzero(u == np.repeat(best, pairs.count[rows]))
+        wish[rows] = pairs.col[hits[np.searchsorted(hits, seg)]]
+    ul = np.full(lists.shape, -np.inf)
+    ul[listed] = u[listed_at[listed]]
+    srt = np.argsort(-ul, axis=1, kind="stable")
+    prefs = np.take_along_axis(lists, srt, axis=1)
+    if model.truncation_probability > 0 and n and k:
+        length = listed.sum(axis=1)
+        trunc = rng.random(n) < model.truncation_probability
+        keep = np.floor(rng.random(n) * length).astype(np.int64) + 1
+        keep = np.where(trunc, keep, length)
+        prefs = np.where(np.arange(k)[None, :] < keep[:, None], prefs, -1)
+    return prefs.astype(np.int32), wish, srt
