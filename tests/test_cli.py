@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -149,3 +151,43 @@ def test_python_m_entry_point(tmp_path: Path) -> None:
     )
     assert ok.returncode == 0, ok.stderr
     assert "first preference" in ok.stdout
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["scenarios"],
+        ["run", SMALL, "--runs", "2", "-m", "first_available", "--no-progress"],
+    ],
+)
+def test_closed_stdout_exits_quietly(argv: list[str]) -> None:
+    # `sendalloc ... | head -3`: the reader closes its end early. Closing it
+    # before the command starts makes the broken pipe certain (a reader that
+    # waits for a line races the command filling the pipe buffer).
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "sendalloc", *argv],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            check=False,
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert proc.stderr.decode() == ""  # no "Broken pipe", no "Exception ignored"
+    assert proc.returncode == 141  # 128 + SIGPIPE, as a shell reports `yes | head`
+
+
+class _ClosedPipe(io.StringIO):
+    def write(self, s: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+def test_broken_pipe_in_process(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "stdout", _ClosedPipe())
+    assert main(["scenarios"]) == 141
+    assert capsys.readouterr().err == ""

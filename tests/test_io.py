@@ -47,10 +47,11 @@ def test_gias_real_layout():
     assert s.needs[sp, NEEDS.index("MLD")]
     assert not s.in_area[sp]
     assert s.in_area[m]
-    # blank capacity takes the roll; blank both gives 0
+    # a blank roll is unknown: assumed full, not empty; blank both gives 0
     assert s.capacity[ids.index("100004")] == 45
-    assert s.on_roll[ids.index("100004")] == 0
+    assert s.on_roll[ids.index("100004")] == 45
     assert s.capacity[ids.index("100007")] == 0
+    assert s.on_roll[ids.index("100007")] == 0
     assert "St Mary\u2019s" in s.name[m]  # Windows-1252 curly apostrophe
     assert s.cost[ids.index("100003")] == 25_000.0
 
@@ -93,6 +94,37 @@ def _mutate(tmp_path, column, row, value):
 def test_gias_errors_name_line_and_column(tmp_path, column, value, match):
     path, col = _mutate(tmp_path, column, 3, value)
     with pytest.raises(sa.InvalidScenarioError, match=rf"g\.csv:4:{col}: .*{match}"):
+        read_gias(path)
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "value", "uid", "places"),
+    [
+        # (CSV row, column, new value, setting id, (capacity, on roll))
+        (1, "NumberOfPupils", "", "100001", (420, 420)),  # blank roll: full
+        (1, "SchoolCapacity", "", "100001", (401, 401)),  # blank capacity: the roll
+        (1, "ResourcedProvisionOnRoll", "", "100001-RP", (10, 10)),
+        (1, "ResourcedProvisionCapacity", "", "100001-RP", (9, 9)),
+        (2, "SenUnitOnRoll", "", "100002-UNIT", (12, 12)),
+        (2, "SenUnitCapacity", "", "100002-UNIT", (11, 11)),
+        (2, "ResourcedProvisionOnRoll", "0", "100002-RP", (8, 0)),  # 0 is 0
+    ],
+)
+def test_gias_blank_roll_is_assumed_full(tmp_path, row, column, value, uid, places):
+    path, _ = _mutate(tmp_path, column, row, value)
+    s = read_gias(path)
+    i = s.id.index(uid)
+    assert (s.capacity[i], s.on_roll[i]) == places
+
+
+@pytest.mark.parametrize(
+    "column", ["NumberOfPupils", "SchoolCapacity", "SenUnitOnRoll", "SenUnitCapacity"]
+)
+def test_gias_negative_places_refused(tmp_path, column):
+    path, col = _mutate(tmp_path, column, 2, "-3")
+    with pytest.raises(
+        sa.InvalidScenarioError, match=rf"g\.csv:3:{col}: {column} = '-3': .*>= 0"
+    ):
         read_gias(path)
 
 

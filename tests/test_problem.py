@@ -254,7 +254,9 @@ BAD_INPUTS: list[tuple[str, Any, str]] = [
     (
         "priority tie",
         lambda: Problem.from_arrays([1], [[0], [0]], priority=[[3], [3]]),
-        r"priority\[1, 0\] = 3: ties with priority\[0, 0\] at setting 0",
+        r"priority\[1, 0\] = 3: ties with priority\[0, 0\] at setting 0; "
+        r"priorities must be strict within a setting; "
+        r"pass ties=True for priority classes$",
     ),
     (
         "priority NaN",
@@ -318,7 +320,8 @@ BAD_INPUTS: list[tuple[str, Any, str]] = [
         lambda: Problem.from_dicts(
             {"A": 1, "B": 1}, {"x": ["A", "B"]}, priorities={"A": ["x"]}
         ),
-        r"child 0 lists setting 1 .* missing from its priority list",
+        r"priorities\['B'\]: child 'x' lists setting 'B' \(preferences\['x'\]\[1\]\) "
+        r"but is missing from its priority list",
     ),
     (
         "dict row is a string",
@@ -329,6 +332,136 @@ BAD_INPUTS: list[tuple[str, Any, str]] = [
         "dict capacity not a mapping",
         lambda: Problem.from_dicts([1], {"x": []}),  # type: ignore[arg-type]
         r"capacity: expected a mapping of setting label to places, got list",
+    ),
+    # from_dicts names the caller's labels, never index positions
+    (
+        "dict duplicate in a row",
+        lambda: Problem.from_dicts({"A": 1}, {"x": ["A", "A"]}),
+        r"^preferences\['x'\]\[1\] = 'A': setting 'A' is ranked twice by child 'x' "
+        r"\(also at preferences\['x'\]\[0\]\)$",
+    ),
+    (
+        "dict duplicate in a row with per-setting priorities",
+        lambda: Problem.from_dicts(
+            {"A": 1, "B": 1}, {"x": ["B", "A", "B"]}, priorities={"A": ["x"]}
+        ),
+        r"^preferences\['x'\]\[2\] = 'B': setting 'B' is ranked twice by child 'x' "
+        r"\(also at preferences\['x'\]\[0\]\)$",
+    ),
+    (
+        "dict negative capacity",
+        lambda: Problem.from_dicts({"A": 1, "B": -1}, {"x": ["A"]}),
+        r"^capacity\['B'\] = -1: capacities must be >= 0$",
+    ),
+    (
+        "dict negative capacity with per-setting priorities",
+        lambda: Problem.from_dicts({"A": -1}, {"x": ["A"]}, priorities={"A": ["x"]}),
+        r"^capacity\['A'\] = -1: capacities must be >= 0$",
+    ),
+    (
+        "dict fractional capacity",
+        lambda: Problem.from_dicts({"A": 1, "B": 2.5}, {"x": ["A"]}),
+        r"^capacity\['B'\] = 2.5: expected an integer$",
+    ),
+    (
+        "dict string capacity",
+        lambda: Problem.from_dicts({"A": "3"}, {"x": ["A"]}),
+        r"^capacity\['A'\] = '3': expected an integer$",
+    ),
+    (
+        "dict lister missing from priority list",
+        lambda: Problem.from_dicts(
+            {"A": 1}, {"x": ["A"], "y": ["A"]}, priorities={"A": ["x"]}
+        ),
+        r"^priorities\['A'\]: child 'y' lists setting 'A' \(preferences\['y'\]\[0\]\) "
+        r"but is missing from its priority list$",
+    ),
+    (
+        "dict order duplicate",
+        lambda: Problem.from_dicts(
+            {"A": 1}, {"x": ["A"], "y": ["A"]}, order=["y", "x", "x"]
+        ),
+        r"^order\[2\] = 'x': child 'x' appears twice \(first at order\[1\]\)",
+    ),
+    (
+        "dict order duplicate, right length",
+        lambda: Problem.from_dicts(
+            {"A": 1}, {"x": ["A"], "y": ["A"]}, order=["x", "x"]
+        ),
+        r"^order\[1\] = 'x': child 'x' appears twice \(first at order\[0\]\)",
+    ),
+    (
+        "dict order missing a child",
+        lambda: Problem.from_dicts(
+            {"A": 1}, {"x": ["A"], "y": ["A"], "z": []}, order=["x", "y"]
+        ),
+        r"^order: child 'z' is missing; expected each of the 3 children once$",
+    ),
+    (
+        "dict order missing a child with per-setting priorities",
+        lambda: Problem.from_dicts(
+            {"A": 1},
+            {"x": ["A"], "y": ["A"], "z": []},
+            priorities={"A": ["y", "x"]},
+            order=["x", "y"],
+        ),
+        r"^order: child 'z' is missing",
+    ),
+    (
+        "dict common priority missing a child",
+        lambda: Problem.from_dicts(
+            {"A": 1}, {"x": ["A"], "y": ["A"]}, priorities=["y"]
+        ),
+        r"^priorities: child 'x' is missing; expected each of the 2 children once$",
+    ),
+    (
+        "dict common priority empty",
+        lambda: Problem.from_dicts({"A": 1}, {"x": ["A"]}, priorities=[]),
+        r"^priorities: child 'x' is missing",
+    ),
+    (
+        "dict common priority duplicate",
+        lambda: Problem.from_dicts(
+            {"A": 1}, {"x": ["A"], "y": ["A"]}, priorities=["y", "x", "y"]
+        ),
+        r"^priorities\[2\] = 'y': child 'y' appears twice \(first at priorities\[0\]\)",
+    ),
+    (
+        "dict common priority duplicate across tie classes",
+        lambda: Problem.from_dicts(
+            {"A": 1},
+            {"x": ["A"], "y": ["A"], "z": ["A"]},
+            priorities=[["y", "x"], ["z", "y"]],
+        ),
+        r"^priorities\[1\] = 'y': child 'y' appears twice \(first at priorities\[0\]\)",
+    ),
+    (
+        "dict priority list duplicate",
+        lambda: Problem.from_dicts(
+            {"A": 1}, {"x": ["A"], "y": ["A"]}, priorities={"A": ["y", "x", "y"]}
+        ),
+        r"^priorities\['A'\]\[2\] = 'y': child 'y' is ranked twice by setting 'A' "
+        r"\(also at priorities\['A'\]\[0\]\)$",
+    ),
+    (
+        "dict priority list duplicate after a tie class",
+        lambda: Problem.from_dicts(
+            {"A": 1}, {"x": ["A"], "y": ["A"]}, priorities={"A": [["y", "x"], "y"]}
+        ),
+        r"^priorities\['A'\]\[1\] = 'y': child 'y' is ranked twice by setting 'A' "
+        r"\(also at priorities\['A'\]\[0\]\)$",
+    ),
+    # from_lists with per-setting lists checks capacity and rows like from_arrays
+    (
+        "from_lists per-setting negative capacity",
+        lambda: Problem.from_lists([1, -1], [[0]], priorities=[[0], [0]]),
+        r"^capacity\[1\] = -1: capacities must be >= 0$",
+    ),
+    (
+        "from_lists per-setting duplicate in a row",
+        lambda: Problem.from_lists([1], [[0, 0]], priorities=[[0]]),
+        r"^preferences\[0, 1\] = 0: setting 0 is ranked twice by child 0 "
+        r"\(also at preferences\[0, 0\]\)$",
     ),
     (
         "duplicate child ids",
@@ -391,6 +524,7 @@ def test_from_assignment_derives_ranks_and_reasons() -> None:
         ([0], r"assignment: expected shape \(2,\), one entry per child, got \(1,\)"),
         ([0, 5], r"assignment\[1\] = 5: not a setting index in \[0, 2\) or -1"),
         ([0, -3], r"assignment\[1\] = -3"),
+        ([[0, 1]], r"assignment: expected a 1-D array of shape \(N,\), got shape"),
         ([0.5, 0], r"assignment\[0\] = 0.5: expected an integer"),
     ],
 )

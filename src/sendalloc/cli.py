@@ -14,7 +14,9 @@
 
 ``SCENARIO`` is a preset name (default ``county``) or a path to a TOML file.
 Bad input (an unknown scenario or mechanism, a malformed TOML file) prints one
-line on stderr and exits with status 2.
+line on stderr and exits with status 2. If the reader of standard output goes
+away early (``sendalloc run | head -3``) the command stops quietly with status
+141, as a Unix tool killed by SIGPIPE would.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from typing import Any, TextIO
 __all__ = ["main"]
 
 DEFAULT_SCENARIO = "county"
+_SIGPIPE_STATUS = 128 + 13  # what a shell reports for a tool killed by SIGPIPE
 
 
 class _UsageError(Exception):
@@ -400,6 +403,24 @@ def _cmd_gap(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _silence_stdout() -> None:
+    """Point the stdout file descriptor at devnull after a broken pipe.
+
+    Python flushes ``sys.stdout`` at exit; without this the leftover buffer
+    raises BrokenPipeError again there and Python prints "Exception ignored"
+    (the recipe of the Python docs' "Note on SIGPIPE", in the signal module).
+    """
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # replaced by a non-file
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``sendalloc`` command; return its exit status.
 
@@ -411,7 +432,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 on success, 2 on bad input (one line on stderr, no traceback).
+        0 on success, 2 on bad input (one line on stderr, no traceback), 141 if
+        standard output was closed by its reader (nothing on stderr).
 
     Examples
     --------
@@ -424,12 +446,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _build_parser().parse_args(argv)
         if args.command == "run":
-            return _cmd_run(args, out, err)
-        if args.command == "scenarios":
-            return _cmd_scenarios(out)
-        if args.command == "sweep":
-            return _cmd_sweep(args, out, err)
-        return _cmd_gap(args, out)
+            code = _cmd_run(args, out, err)
+        elif args.command == "scenarios":
+            code = _cmd_scenarios(out)
+        elif args.command == "sweep":
+            code = _cmd_sweep(args, out, err)
+        else:
+            code = _cmd_gap(args, out)
+        out.flush()  # a closed pipe fails here, not at interpreter exit
+        return code
+    except BrokenPipeError:  # the reader went away (| head): stop quietly
+        _silence_stdout()
+        return _SIGPIPE_STATUS
     except (_UsageError, SendallocError, ValueError, OSError) as exc:
         msg = str(exc) or type(exc).__name__
         if isinstance(exc, OSError) and exc.filename and exc.strerror:

@@ -145,10 +145,8 @@ class _Row:
         i = self.col.get(column, -1)
         return self.values[i].strip() if 0 <= i < len(self.values) else ""
 
-    def integer(self, column: str, *, blank: int | None = None) -> int:
+    def integer(self, column: str) -> int:
         v = self.get(column)
-        if v == "" and blank is not None:
-            return blank
         try:
             f = float(v)
         except ValueError:
@@ -213,6 +211,25 @@ def _rows(
             yield _Row(str(path), reader.line_num, header, values)
 
 
+def _places(row: _Row, cap_col: str, roll_col: str) -> tuple[int, int]:
+    """Capacity and number on roll; a blank one is taken from the other.
+
+    A blank roll is unknown, not zero (zero would make every place look free),
+    so the setting is assumed full: roll = capacity. A blank capacity is
+    likewise taken as the roll (full); both blank give 0 and 0.
+    """
+    known: dict[str, int] = {}
+    for column in (roll_col, cap_col):
+        if row.get(column) == "":
+            continue
+        value = row.integer(column)
+        if value < 0:
+            raise row.error(column, "expected a number >= 0")
+        known[column] = value
+    cap = known.get(cap_col, known.get(roll_col, 0))
+    return cap, known.get(roll_col, cap)
+
+
 def _sen_code(row: _Row, column: str) -> int | None:
     v = row.get(column)
     if not v or v.lower() in ("not applicable", "n/a"):
@@ -272,7 +289,12 @@ def read_gias(
       (GIAS gives the age pupils leave at; sendalloc ages are completed years
       on 31 August, so a primary is 4-10).
     * Capacity: ``SchoolCapacity``; if blank, ``NumberOfPupils`` (taken as
-      full); if both are blank, 0. On roll: ``NumberOfPupils`` (blank 0).
+      full); if both are blank, 0. On roll: ``NumberOfPupils``; if blank, the
+      setting is assumed full (on roll = capacity). A blank roll is unknown,
+      not zero: read as zero it would make every place look free, so the
+      conservative reading offers only the places leavers release, as for any
+      full setting, until the roll is known. The same rules apply to the
+      capacity and roll columns of resourced provisions and SEN units.
     * Designation: the ``SEN1 (name)`` ... ``SEN13 (name)`` codes (the text
       before " - ") for special, AP and post-16 settings and for units and
       resourced provisions; a mainstream school itself takes any need.
@@ -389,13 +411,7 @@ def read_gias(
             raise row.error("StatutoryLowAge", "expected an age in 0..25")
         if hi > 25:
             raise row.error("StatutoryHighAge", "expected an age in 1..26")
-        roll = row.integer("NumberOfPupils", blank=0)
-        cap = row.integer("SchoolCapacity", blank=-1)
-        if cap < 0:
-            cap = roll
-        for c, v in (("NumberOfPupils", roll), ("SchoolCapacity", cap)):
-            if v < 0:
-                raise row.error(c, "expected a number >= 0")
+        cap, roll = _places(row, "SchoolCapacity", "NumberOfPupils")
         x, y = row.number("Easting") / 1000.0, row.number("Northing") / 1000.0
         needs = sorted(
             {
@@ -435,11 +451,7 @@ def read_gias(
             (has_unit, "UNIT", "SEN unit", "SenUnitCapacity", "SenUnitOnRoll"),
         ):
             if flag:
-                rcap, rroll = row.integer(ccol, blank=0), row.integer(rcol, blank=0)
-                if rcap < 0 or rroll < 0:
-                    raise row.error(
-                        ccol if rcap < 0 else rcol, "expected a number >= 0"
-                    )
+                rcap, rroll = _places(row, ccol, rcol)
                 add(
                     f"{urn}-{suffix}",
                     f"{name} ({label})",

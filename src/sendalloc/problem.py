@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 import numbers
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,15 +34,26 @@ def _frozen(a: NDArray[Any]) -> NDArray[Any]:
     return a
 
 
-def _as_int_array(value: ArrayLike, name: str, ndim: int) -> NDArray[np.int64]:
+def _as_int_array(
+    value: ArrayLike,
+    name: str,
+    ndim: int,
+    *,
+    want: str,
+    at: Callable[[tuple[int, ...]], str] | None = None,
+) -> NDArray[np.int64]:
     """Convert to an integer array of ``ndim`` dimensions, refusing non-integers.
 
     int32 and int64 input is returned as it is (not copied: callers copy before
     freezing); anything else integral becomes int64.
 
-    Integer-valued floats are accepted (``2.0`` is the integer 2); NaN, infinities,
-    fractions, booleans, strings and objects are refused with their position.
+    Integer-valued floats are accepted (``2.0`` is the integer 2), also inside an
+    object array; NaN, infinities, fractions, booleans, strings and other objects
+    are refused with their position. ``want`` describes the expected array in
+    the message for a wrong number of dimensions (``"of shape (N,)"``); ``at``
+    names an entry's position (default ``name[i, j]``).
     """
+    where = at or (lambda pos: f"{name}[{_pos(pos)}]")
     try:
         a = np.asarray(value)
     except (ValueError, TypeError) as exc:  # ragged nested lists and the like
@@ -51,18 +62,22 @@ def _as_int_array(value: ArrayLike, name: str, ndim: int) -> NDArray[np.int64]:
             f"{type(value).__name__} that numpy cannot read as one ({exc})"
         ) from None
     if a.ndim != ndim:
-        want = "(M,)" if ndim == 1 else "(N, L)"
         raise InvalidProblemError(
-            f"{name}: expected a {ndim}-D array of shape {want}, got shape {a.shape}"
+            f"{name}: expected a {ndim}-D array {want}, got shape {a.shape}"
         )
     if a.dtype == np.bool_ or a.dtype.kind not in "iuf":
         if a.size and a.dtype.kind == "O":
             for pos, v in np.ndenumerate(a):
-                if not _is_int(v):
+                if not (_is_int(v) or _is_integral_float(v)):
                     raise InvalidProblemError(
-                        f"{name}[{_pos(pos)}] = {v!r}: expected an integer"
+                        f"{where(pos)} = {v!r}: expected an integer"
                     )
-            return a.astype(np.int64)
+            try:
+                return a.astype(np.int64)
+            except OverflowError:
+                raise InvalidProblemError(
+                    f"{name}: values exceed the int64 range"
+                ) from None
         if a.size == 0 and a.dtype.kind in "O":
             return a.astype(np.int64)
         raise InvalidProblemError(
@@ -73,7 +88,7 @@ def _as_int_array(value: ArrayLike, name: str, ndim: int) -> NDArray[np.int64]:
         if bad.any():
             pos = tuple(int(i) for i in np.argwhere(bad)[0])
             raise InvalidProblemError(
-                f"{name}[{_pos(pos)}] = {a[pos].item()!r}: expected an integer"
+                f"{where(pos)} = {a[pos].item()!r}: expected an integer"
             )
     if a.dtype.kind == "u" and a.size and int(a.max()) > np.iinfo(np.int64).max:
         raise InvalidProblemError(f"{name}: values exceed the int64 range")
@@ -86,32 +101,114 @@ def _is_int(v: object) -> bool:
     return isinstance(v, numbers.Integral) and not isinstance(v, bool)
 
 
+def _is_integral_float(v: object) -> bool:
+    return isinstance(v, float | np.floating) and bool(np.isfinite(v)) and v == int(v)
+
+
 def _pos(pos: tuple[int, ...]) -> str:
     return ", ".join(str(int(p)) for p in pos)
 
 
-def _check_permutation(order: NDArray[np.int64], n: int, name: str) -> None:
-    if order.shape != (n,):
+@dataclass(frozen=True, slots=True)
+class _Names:
+    """How validation messages name positions and values.
+
+    The index-level checks run once, whatever the builder; :meth:`Problem.from_dicts`
+    passes its labels so that the same checks speak in the caller's terms
+    (``preferences['amy'][1] = 'Oak'``) where :meth:`Problem.from_arrays` says
+    ``preferences[0, 1] = 3``. Without labels every message is index-based.
+    """
+
+    child_ids: tuple[Any, ...] | None = None
+    setting_ids: tuple[Any, ...] | None = None
+
+    @property
+    def labelled(self) -> bool:
+        return self.child_ids is not None
+
+    def child(self, i: int) -> str:
+        return str(i) if self.child_ids is None else repr(self.child_ids[i])
+
+    def setting(self, j: int) -> str:
+        return str(j) if self.setting_ids is None else repr(self.setting_ids[j])
+
+    def capacity(self, pos: tuple[int, ...]) -> str:
+        if self.setting_ids is None:
+            return f"capacity[{_pos(pos)}]"
+        return f"capacity[{self.setting(pos[0])}]"
+
+    def slot(self, i: int, k: int, *, ragged: bool = False) -> str:
+        """Position of child ``i``'s ``k``-th ranked setting."""
+        if self.child_ids is not None:
+            return f"preferences[{self.child(i)}][{k}]"
+        return f"preferences[{i}][{k}]" if ragged else f"preferences[{i}, {k}]"
+
+    def plist(self, j: int) -> str:
+        """Setting ``j``'s priority list."""
+        return f"priorities[{self.setting(j)}]"
+
+
+_BY_INDEX = _Names()
+
+
+def _check_capacity(capacity: ArrayLike, names: _Names) -> NDArray[np.int64]:
+    """Convert and check capacities: integers, each >= 0, within int32."""
+    cap = _as_int_array(
+        capacity, "capacity", 1, want="of shape (M,)", at=names.capacity
+    )
+    neg = cap < 0
+    if neg.any():
+        j = int(np.flatnonzero(neg)[0])
+        raise InvalidProblemError(
+            f"{names.capacity((j,))} = {int(cap[j])}: capacities must be >= 0"
+        )
+    if cap.size and int(cap.max()) > np.iinfo(INDEX).max:
+        raise InvalidProblemError("capacity: values exceed the int32 range")
+    return cap
+
+
+def _check_permutation(
+    order: NDArray[np.int64],
+    n: int,
+    name: str,
+    names: _Names = _BY_INDEX,
+    at: Callable[[int], str] | None = None,
+) -> None:
+    """Check that ``order`` holds each of the ``n`` children exactly once.
+
+    With labels (from :meth:`Problem.from_dicts`, whose lookups already refused
+    unknown children) a wrong length is reported as the duplicated or missing
+    child rather than as a shape; ``at(t)`` names entry ``t`` (default
+    ``name[t]``).
+    """
+    where = at or (lambda t: f"{name}[{t}]")
+    if not names.labelled and order.shape != (n,):
         raise InvalidProblemError(
             f"{name}: expected shape ({n},), a permutation of the {n} children, "
             f"got shape {order.shape}"
         )
-    if n == 0:
+    if order.shape == (n,) and n == 0:
         return
     bad = (order < 0) | (order >= n)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise InvalidProblemError(
-            f"{name}[{i}] = {int(order[i])}: not a child index in [0, {n})"
+            f"{where(i)} = {int(order[i])}: not a child index in [0, {n})"
         )
-    seen = np.zeros(n, dtype=np.int64)
-    np.add.at(seen, order, 1)
-    if (seen != 1).any():
+    seen = np.bincount(order, minlength=n)
+    if (seen > 1).any():
         c = int(np.flatnonzero(seen > 1)[0])
         first = np.flatnonzero(order == c)
+        expect = "each child once" if names.labelled else "a permutation"
         raise InvalidProblemError(
-            f"{name}[{int(first[1])}] = {c}: child {c} appears twice "
-            f"(first at {name}[{int(first[0])}]); expected a permutation"
+            f"{where(int(first[1]))} = {names.child(c)}: child {names.child(c)} "
+            f"appears twice (first at {where(int(first[0]))}); expected {expect}"
+        )
+    if (seen == 0).any():  # only reachable with labels: else the shape differs
+        c = int(np.flatnonzero(seen == 0)[0])
+        raise InvalidProblemError(
+            f"{name}: child {names.child(c)} is missing; expected each of the "
+            f"{n} children once"
         )
 
 
@@ -140,7 +237,9 @@ def _check_labels(ids: Sequence[Hashable] | None, n: int, name: str) -> tuple[An
     return labels
 
 
-def _check_preferences(prefs: NDArray[np.int64], m: int) -> NDArray[np.bool_]:
+def _check_preferences(
+    prefs: NDArray[np.int64], m: int, names: _Names = _BY_INDEX
+) -> NDArray[np.bool_]:
     """Validate a -1 padded preference array; return the mask of real entries."""
     valid = prefs >= 0
     bad = (prefs < -1) | (prefs >= m)
@@ -165,8 +264,9 @@ def _check_preferences(prefs: NDArray[np.int64], m: int) -> NDArray[np.bool_]:
             s = int(srt[i, 1:][dup[i]][0])
             ks = np.flatnonzero(prefs[i] == s)
             raise InvalidProblemError(
-                f"preferences[{i}, {int(ks[1])}] = {s}: setting {s} is ranked twice by "
-                f"child {i} (also at preferences[{i}, {int(ks[0])}])"
+                f"{names.slot(i, int(ks[1]))} = {names.setting(s)}: setting "
+                f"{names.setting(s)} is ranked twice by child {names.child(i)} "
+                f"(also at {names.slot(i, int(ks[0]))})"
             )
     return valid
 
@@ -458,24 +558,41 @@ class Problem:
         >>> w.is_weak, w.priority.ravel().tolist()
         (True, [1, 1, 0])
         """
-        cap = _as_int_array(capacity, "capacity", 1)
-        neg = cap < 0
-        if neg.any():
-            j = int(np.flatnonzero(neg)[0])
-            raise InvalidProblemError(
-                f"capacity[{j}] = {int(cap[j])}: capacities must be >= 0"
-            )
-        if cap.size and int(cap.max()) > np.iinfo(INDEX).max:
-            raise InvalidProblemError("capacity: values exceed the int32 range")
+        return cls._from_arrays(
+            capacity,
+            preferences,
+            priority=priority,
+            order=order,
+            child_ids=child_ids,
+            setting_ids=setting_ids,
+            ties=ties,
+            names=_BY_INDEX,
+        )
+
+    @classmethod
+    def _from_arrays(
+        cls,
+        capacity: ArrayLike,
+        preferences: ArrayLike,
+        *,
+        priority: ArrayLike | None,
+        order: ArrayLike | None,
+        child_ids: Sequence[Hashable] | None,
+        setting_ids: Sequence[Hashable] | None,
+        ties: bool,
+        names: _Names,
+    ) -> Problem:
+        """Body of :meth:`from_arrays`; ``names`` words its error messages."""
+        cap = _check_capacity(capacity, names)
         m = cap.shape[0]
-        prefs = _as_int_array(preferences, "preferences", 2)
+        prefs = _as_int_array(preferences, "preferences", 2, want="of shape (N, L)")
         n, width = prefs.shape
-        valid = _check_preferences(prefs, m)
+        valid = _check_preferences(prefs, m, names)
         if order is None:
             ordr = np.arange(n, dtype=np.int64)
         else:
-            ordr = _as_int_array(order, "order", 1)
-            _check_permutation(ordr, n, "order")
+            ordr = _as_int_array(order, "order", 1, want="of shape (N,)")
+            _check_permutation(ordr, n, "order", names)
         # Work on the flat (row-major) positions of the ranked slots.
         flat = None if valid.all() else np.flatnonzero(valid)
         settings = prefs.ravel() if flat is None else prefs.ravel()[flat]
@@ -488,7 +605,7 @@ class Problem:
             start = np.zeros(m, dtype=np.int64)
             end = np.full(m, n, dtype=np.int64)
         else:
-            score = _as_int_array(priority, "priority", 2)
+            score = _as_int_array(priority, "priority", 2, want="of shape (N, L)")
             if score.shape != prefs.shape:
                 raise InvalidProblemError(
                     f"priority: expected shape {prefs.shape} to match preferences, "
@@ -508,7 +625,8 @@ class Problem:
                 raise InvalidProblemError(
                     f"priority[{ib}, {kb}] = {int(vals[b])}: ties "
                     f"with priority[{ia}, {ka}] at setting "
-                    f"{int(settings[a])}; priorities must be strict within a setting"
+                    f"{int(settings[a])}; priorities must be strict within a setting; "
+                    "pass ties=True for priority classes"
                 )
             del vals
             counts = np.bincount(settings, minlength=m)
@@ -603,7 +721,7 @@ class Problem:
         >>> w.is_weak, w.priority.ravel().tolist()
         (True, [0, 1, 0])
         """
-        cap = _as_int_array(capacity, "capacity", 1)
+        cap = _as_int_array(capacity, "capacity", 1, want="of shape (M,)")
         m = cap.shape[0]
         prefs = _pad_rows(preferences, "preferences", m)
         n = prefs.shape[0]
@@ -618,7 +736,7 @@ class Problem:
         if n == 0 and len(plist_rows) == 0 and m != 0:
             common = True
         return cls._from_index_lists(
-            cap, prefs, plist_rows, common, order, child_ids, setting_ids
+            cap, prefs, plist_rows, common, order, child_ids, setting_ids, _BY_INDEX
         )
 
     @classmethod
@@ -631,27 +749,41 @@ class Problem:
         order: Sequence[int] | None,
         child_ids: Sequence[Hashable] | None,
         setting_ids: Sequence[Hashable] | None,
+        names: _Names,
     ) -> Problem:
-        """Shared body of from_lists/from_dicts, told whether the lists are common."""
+        """Shared body of from_lists/from_dicts, told whether the lists are common.
+
+        ``names`` words the error messages: by index for from_lists, by label for
+        from_dicts.
+        """
         m = cap.shape[0]
         n = prefs.shape[0]
         if common:
             common_order, common_class = _flatten_classes(plist_rows, "priorities")
-            _check_permutation(common_order, n, "priorities")
-            tmp = cls.from_arrays(
+            _check_permutation(
+                common_order,
+                n,
+                "priorities",
+                names,
+                _entry_at("priorities", common_class, names),
+            )
+            tmp = cls._from_arrays(
                 cap,
                 prefs,
+                priority=None,
                 order=common_order,
                 child_ids=child_ids,
                 setting_ids=setting_ids,
+                ties=False,
+                names=names,
             )
             ordr: NDArray[Any] = (
                 np.arange(n, dtype=np.int64)
                 if order is None
-                else _as_int_array(order, "order", 1)
+                else _as_int_array(order, "order", 1, want="of shape (N,)")
             )
             if order is not None:
-                _check_permutation(ordr, n, "order")
+                _check_permutation(ordr, n, "order", names)
             prio: NDArray[Any] = tmp.priority
             if common_class is not None:  # tie classes: store the class, not rank
                 class_of = np.empty(n, dtype=np.int64)
@@ -670,6 +802,9 @@ class Problem:
                 setting_ids,
                 plist_class=common_class,
             )
+        # Per-setting lists do not pass through _from_arrays: check here.
+        cap = _check_capacity(cap, names)
+        _check_preferences(prefs, m, names)
         if len(plist_rows) != m:
             raise InvalidProblemError(
                 f"priorities: expected one list per setting ({m}) or one list of all "
@@ -692,10 +827,14 @@ class Problem:
             if (cnt > 1).any():
                 c = int(uniq[cnt > 1][0])
                 ks = np.flatnonzero(lst == c)
-                where = " (positions count tied children one by one)" if weak else ""
+                at = _entry_at(names.plist(j), flat[j][1], names)
+                note = ""
+                if weak and not names.labelled:
+                    note = " (positions count tied children one by one)"
                 raise InvalidProblemError(
-                    f"priorities[{j}][{int(ks[1])}] = {c}: child {c} is ranked twice "
-                    f"by setting {j} (also at priorities[{j}][{int(ks[0])}]){where}"
+                    f"{at(int(ks[1]))} = {names.child(c)}: child {names.child(c)} "
+                    f"is ranked twice by setting {names.setting(j)} "
+                    f"(also at {at(int(ks[0]))}){note}"
                 )
         counts = np.array([len(x) for x in lists], dtype=np.int64)
         end = np.cumsum(counts)
@@ -710,12 +849,12 @@ class Problem:
                     for f in flat
                 ]
             )
-        prio = _align(plist, start, counts, klass, prefs, m)
+        prio = _align(plist, start, counts, klass, prefs, m, names)
         if order is None:
             ordr = np.arange(n, dtype=np.int64)
         else:
-            ordr = _as_int_array(order, "order", 1)
-            _check_permutation(ordr, n, "order")
+            ordr = _as_int_array(order, "order", 1, want="of shape (N,)")
+            _check_permutation(ordr, n, "order", names)
         return cls._build(
             cap,
             prefs,
@@ -759,6 +898,14 @@ class Problem:
         -------
         Problem
 
+        Raises
+        ------
+        InvalidProblemError
+            If any argument is malformed. The message names the argument, the
+            position and the value in the caller's labels: the same checks as
+            :meth:`from_lists`, worded ``preferences['amy'][1] = 'Oak'`` rather
+            than by index.
+
         Examples
         --------
         >>> import sendalloc as sa
@@ -785,6 +932,13 @@ class Problem:
         >>> strict = sa.break_ties(w, "single", lottery=["ben", "cat", "amy"])
         >>> sa.allocate(strict, "deferred_acceptance").to_dict()
         {'amy': None, 'ben': 'Oak', 'cat': None}
+
+        Errors name labels, not indices:
+
+        >>> sa.Problem.from_dicts({"Oak": 1}, {"amy": ["Oak"], "ben": ["Oak", "Oak"]})
+        Traceback (most recent call last):
+        ...
+        sendalloc.errors.InvalidProblemError: preferences['ben'][1] = 'Oak': ...
         """
         if not isinstance(capacity, Mapping):
             raise InvalidProblemError(
@@ -798,9 +952,13 @@ class Problem:
             )
         setting_ids = tuple(capacity)
         child_ids = tuple(preferences)
+        names = _Names(child_ids, setting_ids)
         s_index = {s: j for j, s in enumerate(setting_ids)}
         c_index = {c: i for i, c in enumerate(child_ids)}
-        caps = [capacity[s] for s in setting_ids]
+        caps = np.empty(len(setting_ids), dtype=object)  # each value checked as is
+        for j, s in enumerate(setting_ids):
+            caps[j] = capacity[s]
+        cap = _check_capacity(caps, names)
         pref_idx: list[list[int]] = []
         for c in child_ids:
             row = preferences[c]
@@ -815,8 +973,13 @@ class Problem:
                 )
                 out.append(j)
             pref_idx.append(out)
+        prefs = _pad_rows(pref_idx, "preferences", cap.shape[0])
         ordr = None
         if order is not None:
+            if isinstance(order, str | bytes) or not isinstance(order, Iterable):
+                raise InvalidProblemError(
+                    f"order: expected a sequence of child labels, got {order!r}"
+                )
             ordr = [
                 _lookup(c_index, c, f"order[{t}]", "child", "preferences")
                 for t, c in enumerate(order)
@@ -837,30 +1000,26 @@ class Problem:
                     "list of child labels, got a string"
                 )
             else:
-                common = _label_list(c_index, priorities, "priorities")
                 # One common order: expand only by reference, from_lists keeps it O(N).
-                if len(common) == 0 and child_ids:
-                    raise InvalidProblemError(
-                        "priorities: a common order must list all "
-                        f"{len(child_ids)} children"
-                    )
-                plists = common
+                plists = _label_list(c_index, priorities, "priorities")
                 common_given = True
+        # The index-level builders check the rest once, wording errors by label.
         if plists is None:
-            return cls.from_lists(
-                caps,
-                pref_idx,
+            return cls._from_arrays(
+                cap,
+                prefs,
+                priority=None,
                 order=ordr,
                 child_ids=child_ids,
                 setting_ids=setting_ids,
+                ties=False,
+                names=names,
             )
-        cap = _as_int_array(caps, "capacity", 1)
-        prefs = _pad_rows(pref_idx, "preferences", cap.shape[0])
         common_flag = common_given or (
             not plists and not child_ids and bool(setting_ids)
         )
         return cls._from_index_lists(
-            cap, prefs, plists, common_flag, ordr, child_ids, setting_ids
+            cap, prefs, plists, common_flag, ordr, child_ids, setting_ids, names
         )
 
     @classmethod
@@ -940,6 +1099,19 @@ def _label_list(index: Mapping[Any, int], row: Any, name: str) -> list[Any]:
     return out
 
 
+def _entry_at(
+    name: str, classes: NDArray[np.int64] | None, names: _Names
+) -> Callable[[int], str]:
+    """Name entry ``t`` of a priority list flattened by :func:`_flatten_classes`.
+
+    Index messages count tied children one by one (``name[t]``); labelled ones
+    name the caller's own entry, the tie class holding the child.
+    """
+    if classes is None or not names.labelled:
+        return lambda t: f"{name}[{t}]"
+    return lambda t: f"{name}[{int(classes[t])}]"
+
+
 def _is_class(x: object) -> bool:
     """Whether a priority-list entry is a tie class rather than one child."""
     return isinstance(x, list | tuple | set | frozenset | np.ndarray)
@@ -954,11 +1126,12 @@ def _flatten_classes(
     their class indices, or None for the classes when no entry is a class (then
     the class of each child is its position).
     """
+    want = "of child indices"
     if isinstance(row, np.ndarray | str | bytes):
-        return _as_int_array(row, name, 1), None
+        return _as_int_array(row, name, 1, want=want), None
     entries = list(row) if isinstance(row, Iterable) else row
     if not isinstance(entries, list) or not any(_is_class(x) for x in entries):
-        return _as_int_array(entries, name, 1), None
+        return _as_int_array(entries, name, 1, want=want), None
     children: list[int] = []
     classes: list[int] = []
     for t, x in enumerate(entries):
@@ -994,6 +1167,7 @@ def _align(
     values: NDArray[np.int64],
     prefs: NDArray[np.int64],
     m: int,
+    names: _Names = _BY_INDEX,
 ) -> NDArray[np.int64]:
     """Spread per-entry ``values`` of disjoint priority lists onto the (N, L) slots.
 
@@ -1015,10 +1189,11 @@ def _align(
     if not found.all():
         t = int(np.flatnonzero(~found)[0])
         i, k = int(rows[t]), int(cols[t])
+        s = int(prefs[i, k])
         raise InvalidProblemError(
-            f"priorities[{int(prefs[i, k])}]: child {i} lists setting "
-            f"{int(prefs[i, k])} (preferences[{i}][{k}]) but is missing from its "
-            "priority list"
+            f"{names.plist(s)}: child {names.child(i)} lists setting "
+            f"{names.setting(s)} ({names.slot(i, k, ragged=True)}) but is missing "
+            "from its priority list"
         )
     prio = np.full((n, width), -1, dtype=np.int64)
     prio[rows, cols] = values[korder[hit]]
@@ -1043,7 +1218,7 @@ def _positions(
 def _pad_rows(rows: Any, name: str, m: int) -> NDArray[np.int64]:
     """Turn ragged rows of indices into a -1 padded array, checking each entry."""
     if isinstance(rows, np.ndarray) and rows.ndim == 2:
-        return _as_int_array(rows, name, 2)
+        return _as_int_array(rows, name, 2, want="of shape (N, L)")
     if isinstance(rows, str | bytes) or not isinstance(rows, Iterable):
         raise InvalidProblemError(f"{name}: expected a list of lists, got {rows!r}")
     rows = list(rows)
@@ -1128,7 +1303,7 @@ class Allocation:
             raise InvalidProblemError(
                 f"problem: expected a Problem, got {type(problem).__name__}"
             )
-        a = _as_int_array(assignment, "assignment", 1)
+        a = _as_int_array(assignment, "assignment", 1, want="of shape (N,)")
         n, m = problem.n_children, problem.n_settings
         if a.shape != (n,):
             raise InvalidProblemError(

@@ -68,7 +68,7 @@ def _assignment(
                 f"{n}; was it made for another problem?"
             )
     else:
-        out = _as_int_array(a, "assignment", 1)
+        out = _as_int_array(a, "assignment", 1, want="of shape (N,)")
         if out.shape != (n,):
             raise InvalidProblemError(
                 f"assignment: expected shape ({n},), one entry per child, "
