@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 from pathlib import Path
 
@@ -15,10 +16,12 @@ from sendalloc.cli import main
 from sendalloc.dynamic import (
     DYNAMIC_METRICS,
     MONTHLY_METRICS,
-    YEARLY_METRICS,
+    PROJECTION_METRICS,
+    PROJECTION_YEARLY_METRICS,
     DynamicResult,
     run_year,
     simulate_instance_year,
+    simulate_projection,
 )
 from sendalloc.population import Children
 
@@ -158,6 +161,36 @@ def test_no_place_policies() -> None:
     )
     assert up.assignment.tolist() == [0]
     assert up.moves.tolist() == [1]
+
+
+def test_carried_child_waits_into_year_two() -> None:
+    # Year 1: Oak is full; Amy's plan is final on day 300 and she waits to the
+    # year's end, 66 days (300..365). Year 2: she is carried over with arrival
+    # day 300 - 365 = -65 and is on the waiting list from 1 January; a pupil
+    # leaves Oak on day 30 and Amy takes the place ahead of Ben, whose plan was
+    # final on day 10 of year 2. She has waited 66 + 29 = 95 days in all.
+    p1 = oak_elm({"Oak": 0}, {"amy": ["Oak"]})
+    y1 = run_year(p1, [300])
+    assert y1.status.tolist() == [WAITING]
+    assert y1.days_waiting.tolist() == [66]
+    carried_day = int(y1.arrival_day[0]) - 365
+    p2 = oak_elm({"Oak": 0}, {"amy": ["Oak"], "ben": ["Oak"]})
+    y2 = run_year(p2, [carried_day, 10], leave_day=[30], leave_setting=[0], trace=True)
+    assert y2.assignment.tolist() == [0, -1]
+    assert y2.first_day.tolist() == [30, -1]
+    assert y2.days_waiting.tolist() == [66 + 29, 366 - 10]
+    assert y2.trace is not None
+    assert y2.trace.tolist()[:2] == [[1, 0, -1, -1, 0], [1, 0, -1, -1, WAITING]]
+    # A place free on 1 January goes to the carried child before any arrival.
+    y = run_year(p2, [carried_day, 1], free=[1])
+    assert y.assignment.tolist() == [0, -1]
+    assert y.first_day.tolist() == [1, -1]
+    assert y.days_waiting.tolist() == [66, 365]  # placed at once on 1 January
+    # Carried children queue by plan day: Cat (day -100) before Amy (day -65).
+    p3 = oak_elm({"Oak": 0}, {"amy": ["Oak"], "cat": ["Oak"]})
+    y = run_year(p3, [-65, -100], leave_day=[30, 40], leave_setting=[0, 0])
+    assert y.first_day.tolist() == [40, 30]
+    assert y.days_waiting.tolist() == [105, 130]
 
 
 def test_capacity_event_opens_places() -> None:
@@ -341,8 +374,31 @@ def test_conservation_and_capacity(seed: int, policy: dict[str, object]) -> None
     _replay(case, y)
 
 
+@pytest.mark.parametrize("policy", POLICIES)
+@pytest.mark.parametrize("seed", range(3))
+def test_conservation_with_carried_children(
+    seed: int, policy: dict[str, object]
+) -> None:
+    # A fifth of the children are carried over (arrival day <= 0): they are in
+    # one state from 1 January on, and never over capacity.
+    case = _random_case(seed)
+    day = np.asarray(case["arrival_day"]).copy()
+    day[::5] -= 365
+    case["arrival_day"] = day
+    y = run_year(**case, **policy, trace=True, rng=seed)  # type: ignore[arg-type]
+    _replay(case, y)
+    assert y.trace is not None
+    carried = np.flatnonzero(day <= 0)
+    first = {int(i): r for r, (_, i, _, _, _) in reversed(list(enumerate(y.trace)))}
+    assert all(y.trace[first[int(i)], 0] == 1 for i in carried)
+    assert (y.days_waiting[carried] >= 1 - day[carried]).all()
+
+
 def test_compiled_kernel_matches_python(monkeypatch: pytest.MonkeyPatch) -> None:
     case = _random_case(99)
+    day = np.asarray(case["arrival_day"]).copy()
+    day[::7] -= 365  # some children carried over
+    case["arrival_day"] = day
     policy = {"batch": "consultation", "waiting": "fallback", "moving_up": True}
     a = run_year(**case, **policy, trace=True)  # type: ignore[arg-type]
     monkeypatch.setattr(dynamic, "_year_kernel", dynamic._year_kernel.py_func)
@@ -390,6 +446,89 @@ def test_in_year_shares_and_counts_are_consistent() -> None:
     assert len(r.summary("rank").groups) >= 1
 
 
+def test_projection_carries_waiting_children() -> None:
+    sc = _mode("county", "multi_year", years=3)
+    proj = simulate_projection(sc, years=3, rng=4)
+    carried_total = 0
+    for y, ((inst, out), (nxt, nout)) in enumerate(itertools.pairwise(proj)):
+        c, nc = inst.children, nxt.children
+        # every child is in one state at the year's end
+        placed, out_of_list = out.assignment >= 0, out.assignment == -2
+        waiting = out.assignment == -1
+        assert (placed ^ out_of_list ^ waiting).all()
+        assert (out.status[waiting] <= WAITING).all()
+        # the children carried into next year are exactly those still without
+        # a place, less those too old for every setting they ranked
+        carried = np.flatnonzero(nc.plan_day <= 0)
+        carried_total += carried.size
+        assert (carried == np.arange(nc.n - carried.size, nc.n)).all()
+        tag = {x if "/" in x else f"{x}/y{y + 1}": i for i, x in enumerate(c.id)}
+        for j in carried:
+            i = tag[nc.id[j]]
+            assert waiting[i]
+            assert nc.age[j] == c.age[i] + 1
+            assert nc.need[j] == c.need[i]
+            assert nc.plan_day[j] == c.plan_day[i] - 365
+            assert not nc.transfer[j]
+            # days waiting accumulate: last year's censored wait, then this year's
+            end = nout.first_day[j] if nout.first_day[j] >= 0 else 366
+            assert nout.days_waiting[j] == out.days_waiting[i] + end - 1
+            # rankings keep the settings that admit the new age, in order
+            prefs = nxt.problem.preferences[j]
+            prefs = prefs[prefs >= 0]
+            st = inst.settings
+            old = inst.problem.preferences[i]
+            kept = [
+                s
+                for s in old[old >= 0]
+                if st.min_age[s] <= c.age[i] + 1 <= st.max_age[s]
+            ]
+            assert prefs.tolist() == kept
+        assert carried.size <= waiting.sum()  # the rest aged out
+    assert carried_total > 0
+
+
+def test_multi_year_counts_carried_children_once_a_year() -> None:
+    sc = _mode(SMALL, "multi_year", years=3)
+    r = sa.simulate(sc, ["first_available"], runs=3, seed=2)
+    yr = r.groups["year"][:, 0]
+    col = PROJECTION_YEARLY_METRICS.index
+    children = yr[:, :, col("children")]
+    carried_in = yr[:, :, col("carried_in")]
+    share = yr[:, :, col("carried_over")]
+    assert (carried_in[:, 0] == 0).all()
+    assert np.allclose(share * children, carried_in)
+    # still without a place at a year's end = carried into the next + aged out
+    waiting = np.rint(yr[:, :, col("waiting_year_end")] * children)
+    aged = yr[:, :, col("aged_out")]
+    assert (waiting[:, :-1] == carried_in[:, 1:] + aged[:, :-1]).all()
+    # the month table counts carried children as waiting, not as arrivals
+    mon = r.groups["month"][:, 0]
+    arrivals = mon[:, :, MONTHLY_METRICS.index("arrivals")].reshape(3, 3, 12)
+    assert (arrivals.sum(axis=2) == children - carried_in).all()
+    end = mon[:, :, MONTHLY_METRICS.index("waiting_month_end")].reshape(3, 3, 12)
+    assert (end[:, :, 11] == waiting).all()
+    # pooled: each child counted once per year in the round
+    assert (r.metric("children", "first_available") == children.sum(axis=1)).all()
+    days = r.metric("mean_days_waiting", "first_available")
+    in_year = r.metric("mean_days_waiting_in_year", "first_available")
+    assert (in_year <= days).all()
+
+
+def test_multi_year_is_deterministic() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    sc = _mode(SMALL, "multi_year", years=3)
+    mechs = ["first_available", "deferred_acceptance"]
+    a = sa.simulate(sc, mechs, runs=4, seed=3)
+    b = sa.simulate(sc, mechs, runs=4, seed=3, chunk_size=1)
+    with ThreadPoolExecutor(2) as ex:
+        c = sa.simulate(sc, mechs, runs=4, seed=3, executor=ex, chunk_size=3)
+    assert a.to_json() == b.to_json() == c.to_json()
+    assert a.to_csv() == b.to_csv() == c.to_csv()
+    assert a.table() == c.table()
+
+
 def test_annual_mode_untouched() -> None:
     r = sa.simulate(SMALL, ["first_available"], runs=2, seed=0)
     assert type(r) is sa.SimulationResult
@@ -405,7 +544,7 @@ def test_multi_year_projection_with_capacity_plan() -> None:
     r = sa.simulate(sc, ["first_available"], runs=3, seed=2)
     assert r.years == 3
     yr = r.groups["year"][:, 0]
-    col = YEARLY_METRICS.index
+    col = PROJECTION_YEARLY_METRICS.index
     caseload = yr[:, :, col("caseload")]
     assert (caseload[:, 0] == sc.population.plans).all()
     assert (caseload[:, 2] > caseload[:, 0]).all()  # 15% joiners vs 8% leavers
@@ -417,7 +556,8 @@ def test_multi_year_projection_with_capacity_plan() -> None:
     doc = json.loads(r.to_json())
     assert doc["mode"] == "multi_year"
     assert doc["years"] == 3
-    assert set(doc["by_year"]["first_available"]["2"]) == set(YEARLY_METRICS)
+    assert set(doc["by_year"]["first_available"]["2"]) == set(PROJECTION_YEARLY_METRICS)
+    assert r.metrics == PROJECTION_METRICS
 
 
 def test_capacity_plan_that_opens_a_setting() -> None:

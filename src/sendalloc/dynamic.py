@@ -4,7 +4,8 @@
 year, phase transfers are settled together on their statutory dates, children
 leave and places free up during the year, and the caseload grows. This module
 runs a year as a sequence of dated events over plain arrays, and a projection as
-a sequence of such years.
+a sequence of such years, carrying the children still waiting on 31 December
+into the next year's waiting list.
 
 Three tiers, as for the mechanisms:
 
@@ -58,6 +59,7 @@ from sendalloc.simulate import (
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from sendalloc.population import Children
     from sendalloc.scenario import DynamicsSpec, Instance, Scenario
 
 __all__ = [
@@ -65,6 +67,8 @@ __all__ = [
     "DYNAMIC_METRICS",
     "MONTHLY_METRICS",
     "MONTHS",
+    "PROJECTION_METRICS",
+    "PROJECTION_YEARLY_METRICS",
     "TERM_END_DAYS",
     "YEARLY_METRICS",
     "DynamicResult",
@@ -158,7 +162,35 @@ YEARLY_METRICS: tuple[str, ...] = (
     "specialist_free_start",
 )
 
+#: Metrics of a multi-year projection: :data:`DYNAMIC_METRICS` plus
+#: ``carried_over`` (share of the year's children carried over from a previous
+#: year, still without a place on 1 January) and ``mean_days_waiting_in_year``
+#: (days without a place within the year only, so that summed over years each
+#: day is counted once).
+PROJECTION_METRICS: tuple[str, ...] = (
+    *DYNAMIC_METRICS,
+    "carried_over",
+    "mean_days_waiting_in_year",
+)
+#: Columns of the year-by-year breakdown of a multi-year projection:
+#: :data:`PROJECTION_METRICS`, the :data:`YEARLY_METRICS` counts, then
+#: ``carried_in`` (children carried into the year) and ``aged_out`` (children
+#: without a place at the year's end who age out of every setting they ranked
+#: and are not carried on).
+PROJECTION_YEARLY_METRICS: tuple[str, ...] = (
+    *PROJECTION_METRICS,
+    "caseload",
+    "specialist_places",
+    "specialist_free_start",
+    "carried_in",
+    "aged_out",
+)
+
 _GROUPINGS: tuple[str, ...] = ("need", "phase", "kind")
+
+
+def _year_columns(multi: bool) -> tuple[str, ...]:
+    return PROJECTION_YEARLY_METRICS if multi else YEARLY_METRICS
 
 
 # =========================================================================== kernel
@@ -208,7 +240,11 @@ def _year_kernel(
     id: the caller allocates the batch and calls back with ``op == 1``) or the
     end of the year (return -1). ``op == 1``: apply the batch assignment
     ``batch_assign`` (setting or -1) to ``batch_children`` (in processing
-    order), then serve every setting with a free place; return -1.
+    order), then serve every setting with a free place; return -1. ``op == 2``
+    (before the first event): the children carried over from last year,
+    ``batch_children`` in waiting-list order, each take the first free setting
+    in their ranking or else follow the no-place policy, keeping ``key1``;
+    return -1.
 
     ``scal`` holds ``[idle, day, static pointer, heap size, trace rows, stack
     size]``; ``params`` ``[policy, wait order, moving up, consultation days,
@@ -442,6 +478,27 @@ def _year_kernel(
             return
         no_place(i, day)
 
+    # ---------------------------------------------------------------- op 2: carry
+    if op == 2:
+        day = scal[1]
+        for t in range(batch_children.shape[0]):
+            i = batch_children[t]
+            log(day, i, -1, -1, _NOT_ARRIVED)
+            done = False
+            for k in range(n_width):
+                s = prefs[i, k]
+                if s < 0:
+                    break
+                if free[s] > 0:
+                    place(i, s, day)
+                    done = True
+                    break
+            if not done:
+                k1 = key1[i]
+                no_place(i, day)
+                key1[i] = k1  # a carried child keeps their place in the queue
+        return -1
+
     # ---------------------------------------------------------------- op 1: batch
     if op == 1:
         day = scal[1]
@@ -502,7 +559,9 @@ def _year_kernel(
 class YearOutcome:
     """What happened to each child during one simulated year.
 
-    Days are days of the year, 1-365; waiting is censored at day 366.
+    Days are days of the year, 1-365; waiting is censored at day 366. A child
+    carried over from a previous year has ``arrival_day <= 0`` (day 0 is last
+    year's 31 December), so their ``days_waiting`` include the previous years.
 
     Attributes
     ----------
@@ -514,7 +573,8 @@ class YearOutcome:
     first_day : ndarray of int32, shape (N,)
         The day the child was first given a place, -1 if never.
     arrival_day : ndarray of int32, shape (N,)
-        The day the child's plan was finalised (their need arose).
+        The day the child's plan was finalised (their need arose); ``<= 0``
+        for a child carried over from a previous year.
     moves : ndarray of int32, shape (N,)
         Moves up to a higher-ranked setting after the first place.
     status : ndarray of int8, shape (N,)
@@ -549,7 +609,10 @@ class YearOutcome:
 
     @property
     def days_waiting(self) -> NDArray[np.int32]:
-        """Days from arrival to the first place (censored at day 366), shape (N,)."""
+        """Days from arrival to the first place (censored at day 366), shape (N,).
+
+        For a child carried over from a previous year, including those years.
+        """
         end = np.where(self.first_day >= 0, self.first_day, YEAR_END)
         return np.asarray(end - self.arrival_day, dtype=np.int32)
 
@@ -624,6 +687,17 @@ def run_year(
     plans at each batch, and (with ``batch="none"``) new plans arriving on a
     batch day. A child with no ranked place then follows ``waiting``.
 
+    A child with ``arrival_day <= 0`` is carried over from a previous year,
+    still without a place on 31 December (day 0 is last year's 31 December,
+    -364 its 1 January, and so on back). Carried children are on the waiting
+    list from the start of 1 January: before any event of day 1 they are
+    served in waiting-list order (first come by ``arrival_day``, or severity;
+    ties by processing order), each taking the first setting in their ranking
+    with a free place; the rest follow ``waiting`` again, keeping their place
+    in the queue. They are never held for a batch or consulted, and
+    ``transfer`` is ignored for them. Their ``days_waiting`` counts from their
+    ``arrival_day``, so it includes the previous years.
+
     Parameters
     ----------
     problem : Problem
@@ -631,7 +705,8 @@ def run_year(
         ``priority`` and ``order`` (the LA's processing order, which breaks ties
         between same-day events) as for an annual round.
     arrival_day : array_like of int, shape (N,)
-        Day of the year, 1-365.
+        Day of the year, 1-365; ``<= 0`` for a child carried over from a
+        previous year (see above).
     transfer : array_like of bool, shape (N,), optional
         Phase transfers (batched on their day). Default none.
     lists : array_like of int, shape (N, K), optional
@@ -716,14 +791,18 @@ def run_year(
     if consultation_days < 1:
         raise ValueError(f"consultation_days: expected >= 1, got {consultation_days}")
     day = _int_col(arrival_day, "arrival_day", n)
-    if n and ((day < 1) | (day > 365)).any():
-        i = int(np.flatnonzero((day < 1) | (day > 365))[0])
-        raise ValueError(f"arrival_day[{i}] = {int(day[i])}: expected a day in 1..365")
+    if n and (day > 365).any():
+        i = int(np.flatnonzero(day > 365)[0])
+        raise ValueError(
+            f"arrival_day[{i}] = {int(day[i])}: expected a day in 1..365 "
+            "(or <= 0: carried over from a previous year)"
+        )
+    carried = day <= 0
     tr = (
         np.zeros(n, dtype=bool)
         if transfer is None
         else np.asarray(transfer, dtype=bool).reshape(n)
-    )
+    ) & ~carried
     prefs = np.ascontiguousarray(problem.preferences, dtype=np.int64)
     lst = prefs if lists is None else np.asarray(lists, dtype=np.int64)
     if lst.ndim != 2 or lst.shape[0] != n or (lst >= m).any():
@@ -751,7 +830,7 @@ def run_year(
     bdays = _batch_days(batch, np.unique(day[tr]))
     batch_of = np.full(n, -1, dtype=np.int64)
     batch_of[tr] = np.searchsorted(bdays, day[tr])
-    new = ~tr
+    new = ~tr & ~carried
     if batch in ("monthly", "termly"):
         b = np.searchsorted(bdays, day[new])
         b[b >= bdays.size] = -1  # after the last batch day: held to the year end
@@ -762,7 +841,7 @@ def run_year(
     held = np.asarray(batch_of >= 0) | (
         new & (batch in ("monthly", "termly")) & (batch_of < 0)
     )
-    individual = ~held
+    individual = ~held & ~carried
 
     p_ord = posn  # event ids of children are processing positions
     keys = [
@@ -846,13 +925,18 @@ def run_year(
         moves_month,
         trace_arr,
     )
+    if carried.any():
+        # On 1 January, before any event, in waiting-list order.
+        queue = order[carried[order]]
+        queue = queue[np.lexsort((posn[queue], key1[queue]))]
+        _year_kernel(2, queue, empty, *state)
     gen = np.random.default_rng(rng)
     prio = problem.priority
     while True:
-        b = int(_year_kernel(0, empty, empty, *state))
-        if b < 0:
+        bid = int(_year_kernel(0, empty, empty, *state))
+        if bid < 0:
             break
-        members = order[batch_of[order] == b]  # in processing order
+        members = order[batch_of[order] == bid]  # in processing order
         members = members[status[members] == _HELD]
         assign = np.full(members.size, -1, dtype=np.int64)
         if members.size:
@@ -1126,6 +1210,162 @@ def _year_samples(
     return insts, caseload
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class _Carry:
+    """Children still without a place at a year's end, as they enter the next.
+
+    Columns as :class:`~sendalloc.population.Children` (age already + 1,
+    ``plan_day`` already counted back from the new 1 January), with their
+    rankings, priorities, lists and list distances, filtered to the settings
+    that admit the new age.
+    """
+
+    children: Children
+    prefs: NDArray[np.int32]
+    lists: NDArray[np.int32]
+    distance_km: NDArray[np.float64]
+    wish: NDArray[np.int32]
+    off_list_wish: NDArray[np.bool_]
+    aged_out: int
+
+
+def _compact(
+    rows: NDArray[Any], keep: NDArray[np.bool_], *others: NDArray[Any]
+) -> list[NDArray[Any]]:
+    """Keep the ``keep`` entries of each row, in order, left-aligned; -1 / nan pad."""
+    n = rows.shape[0]
+    width = int(keep.sum(axis=1).max()) if n else 0
+    src = np.argsort(~keep, axis=1, kind="stable")[:, :width]
+    ok = np.take_along_axis(keep, src, axis=1)
+    out = [np.where(ok, np.take_along_axis(rows, src, axis=1), -1)]
+    for o in others:
+        out.append(np.where(ok, np.take_along_axis(o, src, axis=1), np.nan))
+    return out
+
+
+def _carry_over(inst: Instance, out: YearOutcome, year: int) -> _Carry:
+    """The children of ``inst`` carried into the next year (see docs/dynamics.md).
+
+    Every child still without a place at the year's end (waiting, held or in
+    consultation) is carried, one year older, unless they age out: their new
+    age is over 25, or no setting they ranked (with no ranking: on their list)
+    admits it, which is how a phase transfer ends a wait for the old phase.
+    Rankings and lists keep only the settings that admit the new age.
+    """
+    from sendalloc.population import Children
+
+    c, st = inst.children, inst.settings
+    prefs = np.asarray(inst.problem.preferences)
+    lists = np.asarray(inst.lists)
+    age = c.age.astype(np.int64) + 1
+    lo = np.asarray(st.min_age, dtype=np.int64)
+    hi = np.asarray(st.max_age, dtype=np.int64)
+
+    def admits(rows: NDArray[Any]) -> NDArray[np.bool_]:
+        s = np.maximum(rows, 0)
+        a = age[:, None]
+        return np.asarray((rows >= 0) & (lo[s] <= a) & (hi[s] >= a))
+
+    p_ok, l_ok = admits(prefs), admits(lists)
+    had_p, had_l = (prefs >= 0).any(axis=1), (lists >= 0).any(axis=1)
+    gone = np.where(had_p, ~p_ok.any(axis=1), had_l & ~l_ok.any(axis=1))
+    unplaced = out.assignment == -1
+    aged_out = unplaced & ((age > 25) | gone)
+    k = np.flatnonzero(unplaced & ~aged_out)
+    posn = np.empty(c.n, dtype=np.int64)
+    posn[np.asarray(inst.problem.order)] = np.arange(c.n)
+    k = k[np.lexsort((posn[k], out.arrival_day[k]))]  # plan day, then order
+    (pr,) = _compact(prefs[k], p_ok[k])
+    li, dist = _compact(lists[k], l_ok[k], np.asarray(inst.distance_km)[k])
+    ids = tuple(str(c.id[j]) if "/" in c.id[j] else f"{c.id[j]}/y{year + 1}" for j in k)
+    kids = Children._trusted(
+        ids,
+        c.need[k],
+        age[k],
+        c.x_km[k],
+        c.y_km[k],
+        out.arrival_day[k].astype(np.int64) - 365,
+        c.severity[k],
+        c.specialist[k],
+        np.zeros(k.size, dtype=bool),
+    )
+    return _Carry(
+        kids,
+        pr.astype(np.int32),
+        li.astype(np.int32),
+        dist.astype(np.float64),
+        np.asarray(inst.wish)[k],
+        np.asarray(inst.off_list_wish)[k],
+        int(aged_out.sum()),
+    )
+
+
+def _pad(a: NDArray[Any], width: int, fill: Any) -> NDArray[Any]:
+    out = np.full((a.shape[0], width), fill, dtype=a.dtype)
+    out[:, : a.shape[1]] = a
+    return out
+
+
+def _with_carried(inst: Instance, carry: _Carry | None) -> Instance:
+    """The year's sampled children followed by the children carried into it.
+
+    Carried children come first in the processing order (by plan day, then
+    last year's order: they are already sorted so) and have the lowest
+    priority everywhere; they never enter a batch, so neither changes who the
+    batches place.
+    """
+    if carry is None or carry.children.n == 0:
+        return inst
+    from sendalloc.population import Children
+
+    a, b = inst.children, carry.children
+    p = inst.problem
+    n, nc = a.n, b.n
+    kids = Children._trusted(
+        a.id + b.id,
+        np.concatenate([a.need, b.need]),
+        np.concatenate([a.age, b.age]),
+        np.concatenate([a.x_km, b.x_km]),
+        np.concatenate([a.y_km, b.y_km]),
+        np.concatenate([a.plan_day, b.plan_day]),
+        np.concatenate([a.severity, b.severity]),
+        np.concatenate([a.specialist, b.specialist]),
+        np.concatenate([a.transfer, b.transfer]),
+    )
+    lw = max(p.preferences.shape[1], carry.prefs.shape[1])
+    prefs = np.concatenate(
+        [_pad(np.asarray(p.preferences), lw, -1), _pad(carry.prefs, lw, -1)]
+    )
+    base = int(np.max(p.priority, initial=0)) + 1
+    prio = np.concatenate(
+        [
+            _pad(np.asarray(p.priority), lw, 0),
+            np.repeat(base + np.arange(nc, dtype=np.int64)[:, None], lw, axis=1),
+        ]
+    )
+    order = np.concatenate([n + np.arange(nc), np.asarray(p.order)])
+    problem = Problem.from_arrays(
+        p.capacity,
+        prefs,
+        priority=prio,
+        order=order,
+        child_ids=kids.id,
+        setting_ids=p.setting_ids,
+    )
+    kw = max(inst.lists.shape[1], carry.lists.shape[1])
+    return replace(
+        inst,
+        problem=problem,
+        children=kids,
+        lists=np.concatenate([_pad(inst.lists, kw, -1), _pad(carry.lists, kw, -1)]),
+        wish=np.concatenate([inst.wish, carry.wish]),
+        off_list_wish=np.concatenate([inst.off_list_wish, carry.off_list_wish]),
+        distance_km=np.concatenate(
+            [_pad(inst.distance_km, kw, np.nan), _pad(carry.distance_km, kw, np.nan)]
+        ),
+    )
+
+
 def simulate_projection(
     scenario: Scenario,
     mechanism: str | Callable[..., Allocation] = "first_available",
@@ -1147,7 +1387,12 @@ def simulate_projection(
     Returns
     -------
     list of (Instance, YearOutcome)
-        One pair per year.
+        One pair per year. Each year's instance is that year's sample followed
+        by the children carried into it: those still without a place at the
+        previous year's end, one year older, with ``plan_day <= 0`` (counted
+        back from the new 1 January), their rankings and lists less the
+        settings that no longer admit their age. Children who age out of every
+        setting they ranked are not carried (see docs/dynamics.md).
 
     Examples
     --------
@@ -1161,8 +1406,17 @@ def simulate_projection(
     ss = rng if isinstance(rng, np.random.SeedSequence) else np.random.SeedSequence(rng)
     n_years = int(scenario.dynamics.years if years is None else years)
     insts, _ = _year_samples(scenario, n_years, ss)
-    outs = [o for o, _, _ in _project(scenario, insts, mechanism, ss)]
-    return list(zip(insts, outs, strict=True))
+    return [(yr.inst, yr.out) for yr in _project(scenario, insts, mechanism, ss)]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _ProjectedYear:
+    inst: Instance  # the year's sample followed by the children carried into it
+    out: YearOutcome
+    free: NDArray[np.int64]  # free places at the start
+    cap: NDArray[np.int64]  # capacity at the start
+    carried_in: int  # children carried into the year (the last rows of inst)
+    aged_out: int  # without a place at the year's end but not carried on
 
 
 def _project(
@@ -1170,15 +1424,17 @@ def _project(
     insts: Sequence[Instance],
     mech: str | Callable[..., Allocation],
     ss: np.random.SeedSequence,
-) -> list[tuple[YearOutcome, NDArray[np.int64], NDArray[np.int64]]]:
-    """Each year's outcome, free places at its start and capacity at its start."""
+) -> list[_ProjectedYear]:
+    """Each year's outcome, carrying the children still waiting into the next."""
     settings = insts[0].settings
     plans = _resolve_plans(scenario, settings)
     places = _initial_places(settings, plans)
     frac = _release_fraction(settings, _transfer_ages(scenario))
     waiting = _waiting_policy(scenario)
-    outs = []
-    for y, inst in enumerate(insts):
+    outs: list[_ProjectedYear] = []
+    carry: _Carry | None = None
+    for y, sample in enumerate(insts):
+        inst = _with_carried(sample, carry)
         cap_start = places.cap.copy()
         leave_rng = np.random.default_rng(
             np.random.SeedSequence(ss.entropy, spawn_key=(*ss.spawn_key, 2, y))
@@ -1198,12 +1454,14 @@ def _project(
             leave_rng,
             mech_rng,
         )
-        outs.append((out, free, cap_start))
+        n_in = inst.children.n - sample.children.n
+        carry = _carry_over(inst, out, y)
+        outs.append(_ProjectedYear(inst, out, free, cap_start, n_in, carry.aged_out))
     return outs
 
 
 # --------------------------------------------------------------------------- metrics
-_N_COLS = 14
+_N_COLS = 16
 
 
 def _rank_in(prefs: NDArray[Any], s: NDArray[Any]) -> NDArray[np.int64]:
@@ -1264,6 +1522,8 @@ def _year_metrics(
     cols[:, 11] = out.moves > 0
     cols[:, 12] = cost
     cols[:, 13] = (end >= 0) | out_end
+    cols[:, 14] = a <= 0  # carried over from a previous year
+    cols[:, 15] = np.where(f >= 0, f, YEAR_END) - np.maximum(a, 1)  # this year only
     kind = np.asarray(inst.settings.kind, dtype=np.int64)
     first = prefs[:, 0] if prefs.shape[1] else np.full(n, -1)
     kind_key = np.where(first >= 0, kind[np.maximum(first, 0)], n_kinds)
@@ -1274,12 +1534,14 @@ def _year_metrics(
     )
     width = prefs.shape[1]
     ranks = np.bincount(rank_end[rank_end >= 0], minlength=width)[:width]
-    m_a = _MONTH_OF[a]
+    new = a >= 1  # carried children did not arrive this year
+    m_a = _MONTH_OF[a[new]]
     arrivals = np.bincount(m_a, minlength=12).astype(np.float64)
     monthly = np.empty((12, len(MONTHLY_METRICS)))
     monthly[:, 0] = arrivals
-    monthly[:, 1] = _div(np.bincount(m_a, weights=on_day, minlength=12), arrivals)
-    monthly[:, 2] = _div(np.bincount(m_a, weights=waited, minlength=12), arrivals)
+    on_new, waited_new = on_day[new], waited[new]
+    monthly[:, 1] = _div(np.bincount(m_a, weights=on_new, minlength=12), arrivals)
+    monthly[:, 2] = _div(np.bincount(m_a, weights=waited_new, minlength=12), arrivals)
     ends = _MONTH_END[None, :]
     unplaced = (a[:, None] <= ends) & ((f[:, None] < 0) | (f[:, None] > ends))
     monthly[:, 3] = unplaced.sum(axis=0)
@@ -1300,13 +1562,16 @@ def _div(num: NDArray[Any], den: NDArray[Any]) -> NDArray[np.float64]:
     return out
 
 
-def _scalars(tot: NDArray[np.float64], idle: float, years: int) -> list[float]:
+def _scalars(
+    tot: NDArray[np.float64], idle: float, years: int, *, projection: bool = False
+) -> list[float]:
     n = tot[0]
     nan = math.nan
 
     def sh(x: float) -> float:
         return float(x / n) if n else nan
 
+    extra = [sh(tot[14]), sh(tot[15])] if projection else []
     return [
         float(n),
         sh(tot[1]),
@@ -1323,6 +1588,7 @@ def _scalars(tot: NDArray[np.float64], idle: float, years: int) -> list[float]:
         idle / years,
         float(tot[12]) / years,
         float(tot[12] / tot[13]) if tot[13] else nan,
+        *extra,
     ]
 
 
@@ -1364,23 +1630,22 @@ def _run_one(
     settings = insts[0].settings
     spec = np.asarray(settings.specialist)
     ool = float(scenario.dynamics.out_of_list_cost)
+    multi = str(scenario.mode) == "multi_year"
     res = []
     for mech in mechs:
         proj = _project(scenario, insts, mech, ss)
-        yms = [
-            _year_metrics(i, o, ool, n_kinds)
-            for i, (o, _, _) in zip(insts, proj, strict=True)
-        ]
-        yearly = np.empty((years, len(YEARLY_METRICS)))
-        for y, (ym, (_, free, cap)) in enumerate(zip(yms, proj, strict=True)):
-            row = _scalars(ym.cols.sum(axis=0), ym.idle, 1)
-            spec_cap = float(cap[spec].sum())
-            spec_free = float(np.maximum(free[spec], 0).sum())
-            yearly[y] = [*row, caseload[y], spec_cap, spec_free]
+        yms = [_year_metrics(yr.inst, yr.out, ool, n_kinds) for yr in proj]
+        yearly = np.empty((years, len(_year_columns(multi))))
+        for y, (ym, yr) in enumerate(zip(yms, proj, strict=True)):
+            row = _scalars(ym.cols.sum(axis=0), ym.idle, 1, projection=multi)
+            spec_cap = float(yr.cap[spec].sum())
+            spec_free = float(np.maximum(yr.free[spec], 0).sum())
+            counts = [float(yr.carried_in), float(yr.aged_out)] if multi else []
+            yearly[y] = [*row, caseload[y], spec_cap, spec_free, *counts]
         cols = np.concatenate([ym.cols for ym in yms])
         keys = [np.concatenate([ym.keys[g] for ym in yms]) for g in range(3)]
         idle = sum(ym.idle for ym in yms)
-        values = np.array(_scalars(cols.sum(axis=0), idle, years))
+        values = np.array(_scalars(cols.sum(axis=0), idle, years, projection=multi))
         width = max(ym.rank_counts.size for ym in yms)
         prof = np.zeros(width)
         for ym in yms:
@@ -1420,7 +1685,10 @@ class DynamicResult(SimulationResult):
     every child of every simulated year (idle place-days and annual cost are
     per year), whose ``rank_profile`` is of the places held at the year's end,
     and whose ``groups`` add the breakdowns ``"month"`` (12 per year,
-    :data:`MONTHLY_METRICS`) and ``"year"`` (:data:`YEARLY_METRICS`).
+    :data:`MONTHLY_METRICS`) and ``"year"`` (:data:`YEARLY_METRICS`). A
+    projection's metrics are :data:`PROJECTION_METRICS` and its year columns
+    :data:`PROJECTION_YEARLY_METRICS`; a child carried over is counted once in
+    each year they are in the round.
 
     Attributes
     ----------
@@ -1564,9 +1832,10 @@ def simulate_dynamic(
         chunk_size=chunk_size,
     )
     labels = _labels(years)
+    multi = mode == "multi_year"
     gm = dict.fromkeys(_GROUPINGS, DYNAMIC_GROUP_METRICS)
     gm["month"] = MONTHLY_METRICS
-    gm["year"] = YEARLY_METRICS
+    gm["year"] = _year_columns(multi)
     return DynamicResult(
         scenario=str(scenario.name),
         mechanisms=names,
@@ -1577,7 +1846,7 @@ def simulate_dynamic(
         groups=out.groups,
         group_labels={g: labels[g] for g in out.groups},
         description=str(scenario.description),
-        metrics=DYNAMIC_METRICS,
+        metrics=PROJECTION_METRICS if multi else DYNAMIC_METRICS,
         mode=mode,
         years=years,
         group_metrics=gm,

@@ -60,6 +60,11 @@ _ROWS: tuple[tuple[str, str, str], ...] = (
     ("idle_place_days", "idle place-days a year", "int"),
     ("cost_per_child", "cost per child £k", "gbp"),
 )
+# Extra rows of a multi-year projection.
+_PROJECTION_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("carried_over", "carried over from last year %", "pct"),
+    ("mean_days_waiting_in_year", "days without a place this year (mean)", "num"),
+)
 
 
 def _what(result: DynamicResult) -> str:
@@ -151,6 +156,7 @@ def table(result: DynamicResult) -> str:
     """
     s = result.summary()
     head = ["", *(_SHORT.get(m, m) for m in s.mechanisms)]
+    rows = _ROWS + (_PROJECTION_ROWS if result.mode == "multi_year" else ())
     body = [
         [
             label,
@@ -159,7 +165,7 @@ def table(result: DynamicResult) -> str:
                 for i in range(len(s.mechanisms))
             ),
         ]
-        for met, label, kind in _ROWS
+        for met, label, kind in rows
     ]
     lines = _grid([head, *body])
     ch = s.get(s.mechanisms[0], "children")
@@ -173,7 +179,7 @@ def table(result: DynamicResult) -> str:
     col = {m: k for k, m in enumerate(mon.metrics)}
     waiting = mon.mean[i, :, col["waiting_month_end"]]
     top = float(np.nanmax(waiting)) if waiting.size else 0.0
-    rows = [
+    month_rows = [
         [
             "month",
             "arrivals",
@@ -188,7 +194,7 @@ def table(result: DynamicResult) -> str:
     for g, label in enumerate(mon.groups):
         w = float(waiting[g])
         bar = "#" * (round(30 * w / top) if top > 0 and not math.isnan(w) else 0)
-        rows.append(
+        month_rows.append(
             [
                 label,
                 f"{mon.mean[i, g, col['arrivals']]:.0f}",
@@ -201,38 +207,48 @@ def table(result: DynamicResult) -> str:
             ]
         )
     lines += ["", f"Month by month, {_label(mon.mechanisms[i])} (mean over runs):"]
-    lines += _grid(rows)
+    lines += _grid(month_rows)
 
     if result.mode == "multi_year":
         yr = result.summary("year")
         col = {m: k for k, m in enumerate(yr.metrics)}
-        rows = [
+        year_rows = [
             [
                 "year",
                 "caseload",
                 "children",
+                "carried in",
                 "specialist places",
                 "free at start",
                 "first pref. at arrival %",
                 "days waiting",
                 "waiting at year end %",
+                "aged out",
             ]
         ]
         for g, label in enumerate(yr.groups):
-            rows.append(
+            year_rows.append(
                 [
                     label,
                     f"{yr.mean[i, g, col['caseload']]:,.0f}",
                     f"{yr.mean[i, g, col['children']]:,.0f}",
+                    f"{yr.mean[i, g, col['carried_in']]:,.0f}",
                     f"{yr.mean[i, g, col['specialist_places']]:,.0f}",
                     f"{yr.mean[i, g, col['specialist_free_start']]:,.0f}",
                     _yr(yr, i, g, col["first_preference_at_arrival"], pct=True),
                     _yr(yr, i, g, col["mean_days_waiting"], pct=False),
                     _yr(yr, i, g, col["waiting_year_end"], pct=True),
+                    f"{yr.mean[i, g, col['aged_out']]:,.0f}",
                 ]
             )
         lines += ["", f"Year by year, {_label(yr.mechanisms[i])} (mean, 95% range):"]
-        lines += _grid(rows)
+        lines += _grid(year_rows)
+        lines.append(
+            "children: the year's new plans and transfers plus those carried in, "
+            "still waiting from a previous year; days waiting include previous "
+            "years; aged out: without a place at the year's end but too old for "
+            "every setting they ranked, so not carried on."
+        )
     return "\n".join(lines)
 
 
@@ -268,6 +284,12 @@ def headline(result: DynamicResult) -> str:
         f"(a mean of {days:.0f} days per child) and "
         f"{_pct(s, main, 'waiting_year_end')} are still waiting at the year's end."
     )
+    if result.mode == "multi_year":
+        text += (
+            f" Those still waiting are carried into the next year: "
+            f"{_pct(s, main, 'carried_over')} of each year's children on average "
+            "have waited since a previous year."
+        )
     others = [m for m in s.mechanisms if m != main]
     if others:
         parts = [
