@@ -22,6 +22,12 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
         ),
         ("capacity_for_90_percent.py", ["london_borough"], "max-flow bound"),
         ("list_length_sensitivity.py", ["london_borough"], "list length"),
+        # Hypothesis finds, shrinks and prints a parent who gains by misreporting.
+        (
+            "property_test_custom_rule.py",
+            [],
+            "found one (minimal after shrinking):\n   not strategy-proof: child",
+        ),
     ],
 )
 def test_example_runs(script: str, args: list[str], expect: str) -> None:

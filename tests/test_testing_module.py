@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import find, given, settings
 from hypothesis import strategies as st
-from hypothesis.errors import InvalidArgument
+from hypothesis.errors import InvalidArgument, NoSuchExample
 
 import sendalloc as sa
 import sendalloc.testing as sat
@@ -56,6 +56,12 @@ BAD_ARGS: list[tuple[Callable[..., Any], dict[str, Any]]] = [
     (sst.problems, {"min_list": 3, "max_settings": 2}),
     (sst.problems, {"min_capacity": 2, "max_capacity": 1}),
     (sst.problems, {"max_capacity": "2"}),
+    (sst.problems, {"capacity": -1}),
+    (sst.problems, {"capacity": 1.0}),
+    (sst.problems, {"capacity": True}),
+    (sst.problems, {"capacity": 1, "min_capacity": 0}),
+    (sst.problems, {"capacity": 1, "max_capacity": 1}),
+    (sst.problems, {"capacity": 0, "min_capacity": 0, "max_capacity": 2}),
     (sst.problems, {"priorities": "weak"}),
     (sst.problems, {"priorities": None}),
     (sst.problems, {"allow_empty_lists": "no"}),
@@ -96,6 +102,14 @@ def test_bad_argument_message_names_argument() -> None:
         sst.problems(min_children=3, max_children=2)
     with pytest.raises(InvalidArgument, match=r"priorities='weak': expected one of"):
         sst.problems(priorities="weak")  # type: ignore[arg-type]
+    with pytest.raises(
+        InvalidArgument,
+        match=r"capacity=1 and max_capacity=3 both given; capacity fixes every "
+        r"setting's places",
+    ):
+        sst.problems(capacity=1, max_capacity=3)
+    with pytest.raises(InvalidArgument, match=r"capacity=-1: expected an integer >= 0"):
+        sst.problems(capacity=-1)
 
 
 @FAST
@@ -132,6 +146,24 @@ def test_problems_respect_bounds(data: st.DataObject) -> None:
     again = eval(reproducer(p), {"sa": sa})
     for name in ("capacity", "preferences", "priority", "order"):
         assert np.array_equal(getattr(again, name), getattr(p, name)), name
+
+
+@FAST
+@given(st.data())
+def test_problems_fixed_capacity(data: st.DataObject) -> None:
+    c = data.draw(st.integers(0, 3))
+    p = data.draw(sst.problems(max_children=3, capacity=c))
+    assert (p.capacity == c).all()
+
+
+def test_problems_capacity_defaults_when_not_given() -> None:
+    # min_capacity / max_capacity keep their defaults, 0 and 2, when omitted.
+    p = find(sst.problems(), lambda p: p.capacity.max() >= 2, settings=FIND)
+    assert p.capacity.tolist() == [2]
+    with pytest.raises(NoSuchExample):
+        find(sst.problems(), lambda p: p.capacity.max() > 2, settings=FIND)
+    p = find(sst.problems(min_capacity=1), lambda p: True, settings=FIND)
+    assert p.capacity.tolist() == [1]
 
 
 @FAST

@@ -435,8 +435,9 @@ def problems(
     max_settings: int = 4,
     min_list: int = 0,
     max_list: int = 3,
-    min_capacity: int = 0,
-    max_capacity: int = 2,
+    min_capacity: int | None = None,
+    max_capacity: int | None = None,
+    capacity: int | None = None,
     priorities: Priorities = "strict",
     allow_empty_lists: bool = True,
     random_order: bool = True,
@@ -451,8 +452,12 @@ def problems(
         Bounds on M, the number of settings.
     min_list, max_list : int
         Bounds on each parent's list length (never more than M).
-    min_capacity, max_capacity : int
+    min_capacity, max_capacity : int, default 0 and 2
         Bounds on each setting's free places.
+    capacity : int, optional
+        The same fixed number of free places at every setting, instead of
+        ``min_capacity`` and ``max_capacity`` (giving either of those with it
+        is an error).
     priorities : {"strict", "common", "none"}
         ``"strict"``: each setting has its own priority list, which ranks every
         child who lists it and possibly others. ``"common"``: one priority order
@@ -472,7 +477,8 @@ def problems(
     Raises
     ------
     hypothesis.errors.InvalidArgument
-        At once, if an argument has the wrong type or the bounds conflict.
+        At once, if an argument has the wrong type or the bounds conflict, or
+        ``capacity`` is given with ``min_capacity`` or ``max_capacity``.
 
     Examples
     --------
@@ -481,6 +487,11 @@ def problems(
     >>> p = find(problems(), lambda p: p.n_children >= 1)
     >>> p, p.preferences.tolist()
     (Problem(n_children=1, n_settings=1, places=0, max_list=0), [[]])
+
+    One place at every setting:
+
+    >>> find(problems(capacity=1), lambda p: p.n_settings == 3).capacity
+    array([1, 1, 1], dtype=int32)
     """
     lo_n = _check_int("min_children", min_children)
     hi_n = _check_int("max_children", max_children)
@@ -491,9 +502,21 @@ def problems(
     lo_l = _check_int("min_list", min_list)
     hi_l = _check_int("max_list", max_list)
     _check_range("list", lo_l, hi_l)
-    lo_c = _check_int("min_capacity", min_capacity)
-    hi_c = _check_int("max_capacity", max_capacity)
-    _check_range("capacity", lo_c, hi_c)
+    if capacity is None:
+        lo_c = 0 if min_capacity is None else _check_int("min_capacity", min_capacity)
+        hi_c = 2 if max_capacity is None else _check_int("max_capacity", max_capacity)
+        _check_range("capacity", lo_c, hi_c)
+    else:
+        for name, bound in (
+            ("min_capacity", min_capacity),
+            ("max_capacity", max_capacity),
+        ):
+            if bound is not None:
+                raise InvalidArgument(
+                    f"capacity={capacity!r} and {name}={bound!r} both given; "
+                    "capacity fixes every setting's places, so pass one or the other"
+                )
+        lo_c = hi_c = _check_int("capacity", capacity)
     kind = _check_priorities(priorities)
     if not _check_bool("allow_empty_lists", allow_empty_lists):
         lo_l = max(lo_l, 1)
