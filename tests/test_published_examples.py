@@ -316,3 +316,76 @@ def test_without_priorities_da_ttc_and_first_available_agree() -> None:
     expected = {"amy": None, "ben": "Oak", "cat": "Elm"}
     for name in ("first_available", "deferred_acceptance", "top_trading_cycles"):
         assert alloc(p, name) == expected, name
+
+
+# --------------------------------------------------------------------------- A&S 2003
+# Abdulkadiroglu, A. & Sonmez, T. (2003). School choice: a mechanism design
+# approach. American Economic Review 93(3), 729-747: the worked example of the
+# Appendix (pp. 742-744). Eight students, four schools with 2, 2, 3 and 3 seats.
+# (The instance is also transcribed in the documentation of the R package
+# matchingMarkets, function ttc2.)
+AS2003_PREFERENCES = {
+    "i1": ["s2", "s1", "s3", "s4"],
+    "i2": ["s1", "s2", "s3", "s4"],
+    "i3": ["s3", "s2", "s1", "s4"],
+    "i4": ["s3", "s4", "s1", "s2"],
+    "i5": ["s1", "s3", "s4", "s2"],
+    "i6": ["s4", "s1", "s2", "s3"],
+    "i7": ["s1", "s2", "s3", "s4"],
+    "i8": ["s1", "s2", "s4", "s3"],
+}
+AS2003_PRIORITIES = {
+    "s1": ["i1", "i2", "i3", "i4", "i5", "i6", "i7", "i8"],
+    "s2": ["i3", "i5", "i4", "i8", "i7", "i2", "i1", "i6"],
+    "s3": ["i5", "i3", "i1", "i7", "i2", "i8", "i6", "i4"],
+    "s4": ["i6", "i8", "i7", "i4", "i2", "i3", "i5", "i1"],
+}
+AS2003 = sa.Problem.from_dicts(
+    {"s1": 2, "s2": 2, "s3": 3, "s4": 3},
+    AS2003_PREFERENCES,
+    priorities=AS2003_PRIORITIES,
+)
+
+
+def test_as2003_top_trading_cycles() -> None:
+    # The paper's outcome. Step 1: schools point to i1, i3, i5, i6; students to
+    # their first choices; cycles s4-i6 and s1-i1-s2-i3-s3-i5 clear. Step 2:
+    # s1 points to i2, who points to s1. Step 3: s2-i4-s3-i7 (i7's s1 is full).
+    # Step 4: i8 takes s4 (s1 and s2 full).
+    assert sa.allocate(AS2003, "top_trading_cycles").to_dict() == {
+        "i1": "s2", "i2": "s1", "i3": "s3", "i4": "s3",
+        "i5": "s1", "i6": "s4", "i7": "s2", "i8": "s4",
+    }  # fmt: skip
+
+
+def test_as2003_deferred_acceptance() -> None:
+    # Derived by hand on the paper's instance. Round 1: s1 holds i2, i5 and
+    # rejects i7, i8. Round 2: i7, i8 propose to s2, which holds i8, i7 and
+    # rejects i1. Round 3: i1 proposes to s1, which holds i1, i2 and rejects i5.
+    # Round 4: i5 proposes to s3, which has room.
+    assert sa.allocate(AS2003, "deferred_acceptance").to_dict() == {
+        "i1": "s1", "i2": "s1", "i3": "s3", "i4": "s3",
+        "i5": "s3", "i6": "s4", "i7": "s2", "i8": "s2",
+    }  # fmt: skip
+
+
+def test_as2003_boston() -> None:
+    # Derived by hand on the paper's instance. Round 1: s1 accepts i2, i5; s2
+    # i1; s3 i3, i4; s4 i6. Round 2: i7 and i8 apply to s2 (one seat left),
+    # which takes i8. Round 3: i7 applies to s3 (one seat left).
+    assert sa.allocate(AS2003, "boston").to_dict() == {
+        "i1": "s2", "i2": "s1", "i3": "s3", "i4": "s3",
+        "i5": "s1", "i6": "s4", "i7": "s3", "i8": "s2",
+    }  # fmt: skip
+
+
+def test_as2003_outcomes_have_their_theorems() -> None:
+    from sendalloc import properties as P
+
+    da = sa.allocate(AS2003, "deferred_acceptance")
+    ttc = sa.allocate(AS2003, "top_trading_cycles")
+    assert P.is_stable(AS2003, da)  # Gale & Shapley (1962)
+    assert P.is_pareto_efficient(AS2003, ttc)  # Abdulkadiroglu & Sonmez (2003)
+    # Ten seats for eight children who rank every school: all are placed.
+    for name in ("boston", "deferred_acceptance", "top_trading_cycles"):
+        assert sa.allocate(AS2003, name).placed.all()
