@@ -273,36 +273,39 @@ def _check_preferences(
 
 def _sort_by_setting_then_value(
     settings: NDArray[np.integer[Any]], vals: NDArray[np.integer[Any]]
-) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.bool_]]:
     """Sort entries by (setting, value, entry index).
 
-    Returns ``(perm, settings[perm], vals[perm])`` with ``perm`` the same as
-    ``np.lexsort((arange, vals, settings))``. When the three fields pack into
-    one int64 (the usual case: 1e7 entries, 1e4 settings and values below
-    2**24 use 62 bits) a plain ``np.sort`` of the packed keys does the work
-    several times faster than ``lexsort``, and the sorted fields are unpacked
-    rather than gathered.
+    Returns ``(perm, settings[perm], tie)``: ``perm`` is the same as
+    ``np.lexsort((arange, vals, settings))`` and ``tie[t]`` says whether sorted
+    entries ``t`` and ``t + 1`` share both setting and value. When the three
+    fields pack into one int64 (the usual case: 1e7 entries, 1e4 settings and
+    values below 2**24 use 62 bits) a plain ``np.sort`` of the packed keys does
+    the work several times faster than ``lexsort``, and the sorted fields are
+    unpacked rather than gathered.
     """
     count = settings.shape[0]
     if count == 0:
         empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, empty
+        return empty, empty, np.zeros(0, dtype=np.bool_)
     vmin = int(vals.min())
     bits_s = max(int(settings.max()).bit_length(), 1)
     bits_v = max((int(vals.max()) - vmin).bit_length(), 1)
     bits_i = max((count - 1).bit_length(), 1)
     if bits_s + bits_v + bits_i > 63:
         perm = np.lexsort((np.arange(count), vals, settings))
-        return perm, settings[perm].astype(np.int64), vals[perm].astype(np.int64)
+        s_sorted, v_sorted = settings[perm], vals[perm]
+        tie = (s_sorted[1:] == s_sorted[:-1]) & (v_sorted[1:] == v_sorted[:-1])
+        return perm, s_sorted.astype(np.int64), tie
     packed = settings.astype(np.int64) << np.int64(bits_v + bits_i)
     packed |= (vals.astype(np.int64) - vmin) << np.int64(bits_i)
     packed |= np.arange(count, dtype=np.int64)
     packed.sort()
-    s_sorted = packed >> np.int64(bits_v + bits_i)
-    v_sorted = (packed >> np.int64(bits_i)) & np.int64((1 << bits_v) - 1)
-    v_sorted += vmin
+    key = packed >> np.int64(bits_i)  # (setting, value) of each sorted entry
+    tie = key[1:] == key[:-1]
+    key >>= np.int64(bits_v)
     packed &= np.int64((1 << bits_i) - 1)
-    return packed, s_sorted, v_sorted
+    return packed, key, tie
 
 
 class Unplaced(enum.IntEnum):
@@ -612,11 +615,9 @@ class Problem:
                     f"got {score.shape}"
                 )
             vals = score.ravel() if flat is None else score.ravel()[flat]
-            srt, s_sorted, v_sorted = _sort_by_setting_then_value(settings, vals)
-            tie = s_sorted[1:] == s_sorted[:-1]
-            tie &= v_sorted[1:] == v_sorted[:-1]
-            del v_sorted
-            if tie.any() and not ties:
+            srt, s_sorted, tie = _sort_by_setting_then_value(settings, vals)
+            any_tie = bool(tie.any())
+            if any_tie and not ties:
                 t = int(np.flatnonzero(tie)[0])
                 a, b = srt[t], srt[t + 1]
                 (ib, kb), (ia, ka) = (
@@ -640,14 +641,18 @@ class Problem:
             plist = (slot // max(width, 1)).astype(INDEX)
             # Store the position within the setting's list (small, dense, lower
             # wins); with ties, the class: the count of distinct better values.
-            step = np.ones(slot.shape[0], dtype=INDEX)
-            step[1:] = ~tie
+            if any_tie:
+                step = np.ones(slot.shape[0], dtype=INDEX)
+                step[1:] = ~tie
+                rank = np.cumsum(step, dtype=np.int64)
+                del step
+            else:  # no ties: the class is the position
+                rank = np.arange(slot.shape[0], dtype=np.int64)
             del tie
-            klass = np.cumsum(step, dtype=np.int64)
-            del step
-            klass -= klass[start[s_sorted]]
+            rank -= rank[start[s_sorted]]
             del s_sorted
-            klass = klass.astype(INDEX)
+            klass = rank.astype(INDEX)
+            del rank
             prio = np.full(n * width, -1, dtype=INDEX)
             prio[slot] = klass
             del slot
