@@ -614,15 +614,20 @@ def test_first_available_kernel_python_path_agrees() -> None:
 
 def test_public_names_exist_and_are_documented() -> None:
     import importlib
+    import pkgutil
 
-    for modname in (
-        "sendalloc",
-        "sendalloc.problem",
-        "sendalloc.errors",
-        "sendalloc.mechanisms",
-    ):
+    modules = ["sendalloc"] + [
+        m.name
+        for m in pkgutil.walk_packages(sa.__path__, "sendalloc.")
+        if not any(part.startswith("_") for part in m.name.split("."))
+    ]
+    assert "sendalloc.testing.strategies" in modules
+    for modname in modules:
         mod = importlib.import_module(modname)
+        assert mod.__doc__, f"{modname} has no module docstring"
+        assert hasattr(mod, "__all__"), f"{modname} has no __all__"
         for name in mod.__all__:
+            assert hasattr(mod, name), f"{modname}.__all__ names missing {name!r}"
             obj = getattr(mod, name)
             if (callable(obj) or isinstance(obj, type)) and name != "Mechanism":
                 assert obj.__doc__, f"{modname}.{name} has no docstring"
