@@ -27,9 +27,9 @@ def max_placement_kernel(
 
     The transportation problem source -> child (1) -> ranked setting (1, cost =
     0-based rank) -> sink (capacity), solved on the canonical numbering by a
-    primal-dual method (Dial's buckets, then a blocking flow of tight paths),
-    followed by the exchange pass that makes the placed set the earliest in
-    processing order. See :func:`max_placement` for the algorithm.
+    primal-dual method (Dial's buckets, then Hopcroft-Karp rounds of tight
+    paths), followed by the exchange pass that makes the placed set the
+    earliest in processing order. See :func:`max_placement` for the algorithm.
     """
     n, width = preferences.shape
     m_all = capacity.shape[0]
@@ -91,10 +91,15 @@ def max_placement_kernel(
     bnext = np.full(nv, -1, dtype=np.int64)
     bprev = np.full(nv, -1, dtype=np.int64)
     head = np.full(max(2 * width + 2, 16), -1, dtype=np.int64)
-    vis = np.zeros(nv, dtype=np.int64)
     it = np.zeros(nv, dtype=np.int64)
     stack = np.empty(2 * nv + 2, dtype=np.int64)
-    phase = 0
+    arank = np.full(n, -1, dtype=np.int64)  # rank of the assigned setting
+    lab = np.zeros(nv, dtype=np.int64)  # round stamp: labelled this round
+    done = np.zeros(nv, dtype=np.int64)  # round stamp: used or failed
+    lay = np.zeros(nv, dtype=np.int64)
+    queue = np.empty(nv, dtype=np.int64)
+    roots = np.empty(n, dtype=np.int64)
+    rnd = 0
     while True:
         # -- Dijkstra with Dial's buckets over reduced costs, from every free child.
         nre = 0
@@ -202,22 +207,67 @@ def max_placement_kernel(
                 pot[v] += dist[v] - best
             dist[v] = inf
         g += best
-        # -- blocking flow: vertex-disjoint tight augmenting paths by iterative
-        # DFS, roots in processing order. A setting with a free place and a tight
-        # arc to the sink ends a path and is not marked, so it can end several.
-        while True:  # passes until the tight graph has no augmenting path
-            phase += 1
-            n_aug = 0
-            for r in range(n):
-                if assign[r] >= 0 or deg[r] == 0 or vis[r] == phase:
-                    continue
-                vis[r] = phase
+        # -- augment along tight paths, Hopcroft-Karp style, until none is left.
+        # Each round labels nodes by their hop distance *to* a terminal (a
+        # setting with a free place and a tight arc to the sink) with a backward
+        # breadth-first search that stops at the first layer holding a free
+        # child, then augments a blocking flow of that layered graph by
+        # depth-first search from those children in processing order.
+        while True:
+            rnd += 1
+            qt = 0
+            for c in range(m):
+                if load[c] < cap[c] and pot[n + c] == 0:
+                    v = n + c
+                    lab[v] = rnd
+                    lay[v] = 0
+                    queue[qt] = v
+                    qt += 1
+            qh = 0
+            limit = inf
+            nroot = 0
+            while qh < qt:
+                x = queue[qh]
+                qh += 1
+                if lay[x] + 1 > limit:
+                    break
+                if x >= n:  # a setting: children with a tight arc into it
+                    c = x - n
+                    it[x] = start[c]
+                    for p in range(start[c], start[c + 1]):
+                        u = r_child[p]
+                        if lab[u] == rnd or assign[u] == c:
+                            continue
+                        if r_rank[p] + pot[u] - pot[x] != 0:
+                            continue
+                        lab[u] = rnd
+                        lay[u] = lay[x] + 1
+                        if assign[u] < 0:
+                            limit = lay[u]
+                            roots[nroot] = u
+                            nroot += 1
+                        else:
+                            queue[qt] = u
+                            qt += 1
+                else:  # a placed child: its setting, along the tight reverse arc
+                    y = n + assign[x]
+                    if lab[y] != rnd and pot[y] - pot[x] - arank[x] == 0:
+                        lab[y] = rnd
+                        lay[y] = lay[x] + 1
+                        queue[qt] = y
+                        qt += 1
+            if nroot == 0:
+                break
+            roots[:nroot].sort()
+            for q0 in range(nroot):
+                r = roots[q0]
                 it[r] = 0
                 stack[0] = r
                 sp = 1
                 found = False
                 while sp > 0 and not found:
                     u = stack[sp - 1]
+                    want = lay[u] - 1
                     pushed = False
                     if u < n:
                         while it[u] < deg[u]:
@@ -225,17 +275,21 @@ def max_placement_kernel(
                             it[u] = k + 1
                             c = prefs[u, k]
                             v = n + c
-                            if c == assign[u] or vis[v] == phase:
+                            if c == assign[u] or lab[v] != rnd or lay[v] != want:
                                 continue
-                            if k + pot[u] - pot[v] != 0:
+                            if done[v] == rnd or k + pot[u] - pot[v] != 0:
+                                continue
+                            if want == 0:
+                                if load[c] < cap[c]:
+                                    stack[sp] = v
+                                    sp += 1
+                                    found = True
+                                    pushed = True
+                                    break
+                                done[v] = rnd
                                 continue
                             stack[sp] = v
                             sp += 1
-                            if load[c] < cap[c] and pot[v] == 0:
-                                found = True
-                            else:
-                                vis[v] = phase
-                                it[v] = start[c]
                             pushed = True
                             break
                     else:
@@ -244,17 +298,17 @@ def max_placement_kernel(
                             p = it[u]
                             it[u] = p + 1
                             v = r_child[p]
-                            if assign[v] != c or vis[v] == phase:
+                            if assign[v] != c or lab[v] != rnd or lay[v] != want:
                                 continue
-                            if pot[u] - pot[v] - r_rank[p] != 0:
+                            if done[v] == rnd or pot[u] - pot[v] - r_rank[p] != 0:
                                 continue
-                            vis[v] = phase
                             it[v] = 0
                             stack[sp] = v
                             sp += 1
                             pushed = True
                             break
                     if not pushed:
+                        done[u] = rnd
                         sp -= 1
                 if found:  # stack: child, setting, child, ..., setting
                     for q in range(0, sp, 2):
@@ -263,10 +317,9 @@ def max_placement_kernel(
                         if assign[u] >= 0:
                             load[assign[u]] -= 1
                         assign[u] = c
+                        arank[u] = it[u] - 1
                         load[c] += 1
-                    n_aug += 1
-            if n_aug == 0:
-                break
+                        done[u] = rnd
 
     # ---- 3. exchange pass: the earliest placed set among optimal allocations.
     # Optimal allocations are the flows whose residual cycles are all tight, so
@@ -275,6 +328,20 @@ def max_placement_kernel(
     # true potential 0). Taking t = 0, 1, ... in turn is the matroid greedy.
     # A failed search proves its nodes dead for every later search (the target
     # set only shrinks and later augmentations avoid them).
+    # Each setting's placed children in a slot list (swap-remove on change),
+    # so a search scans only them rather than everyone who ranked it.
+    sbeg = np.zeros(m + 1, dtype=np.int64)
+    for c in range(m):
+        sbeg[c + 1] = sbeg[c] + min(cap[c], start[c + 1] - start[c])
+    slot = np.empty(sbeg[m], dtype=np.int64)
+    spos = np.empty(n, dtype=np.int64)
+    nin = np.zeros(m, dtype=np.int64)
+    for t in range(n):
+        c = assign[t]
+        if c >= 0:
+            spos[t] = sbeg[c] + nin[c]
+            slot[spos[t]] = t
+            nin[c] += 1
     dead = np.zeros(nv, dtype=np.bool_)
     seen = np.zeros(nv, dtype=np.int64)
     trail = np.empty(nv, dtype=np.int64)
@@ -321,9 +388,25 @@ def max_placement_kernel(
             elif u < sink:
                 c = u - n
                 if it[u] == -1:
-                    it[u] = start[c]
+                    it[u] = sbeg[c]
+                    # look ahead: a later child here who can simply leave
+                    for p in range(sbeg[c], sbeg[c] + load[c]):
+                        v = slot[p]
+                        if v <= t or pot[v] != -g or dead[v] or seen[v] == search:
+                            continue
+                        if pot[u] - pot[v] - arank[v] != 0:
+                            continue
+                        seen[v] = search
+                        trail[ntrail] = v
+                        ntrail += 1
+                        stack[sp] = v
+                        sp += 1
+                        pushed = True
+                        found = True
+                        break
                     if (
-                        load[c] < cap[c]
+                        not pushed
+                        and load[c] < cap[c]
                         and pot[u] == 0
                         and not dead[sink]
                         and seen[sink] != search
@@ -335,13 +418,13 @@ def max_placement_kernel(
                         stack[sp] = sink
                         sp += 1
                         pushed = True
-                while not pushed and it[u] < start[c + 1]:
+                while not pushed and it[u] < sbeg[c] + load[c]:
                     p = it[u]
                     it[u] = p + 1
-                    v = r_child[p]
-                    if assign[v] != c or dead[v] or seen[v] == search:
+                    v = slot[p]
+                    if dead[v] or seen[v] == search:
                         continue
-                    if pot[u] - pot[v] - r_rank[p] != 0:
+                    if pot[u] - pot[v] - arank[v] != 0:
                         continue
                     seen[v] = search
                     trail[ntrail] = v
@@ -370,14 +453,24 @@ def max_placement_kernel(
             if not pushed:
                 sp -= 1
         if found:  # stack: t, setting, [sink, setting,] child, ..., child j
-            for q in range(sp - 1):
+            for q in range(sp - 1):  # children leave their settings ...
                 u = stack[q]
                 v = stack[q + 1]
+                if n <= u < sink and v < n:
+                    c = u - n
+                    last = slot[sbeg[c] + load[c] - 1]
+                    slot[spos[v]] = last
+                    spos[last] = spos[v]
+                    load[c] -= 1
+            for q in range(0, sp - 1):  # ... then move into their new ones
+                u = stack[q]
                 if u < n:
-                    assign[u] = v - n
-                    load[v - n] += 1
-                elif u < sink and v < n:
-                    load[u - n] -= 1
+                    c = stack[q + 1] - n
+                    assign[u] = c
+                    arank[u] = it[u] - 1
+                    spos[u] = sbeg[c] + load[c]
+                    slot[spos[u]] = u
+                    load[c] += 1
             assign[stack[sp - 1]] = -1
         else:
             for q in range(ntrail):
@@ -429,23 +522,31 @@ def max_placement(problem: Problem, *, rng: object = None) -> Allocation:
        once over reduced costs, which are small non-negative integers, with
        Dial's buckets [3]_; raises the potentials by the distances (capped at
        the distance to the sink) so that every shortest augmenting path
-       becomes tight; then augments a blocking set of vertex-disjoint tight
-       paths found by iterative depth-first search, Hopcroft-Karp style [4]_
-       (a setting with places left may end several). Any tight path is a
-       shortest one, so every phase keeps the flow of least cost for its
-       value; when no augmenting path remains the flow is maximum and of least
-       cost among maximum flows. While a pass finds paths the search is
-       repeated without a new Dijkstra (the potentials stay valid). A phase is
-       O(N L + D), D the distance to the sink; there are at most F phases for
-       F placed (6 Dijkstra runs and 16 passes for a county-sized problem;
-       the long tail of one-path passes is what makes large N slow).
+       becomes tight; then augments tight paths in Hopcroft-Karp rounds [4]_
+       until none is left. A round labels nodes with their number of hops to
+       a *terminal* (a setting with places left whose arc to the sink is
+       tight) by a breadth-first search backward from all terminals that
+       stops at the first layer holding an unplaced child, then augments a
+       blocking flow of the layered graph (arcs one layer down) by iterative
+       depth-first search from those children in processing order, with the
+       usual current-arc pointers and dead marks (a terminal may end several
+       paths while it has places). Searching backward from the few terminals
+       to the many unplaced children keeps a round to the ball around the
+       terminals instead of the whole graph. Any tight path is a shortest one,
+       so every augmentation keeps the flow of least cost for its value; when
+       no augmenting path remains the flow is maximum and of least cost among
+       maximum flows. A Dijkstra run is O(N L + D), D the distance to the
+       sink, and a round is O(N L) at worst; there are at most F of each for
+       F placed, in practice a handful of Dijkstra runs and tens of rounds (7
+       and 56 for N = 1,000,000).
     3. *Exchange pass.* With the final potentials, the optimal allocations are
        exactly the flows reached by tight residual cycles. Taking the unplaced
        children in processing order, each takes the place of a later placed
        child whenever a tight residual path leads from one to the other (an
-       iterative depth-first search; nodes of a failed search are dead for
-       every later one). O(N L) for the failed searches, plus the successful
-       ones.
+       iterative depth-first search over each setting's list of placed
+       children, which first looks for such a child directly at every setting
+       it enters; nodes of a failed search are dead for every later one).
+       O(N L) for the failed searches, plus the successful ones.
 
     *Tie-breaking.* Among allocations that place the most children with the
     least total rank, (a) the set of placed children is the lexicographically
@@ -466,9 +567,10 @@ def max_placement(problem: Problem, *, rng: object = None) -> Allocation:
     allocation mapped back: the output never depends on how children or
     settings are numbered, even when several optimal allocations exist.
 
-    After compilation (numba, on first call): about 2 ms for a county
-    (N = 1,200, M = 200, L = 5), 0.09 s for N = 10,000 and 3 s for
-    N = 100,000 (L = 10); N = 1,000,000 takes over ten minutes.
+    After compilation (numba, on first call): about 0.6 ms for a county
+    (N = 1,200, M = 200, L = 5), 0.015 s for N = 10,000, 0.4 s for
+    N = 100,000 and 7 s for N = 1,000,000 (L = 10, ``make_instance`` in
+    ``benchmarks/instances.py``).
 
     References
     ----------
