@@ -143,6 +143,36 @@ def test_read_children():
     assert c.transfer.tolist() == [False, True, True, True]
     assert c.plan_day.tolist() == [120, 46, 46, 90]
     assert np.allclose(c.severity, [0.2, 0.97, 0.6, 0.5])
+    assert not c.looked_after.any()  # no looked_after column: all false
+
+
+def test_read_children_looked_after():
+    # the column sits mid-header: columns may come in any order
+    c = read_children(DATA / "children_looked_after.csv")
+    assert c.id == ("L1", "L2", "L3", "L4", "L5", "L6")
+    # 1, 0, TRUE, blank, Yes, no
+    assert c.looked_after.tolist() == [True, False, True, False, True, False]
+    assert c.specialist.tolist() == [False, True, False, False, True, False]
+    assert not c.transfer.any()  # no transfer column
+    assert c.plan_day.tolist() == [120, 46, 200, 46, 90, 15]
+    assert not c.looked_after.flags.writeable
+
+
+_LA_HEADER = "id,need,age,x_km,y_km,plan_day,severity,looked_after\n"
+
+
+@pytest.mark.parametrize("value", ["maybe", "2", "-1", "0.5", "looked after", "x"])
+def test_read_children_bad_looked_after(tmp_path, value):
+    p = tmp_path / "c.csv"
+    p.write_text(
+        _LA_HEADER + "a,ASD,4,0,0,1,0.5,1\n" + f"b,ASD,4,0,0,1,0.5,{value}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        sa.InvalidScenarioError,
+        match=rf"c\.csv:3:8: looked_after = '{value}': expected true/false",
+    ):
+        read_children(p)
 
 
 @pytest.mark.parametrize(
@@ -168,6 +198,11 @@ def test_read_children():
         (
             "id,need,age,x_km,y_km,plan_day,severity,specialist\na,ASD,4,0,0,1,0.5,maybe\n",
             r":2:8: specialist = 'maybe'",
+        ),
+        (
+            "id,looked_after,need,age,x_km,y_km,plan_day,severity\na,no,ASD,4,0,0,1,0.5\n"
+            "b,nope,ASD,4,0,0,1,0.5\n",
+            r"c\.csv:3:2: looked_after = 'nope'",
         ),
     ],
 )

@@ -109,6 +109,21 @@ def test_children_columns():
     assert c.age.dtype == np.int16
     assert c.plan_day.dtype == np.int16
     assert not c.severity.flags.writeable
+    assert c.looked_after.dtype == np.bool_
+    assert c.looked_after.tolist() == [False, False]  # default: none
+    assert not c.looked_after.flags.writeable
+
+
+def test_children_looked_after():
+    c = _children(looked_after=[1, 0])
+    assert c.looked_after.tolist() == [True, False]
+    assert not c.looked_after.flags.writeable
+    with pytest.raises(ValueError, match="read-only"):
+        c.looked_after[1] = True
+    src = np.array([False, True])
+    c = _children(looked_after=src)
+    src[0] = True  # the table holds its own copy
+    assert c.looked_after.tolist() == [False, True]
 
 
 @pytest.mark.parametrize(
@@ -119,6 +134,13 @@ def test_children_columns():
         ({"severity": [0.5, 1.5]}, r"Children.severity\[1\] = 1.5"),
         ({"age": [4, 30]}, r"Children.age\[1\] = 30"),
         ({"specialist": [0, 2]}, r"Children.specialist\[1\] = 2"),
+        (
+            {"looked_after": [0, 2]},
+            r"Children.looked_after\[1\] = 2: expected a boolean",
+        ),
+        ({"looked_after": [0.5, 1]}, r"Children.looked_after\[0\] = 0.5"),
+        ({"looked_after": ["yes", "no"]}, r"Children.looked_after: expected numbers"),
+        ({"looked_after": [True]}, r"Children.looked_after: expected shape \(2,\)"),
     ],
 )
 def test_children_errors(kw, match):

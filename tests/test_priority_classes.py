@@ -41,6 +41,57 @@ def test_priority_classes_by_designation_then_band() -> None:
     assert got.tolist() == [[0, 4, 2], [5, 0, -1]]
 
 
+def test_priority_classes_looked_after_first_everywhere() -> None:
+    s = Settings.from_columns(
+        id=["asd", "semh", "any"],
+        kind=["special"] * 3,
+        needs=[["ASD"], ["SEMH"], []],
+        min_age=[4] * 3,
+        max_age=[18] * 3,
+        capacity=[10] * 3,
+        x_km=[0.0] * 3,
+        y_km=[0.0] * 3,
+    )
+    c = Children.from_columns(
+        id=["a", "b", "l"],
+        need=["ASD", "SEMH", "SEMH"],
+        age=[8, 8, 8],
+        x_km=[0.0] * 3,
+        y_km=[0.0] * 3,
+        plan_day=[1, 1, 1],
+        severity=[0.5, 0.5, 0.5],
+        looked_after=[False, False, True],
+    )
+    prefs = np.array([[0, 1, 2], [0, 2, -1], [0, 1, 2]], dtype=np.int32)
+    d = np.array([[2.0, 2.5, 30.0], [11.0, 0.1, np.nan], [30.0, 30.0, 4.0]])
+    got = priority_classes(prefs, c, s, d, bands_km=(2.0, 5.0))
+    # B = 3, so 2B = 6 is added for every child not looked after. Child a (ASD):
+    # asd designated, 2.0 km, band 0 -> 6 + 0 = 6; semh not designated, 2.5 km,
+    # band 1 -> 6 + 3 + 1 = 10; "any", 30 km, band 2 -> 6 + 2 = 8. Child b
+    # (SEMH): asd not designated, 11 km -> 6 + 3 + 2 = 11; "any", 0.1 km -> 6.
+    # Child l (SEMH, looked after): asd not designated, 30 km -> 3 + 2 = 5;
+    # semh designated, 30 km -> 2; "any", 4 km, band 1 -> 1.
+    assert got.tolist() == [[6, 10, 8], [11, 6, -1], [5, 2, 1]]
+    # l is first at every setting it ranks, though farthest and (at asd) not
+    # designated; the others keep their order among themselves.
+    for j in range(s.n):
+        rows, cols = np.nonzero(prefs == j)
+        k = got[rows, cols]
+        assert k[rows == 2].max() < k[rows != 2].min()
+    # without the looked-after child the classes are those of the old rule
+    plain = Children.from_columns(
+        id=["a", "b", "l"],
+        need=["ASD", "SEMH", "SEMH"],
+        age=[8, 8, 8],
+        x_km=[0.0] * 3,
+        y_km=[0.0] * 3,
+        plan_day=[1, 1, 1],
+        severity=[0.5, 0.5, 0.5],
+    )
+    got = priority_classes(prefs, plain, s, d, bands_km=(2.0, 5.0))
+    assert got.tolist() == [[0, 4, 2], [5, 0, -1], [5, 2, 1]]
+
+
 def test_setting_priority_refuses_classes() -> None:
     c = Children.from_columns(
         id=["a"],

@@ -1288,6 +1288,7 @@ def _carry_over(inst: Instance, out: YearOutcome, year: int) -> _Carry:
         c.severity[k],
         c.specialist[k],
         np.zeros(k.size, dtype=bool),
+        c.looked_after[k],
     )
     return _Carry(
         kids,
@@ -1331,6 +1332,7 @@ def _with_carried(inst: Instance, carry: _Carry | None) -> Instance:
         np.concatenate([a.severity, b.severity]),
         np.concatenate([a.specialist, b.specialist]),
         np.concatenate([a.transfer, b.transfer]),
+        np.concatenate([a.looked_after, b.looked_after]),
     )
     lw = max(p.preferences.shape[1], carry.prefs.shape[1])
     prefs = np.concatenate(

@@ -482,7 +482,7 @@ def read_gias(
 
 
 _CHILD_COLUMNS = ("id", "need", "age", "x_km", "y_km", "plan_day", "severity")
-_CHILD_OPTIONAL = ("specialist", "transfer")
+_CHILD_OPTIONAL = ("specialist", "transfer", "looked_after")
 _TRUE = {"1", "true", "yes", "y", "t"}
 _FALSE = {"0", "false", "no", "n", "f", ""}
 
@@ -521,8 +521,11 @@ def read_children(
         Needs specialist provision: 1/0, true/false, yes/no (blank false).
     ``transfer`` (optional)
         Phase transfer rather than a new plan (same values).
+    ``looked_after`` (optional)
+        Looked-after (or previously looked-after) child, first in the
+        ``classes`` priority (same values).
 
-    Any other column is an error.
+    A missing optional column is all false. Any other column is an error.
 
     Parameters
     ----------
@@ -537,6 +540,20 @@ def read_children(
     ------
     InvalidScenarioError
         Naming the file, the line and the column.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> import sendalloc
+    >>> from sendalloc.io import read_children
+    >>> data = Path(sendalloc.__file__).parents[2] / "tests" / "data"
+    >>> c = read_children(data / "children_looked_after.csv")
+    >>> c.id
+    ('L1', 'L2', 'L3', 'L4', 'L5', 'L6')
+    >>> c.looked_after.tolist()
+    [True, False, True, False, True, False]
+    >>> bool(read_children(data / "children_small.csv").looked_after.any())
+    False
     """
     p = Path(path)
     ids: list[str] = []
@@ -548,6 +565,7 @@ def read_children(
     sev: list[float] = []
     spec: list[bool] = []
     tr: list[bool] = []
+    la: list[bool] = []
     seen: dict[str, int] = {}
     for row in _rows(
         p, encoding, _CHILD_COLUMNS, set(_CHILD_COLUMNS + _CHILD_OPTIONAL)
@@ -580,6 +598,7 @@ def read_children(
         sev.append(s)
         spec.append(_flag(row, "specialist"))
         tr.append(_flag(row, "transfer"))
+        la.append(_flag(row, "looked_after"))
     return Children.from_columns(
         id=ids,
         need=np.asarray(need, dtype=np.int8),
@@ -590,4 +609,5 @@ def read_children(
         severity=np.asarray(sev, dtype=np.float64),
         specialist=np.asarray(spec, dtype=np.bool_),
         transfer=np.asarray(tr, dtype=np.bool_),
+        looked_after=np.asarray(la, dtype=np.bool_),
     )

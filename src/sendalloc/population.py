@@ -521,6 +521,11 @@ class Children:
         are not listed, unless the list rules say otherwise).
     transfer : ndarray of bool, shape (N,)
         Phase transfer (True) or new plan (False).
+    looked_after : ndarray of bool, shape (N,)
+        Whether the child is looked after by a local authority (or previously
+        looked after); such children form the first priority class of
+        :func:`sendalloc.preferences.priority_classes`. All False in sampled
+        populations: no sourced rate is used (see docs/modelling.md).
     """
 
     id: tuple[str, ...]
@@ -532,6 +537,7 @@ class Children:
     severity: NDArray[np.float64]
     specialist: NDArray[np.bool_]
     transfer: NDArray[np.bool_]
+    looked_after: NDArray[np.bool_]
 
     @property
     def n(self) -> int:
@@ -562,6 +568,7 @@ class Children:
         severity: ArrayLike,
         specialist: ArrayLike | None = None,
         transfer: ArrayLike | None = None,
+        looked_after: ArrayLike | None = None,
     ) -> Children:
         """Build a validated children table from columns.
 
@@ -582,6 +589,9 @@ class Children:
             Default all False.
         transfer : array_like of bool, shape (N,), optional
             Default all False.
+        looked_after : array_like of bool, shape (N,), optional
+            Looked-after (or previously looked-after) children. Default all
+            False.
 
         Returns
         -------
@@ -599,9 +609,12 @@ class Children:
         ...     id=["amy", "ben"], need=["ASD", "PMLD"], age=[4, 11],
         ...     x_km=[450.0, 455.0], y_km=[250.0, 249.0], plan_day=[46, 200],
         ...     severity=[0.3, 0.95], specialist=[False, True],
+        ...     looked_after=[0, 1],
         ... )
         >>> c.phase, c.need
         (array([0, 2], dtype=int8), array([0, 6], dtype=int8))
+        >>> c.looked_after, c.looked_after.flags.writeable
+        (array([False,  True]), False)
         """
         ids = _labels(id, "Children.id", None)
         n = len(ids)
@@ -625,7 +638,14 @@ class Children:
             if transfer is None
             else _column(transfer, "Children.transfer", n, np.bool_, integer=False)
         )
-        return cls._trusted(ids, needs, a, x, y, d, s, spec, tr)
+        la = (
+            np.zeros(n, dtype=np.bool_)
+            if looked_after is None
+            else _column(
+                looked_after, "Children.looked_after", n, np.bool_, integer=False
+            )
+        )
+        return cls._trusted(ids, needs, a, x, y, d, s, spec, tr, la)
 
     @classmethod
     def _trusted(
@@ -639,8 +659,15 @@ class Children:
         severity: NDArray[Any],
         specialist: NDArray[Any],
         transfer: NDArray[Any],
+        looked_after: NDArray[Any] | None = None,
     ) -> Children:
-        """Wrap columns already known to be valid (the sampler's fast path)."""
+        """Wrap columns already known to be valid (the sampler's fast path).
+
+        ``looked_after`` defaults to all False (the sampler draws none).
+        """
+        la = (
+            np.zeros(len(ids), dtype=np.bool_) if looked_after is None else looked_after
+        )
         return cls(
             id=ids,
             need=_frozen(need.astype(np.int8, copy=False)),
@@ -651,6 +678,7 @@ class Children:
             severity=_frozen(severity.astype(np.float64, copy=False)),
             specialist=_frozen(specialist.astype(np.bool_, copy=False)),
             transfer=_frozen(transfer.astype(np.bool_, copy=False)),
+            looked_after=_frozen(la.astype(np.bool_, copy=False)),
         )
 
 

@@ -49,8 +49,9 @@ PRIORITIES: tuple[str, ...] = (
 """Setting priorities: the LA's processing order itself; nearest first; one
 lottery shared by all settings; a separate lottery per setting; most severe
 first (ties broken by a lottery); or priority classes (:func:`priority_classes`:
-designated need, then distance bands), whose ties the scenario breaks with
-:func:`sendalloc.break_ties` and records on the problem."""
+looked-after children, then designated need, then distance bands), whose ties
+the scenario breaks with :func:`sendalloc.break_ties` and records on the
+problem."""
 
 
 def _taste_table(value: object) -> tuple[tuple[float, ...], ...]:
@@ -378,14 +379,16 @@ def priority_classes(
 ) -> NDArray[np.int64]:
     """Settings' priority classes over the children who rank them (weak priorities).
 
-    Real settings rank applicants in classes, not strictly: children whose
-    need the setting is designated for first, then by distance band; ties
-    within a class are broken by a lottery (:func:`sendalloc.break_ties`).
+    Real settings rank applicants in classes, not strictly: looked-after
+    children first, then children whose need the setting is designated for,
+    then by distance band; ties within a class are broken by a lottery
+    (:func:`sendalloc.break_ties`).
 
     Parameters
     ----------
     preferences : ndarray of int32, shape (N, L)
     children : Children
+        Uses ``need`` and ``looked_after``.
     settings : Settings
     distance_on_prefs : ndarray of float64, shape (N, L)
         Distance from child ``i`` to ``preferences[i, k]``.
@@ -397,14 +400,24 @@ def priority_classes(
     -------
     ndarray of int64, shape (N, L)
         Class of child ``i`` at ``preferences[i, k]``, lower wins, ties allowed;
-        -1 at padding. ``(not designated) * B + band`` with ``B = len(bands_km)
-        + 1``. A setting with no designation takes every need, so it counts as
-        designated for all.
+        -1 at padding. ``(not looked_after) * 2B + (not designated) * B +
+        band`` with ``B = len(bands_km) + 1`` when some child is looked after,
+        else ``(not designated) * B + band``. A setting with no designation
+        takes every need, so it counts as designated for all.
 
     Notes
     -----
-    Looked-after children usually come first in admission criteria; the
-    children table has no looked-after column, so that class is not modelled.
+    Looked-after children usually come first in admission criteria, so a
+    looked-after child is ahead of every other child at every setting,
+    designated or not: the looked-after classes are ``0 .. 2B - 1``, ordered
+    within by designation then band, and every other child's class is ``2B``
+    or more. A table with no looked-after children gets exactly the classes
+    ``(not designated) * B + band``, with no ``2B`` offset (it would shift
+    every class alike and change no order), so its classes, the recorded
+    lottery and every result are as before the looked-after column existed.
+    Sampled populations have no looked-after children (no sourced rate), so
+    only a children table read from data, or built with ``looked_after``,
+    fills the first classes.
 
     Examples
     --------
@@ -421,6 +434,17 @@ def priority_classes(
     >>> priority_classes(prefs, c, s, d)
     array([[0, 2],
            [4, 3]])
+
+    With ``b`` looked after (B = 4), ``b`` is ahead of ``a`` at "asd" even
+    though ``b``'s need is not designated there: ``b`` gets 0 + B + 0 = 4,
+    ``a`` 2B + 0 + 0 = 8.
+
+    >>> c2 = Children.from_columns(id=list("ab"), need=["ASD", "SEMH"],
+    ...     age=[8, 8], x_km=[0.0, 0.0], y_km=[0.0, 0.0], plan_day=[1, 1],
+    ...     severity=[0.5, 0.5], looked_after=[False, True])
+    >>> priority_classes(prefs, c2, s, d)
+    array([[ 8, 10],
+           [ 4,  3]])
     """
     edges = np.asarray(bands_km, dtype=np.float64)
     valid = preferences >= 0
@@ -431,7 +455,13 @@ def priority_classes(
     )[..., 0]
     designated = takes_need | ~needs.any(axis=2)
     band = np.searchsorted(edges, np.where(valid, distance_on_prefs, 0.0), side="left")
-    klass = (~designated).astype(np.int64) * (edges.shape[0] + 1) + band
+    width = edges.shape[0] + 1
+    klass = (~designated).astype(np.int64) * width + band
+    looked_after = children.looked_after
+    if looked_after.any():
+        # Looked-after children first: everyone else moves down by 2B. Only
+        # when there is one, so a table without keeps its classes exactly.
+        klass += (~looked_after).astype(np.int64)[:, None] * (2 * width)
     return np.where(valid, klass, -1)
 
 
