@@ -250,6 +250,24 @@ def test_problems_shrink_to_minimal_unstable_example() -> None:
     assert int(p.capacity.sum()) == 1
 
 
+def test_problems_shrink_drops_bystander_children() -> None:
+    # Boston is manipulable with two children and two settings: a child whose
+    # first choice has no place loses its second choice to a first choice.
+    # Deleting an uninvolved child (an empty list here) is one contiguous
+    # deletion that changes nothing else, so no bystander survives shrinking.
+    def manipulable(p: sa.Problem) -> bool:
+        try:
+            sat.assert_strategyproof("boston", p)
+        except AssertionError:
+            return True
+        return False
+
+    p = find(sst.problems(), manipulable, settings=settings(FIND, max_examples=2000))
+    assert (p.n_children, p.n_settings) == (2, 2)
+    assert int(p.capacity.sum()) == 1
+    assert (p.list_length >= 1).all()
+
+
 def test_allocations_shrink_to_unplaced() -> None:
     p = sa.Problem.from_lists([2, 2], [[0, 1], [1], [0]])
     a = find(sst.allocations(p), lambda a: a.placed[2], settings=FIND)

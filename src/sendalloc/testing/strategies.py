@@ -375,56 +375,88 @@ def _problems(
     kind: Priorities,
     random_order: bool,
 ) -> Problem:
-    # Everything about a child is one element of one list: the ranked
-    # settings, a processing-order key, a priority key at each setting and
-    # whether a setting it did not list still ranks it. Deleting a child is
-    # then deleting one element, and keys shrink to 0 (ties go to the lower
-    # child index), so failures shrink to few children in canonical order.
-    width = max(hi_m, 1)
+    # Shrinking deletes a child only by deleting a contiguous run of at most
+    # five choices (hypothesis's node deletion passes), so the draws are laid
+    # out to make that one short deletion that leaves every other draw's
+    # meaning unchanged:
+    #
+    # * Everything about a setting is drawn first, once per possible setting
+    #   (an "id" in range(max_settings)): its places, a label key and whether
+    #   it exists even if no list ranks it. Nothing after the children depends
+    #   on how many children or settings were drawn.
+    # * Everything about a child is one element of one list: a processing-order
+    #   key (first, so the order shrinks to the identity before priorities do),
+    #   a common-priority key, its ranked settings (each with the child's
+    #   priority key there) and, for strict priorities, the unlisted settings
+    #   that still rank it (again with a key). A child with an empty list is
+    #   four choices.
+    # * The settings are the ids some list ranks plus the flagged ones (plus the
+    #   lowest other ids up to min_settings), so an unused setting disappears
+    #   with the last list that ranks it and an extra one shrinks away with its
+    #   flag. They are labelled by label key (which shrinks to 0), then by first
+    #   appearance in the lists, then by id.
+    # * Keys shrink to 0 and ties go to the lower child index, so deleting a
+    #   child keeps everyone else's relative order.
+    ids = st.integers(0, max(hi_m - 1, 0))
+    key = st.integers(0, hi_n)
+    places = draw(st.tuples(*[st.integers(lo_c, hi_c)] * hi_m))
+    label_key = draw(st.tuples(*[ids] * hi_m))
+    flagged = draw(st.tuples(*[st.booleans()] * hi_m))
+    entry = st.tuples(ids, key) if kind == "strict" else st.tuples(ids)
     row = st.lists(
-        st.integers(0, max(hi_m - 1, 0)),
+        entry,
         min_size=lo_l,
         max_size=min(hi_l, hi_m),
-        unique=True,
+        unique_by=lambda e: e[0],
     )
+    extra = st.lists(st.tuples(ids, key), max_size=hi_m, unique_by=lambda e: e[0])
+    nothing: st.SearchStrategy[list[tuple[int, int]]] = st.just([])
     child = st.tuples(
+        key if random_order else st.just(0),
+        key if kind == "common" else st.just(0),
         row,
-        st.integers(0, hi_n),
-        st.tuples(*[st.integers(0, hi_n)] * width),
-        st.tuples(*[st.booleans()] * width),
+        extra if kind == "strict" else nothing,
     )
     drawn = draw(st.lists(child, min_size=lo_n, max_size=hi_n))
-    raw = [c[0] for c in drawn]
-    n = len(raw)
-    # Renumber ranked settings by first appearance, then by a drawn permutation
-    # (which shrinks to the identity): a shrunk problem has canonical labels,
-    # and no two lists need to shrink in step to drop an unused setting.
+    n = len(drawn)
+
     first: dict[int, int] = {}
-    for r in raw:
-        for x in r:
-            first.setdefault(x, len(first))
-    m = draw(st.integers(max(lo_m, len(first)), hi_m))
-    perm = draw(st.permutations(range(m)))
-    prefs = [[perm[first[x]] for x in r] for r in raw]
-    cap = draw(
-        capacities(min_settings=m, max_settings=m, min_capacity=lo_c, max_capacity=hi_c)
+    for _, _, r, _ in drawn:
+        for e in r:
+            first.setdefault(e[0], len(first))
+    exists = [x in first or flagged[x] for x in range(hi_m)]
+    for x in range(hi_m):
+        if sum(exists) >= lo_m:
+            break
+        exists[x] = True
+    used = sorted(
+        (x for x in range(hi_m) if exists[x]),
+        key=lambda x: (label_key[x], first.get(x, len(first) + x)),
     )
+    label = {x: s for s, x in enumerate(used)}
+    m = len(used)
+    prefs = [[label[e[0]] for e in r] for _, _, r, _ in drawn]
+    cap = [places[x] for x in used]
 
     def by_key(keys: list[int]) -> list[int]:
         return sorted(range(len(keys)), key=lambda i: (keys[i], i))
 
-    order = by_key([c[1] for c in drawn]) if random_order else None
+    order = by_key([c[0] for c in drawn]) if random_order else None
     priorities: list[list[int]] | list[int] | None = None
     if kind == "strict":
-        per_setting: list[list[int]] = []
-        for s in range(m):
-            ranked = [i for i in range(n) if s in prefs[i] or drawn[i][3][s % width]]
-            keys = [drawn[i][2][s % width] for i in ranked]
-            per_setting.append([ranked[j] for j in by_key(keys)])
-        priorities = per_setting
+        # (key, child) for each child a setting ranks: its listers and the
+        # unlisted children it ranks anyway.
+        ranked: list[list[tuple[int, int]]] = [[] for _ in range(m)]
+        for i, (_, _, r, more) in enumerate(drawn):
+            for x, k in r:
+                ranked[label[x]].append((k, i))
+            for x, k in more:
+                if x in label and all(x != e[0] for e in r):
+                    ranked[label[x]].append((k, i))
+        priorities = [[i for _, i in sorted(ks)] for ks in ranked]
     elif kind == "common" and n:
-        priorities = by_key([c[2][0] for c in drawn])
-    return Problem.from_lists(cap.tolist(), prefs, priorities=priorities, order=order)
+        priorities = by_key([c[1] for c in drawn])
+    return Problem.from_lists(cap, prefs, priorities=priorities, order=order)
 
 
 def problems(
