@@ -167,3 +167,22 @@ def test_classes_same_seed_same_problem(classes_scenario: sa.Scenario) -> None:
 def test_bad_class_settings(key: str, value: object, pattern: str) -> None:
     with pytest.raises(sa.InvalidScenarioError, match=pattern):
         sa.load_scenario("county").with_overrides({key: value})
+
+
+def test_envy_metric_judges_classes_not_lottery(classes_scenario: sa.Scenario) -> None:
+    # Stable improvement cycles is weakly stable: no child is passed over for a
+    # child of a worse class. Judged by the lottery-broken priorities it would
+    # show envy wherever a cycle crossed a tie; judged by the classes, none.
+    from sendalloc import metrics
+    from sendalloc.properties import justified_envy
+
+    crossed = 0
+    for seed in range(6):
+        inst = classes_scenario.sample(seed)
+        sic = sa.allocate(inst.problem, "stable_improvement_cycles")
+        out = metrics.evaluate(inst, sic)
+        assert out.as_dict()["justified_envy"] == 0.0
+        crossed += int(justified_envy(inst.problem, sic).sum())
+        fa = metrics.evaluate(inst, sa.allocate(inst.problem, "first_available"))
+        assert fa.as_dict()["justified_envy"] > 0.0
+    assert crossed > 0  # the lottery-broken priorities do see envy

@@ -18,6 +18,7 @@ placed one, and in each breakdown each child belongs to exactly one group.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -544,7 +545,8 @@ def evaluate(
     - ``unplaced``: no place after both stages.
     - ``mean_rank``: mean 1-based rank among children placed at a ranked setting.
     - ``justified_envy``: children with justified envy in the mechanism's
-      allocation (:func:`sendalloc.properties.justified_envy`). The fallback
+      allocation (:func:`sendalloc.properties.justified_envy`; a problem whose
+      ties a lottery broke is judged by its priority classes). The fallback
       fills only places left free, so after a non-wasteful mechanism it cannot
       create envy; it is not counted.
     - ``off_list_wish``: the child's favourite setting was not on their list (a
@@ -597,5 +599,17 @@ def evaluate(
         )
     assign = allocation.assignment
     final = la_fallback(instance, assign) if fallback else assign
-    envy = justified_envy(problem, assign)
+    envy = _justified_envy(problem, assign)
     return outcome_arrays(instance, assign, final, envy)
+
+
+def _justified_envy(problem: Problem, assignment: NDArray[Any]) -> NDArray[np.bool_]:
+    """Justified envy judged by the settings' real priorities.
+
+    A problem whose ties were broken by a lottery (:func:`sendalloc.break_ties`)
+    is judged by its recorded priority classes: a child who only loses a
+    lottery draw to a child of the same class is not wronged.
+    """
+    if problem.lottery is not None:
+        problem = dataclasses.replace(problem, priority=problem.lottery.priority_class)
+    return justified_envy(problem, assignment)

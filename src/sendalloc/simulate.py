@@ -29,11 +29,11 @@ from sendalloc.metrics import (
     METRICS,
     Context,
     _fallback,
+    _justified_envy,
     _labels,
     outcome_arrays,
 )
 from sendalloc.problem import Allocation
-from sendalloc.properties import justified_envy
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -99,7 +99,7 @@ def _run_one(
             if fallback
             else a.assignment
         )
-        envy = justified_envy(problem, a)
+        envy = _justified_envy(problem, a.assignment)
         out.append(outcome_arrays(inst, a.assignment, final, envy, context=ctx))
     return out
 
