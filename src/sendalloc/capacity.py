@@ -376,7 +376,7 @@ def _share_on_list(inst: Any, final: NDArray[Any]) -> float:
     return float(hit.sum()) / n
 
 
-def _metric(inst: Any, stage1: NDArray[Any], final: NDArray[Any], metric: str) -> float:
+def _metric(inst: Any, final: NDArray[Any], metric: str) -> float:
     n = int(final.shape[0])
     if n == 0:
         return math.nan
@@ -621,7 +621,7 @@ def places_needed(
                 cap = (p.capacity + extra_for(x, r)).astype(np.int32)
                 a = serial_dictatorship_kernel(cap, p.preferences, p.order)
                 final = _fallback(cap, p.order, inst.lists, a) if inst.fallback else a
-                vals[r] = sign * _metric(inst, a, final, metric)
+                vals[r] = sign * _metric(inst, final, metric)
             cache[x] = vals
         return cache[x]
 
