@@ -16,7 +16,7 @@ import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -57,6 +57,7 @@ __all__ = [
     "PreferencesSpec",
     "Scenario",
     "SettingGroup",
+    "Uncertainty",
     "free_places",
     "list_scenarios",
     "load_scenario",
@@ -988,6 +989,16 @@ class Scenario:
     table is a :class:`SettingGroup` and must have a ``kind``. Unknown keys are
     errors.
 
+    Two optional tables annotate the numbers (every preset has them; see
+    ``docs/modelling.md``): ``[cite]`` maps a dotted key (``"special.fill_mean"``)
+    to a source id of :mod:`sendalloc.sources`, a list of ids (a derived figure;
+    ``"assumption"`` may be one of them) or ``"assumption"``; ``[uncertainty]``
+    maps a dotted key of a number (or an array of numbers) to ``{ low = ...,
+    high = ..., dist = "uniform" }``, which must contain the value. They are
+    kept as :attr:`citations` and :attr:`uncertainty` (read-only mappings;
+    :class:`Uncertainty` values). :meth:`with_overrides` keeps both except for
+    the keys it changes.
+
     Examples
     --------
     >>> import sendalloc as sa
@@ -997,6 +1008,10 @@ class Scenario:
     True
     >>> sc.with_overrides({"lists.max_length": 3}).lists.max_length
     3
+    >>> sc.citations["population.new_plan_rate"]
+    'new-plan-rate'
+    >>> sc.uncertainty["lists.speed_kmh"]
+    Uncertainty(low=20.0, high=40.0, dist='uniform')
     """
 
     name: str
@@ -1012,6 +1027,12 @@ class Scenario:
     dynamics: DynamicsSpec = field(default_factory=DynamicsSpec)
     source: str = field(default="<dict>", compare=False)
     base_dir: str = field(default=".", compare=False)
+    citations: Mapping[str, str | tuple[str, ...]] = field(
+        default_factory=dict, hash=False, repr=False
+    )
+    uncertainty: Mapping[str, Uncertainty] = field(
+        default_factory=dict, hash=False, repr=False
+    )
 
     # ------------------------------------------------------------------ reading
     @classmethod
@@ -1055,8 +1076,11 @@ class Scenario:
             raise _KeyedError("", f"expected a table, got {type(d).__name__}")
         kw: dict[str, Any] = {}
         groups: list[tuple[str, SettingGroup]] = []
+        notes: dict[str, Any] = {}
         for key, v in d.items():
-            if key in ("name", "description"):
+            if key in _NOTES:
+                notes[key] = v
+            elif key in ("name", "description"):
                 kw[key] = _string(v, key)
             elif key == "mode":
                 kw[key] = _string(v, key)
@@ -1070,7 +1094,8 @@ class Scenario:
                 raise _KeyedError(
                     key,
                     f"{key}: unknown key; expected name, description, mode, "
-                    f"{', '.join(_SECTIONS)} or a setting group table with a kind",
+                    f"{', '.join(_SECTIONS)}, {', '.join(_NOTES)} or a setting "
+                    "group table with a kind",
                 )
         for req in ("name", "geography"):
             if req not in kw:
@@ -1081,7 +1106,8 @@ class Scenario:
             raise _KeyedError("", "no setting groups and no [data] settings file")
         if kw.get("population") is None and not (data and data.children):
             raise _KeyedError("", "missing [population] (or a [data] children file)")
-        return cls(groups=tuple(groups), source=source, base_dir=base_dir, **kw)
+        sc = cls(groups=tuple(groups), source=source, base_dir=base_dir, **kw)
+        return _annotate(sc, notes) if notes else sc
 
     @classmethod
     def from_toml(cls, path: str | os.PathLike[str]) -> Scenario:
@@ -1139,6 +1165,13 @@ class Scenario:
                 out[key] = _encode(v)
         for key, g in self.groups:
             out[key] = _encode(g)
+        if self.citations:
+            out["cite"] = {
+                k: v if isinstance(v, str) else list(v)
+                for k, v in self.citations.items()
+            }
+        if self.uncertainty:
+            out["uncertainty"] = {k: u.to_dict() for k, u in self.uncertainty.items()}
         return out
 
     def with_overrides(self, overrides: Mapping[str, object]) -> Scenario:
@@ -1154,8 +1187,16 @@ class Scenario:
         ------
         InvalidScenarioError
             For an unknown key or an invalid value.
+
+        Notes
+        -----
+        The citations and uncertainty ranges of the keys not overridden are
+        kept; those of an overridden key, of the keys under it and of the
+        tables above it are dropped, as the value is no longer the cited one.
         """
         d = self.to_dict()
+        for note in _NOTES:
+            d.pop(note, None)
         for key, value in overrides.items():
             parts = str(key).split(".")
             node: Any = d
@@ -1177,9 +1218,10 @@ class Scenario:
                     )
                 node = nxt
             node[parts[-1]] = value
-        return Scenario.from_dict(
+        new = Scenario.from_dict(
             d, source=f"{self.source} with overrides", base_dir=self.base_dir
         )
+        return _carry_notes(self, new, [str(k) for k in overrides])
 
     # ------------------------------------------------------------------ sampling
     def _layout(self, rng: np.random.Generator) -> _Layout:
@@ -1289,6 +1331,187 @@ def _read_children_cached(path: str) -> Children:
     from sendalloc.io import read_children
 
     return read_children(path)
+
+
+# ------------------------------------------------------- citations and uncertainty
+#: Top-level tables that annotate a scenario's numbers rather than set them.
+_NOTES: tuple[str, ...] = ("cite", "uncertainty")
+#: The citation of a number no source gives.
+ASSUMPTION = "assumption"
+#: ``dist`` values an ``[uncertainty]`` range may have.
+DISTRIBUTIONS: tuple[str, ...] = ("uniform",)
+_SOURCE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Uncertainty:
+    """The plausible range of one number of a scenario (an ``[uncertainty]`` entry).
+
+    Attributes
+    ----------
+    low, high : float or nested tuple of float
+        Bounds with the shape of the value: a number, or for an array such as
+        ``capacity = [110, 170]`` an array of bounds, element by element.
+    dist : str
+        How values are spread over the range: ``"uniform"`` (each element
+        independently uniform on ``[low, high]``).
+
+    Examples
+    --------
+    >>> import sendalloc as sa
+    >>> u = sa.load_scenario("county").uncertainty["special.capacity"]
+    >>> u.low, u.high
+    ((95.0, 155.0), (125.0, 185.0))
+    """
+
+    low: float | tuple[Any, ...]
+    high: float | tuple[Any, ...]
+    dist: str = "uniform"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The entry as written in TOML: ``{"low": ..., "high": ..., "dist": ...}``."""
+        return {"low": _plain(self.low), "high": _plain(self.high), "dist": self.dist}
+
+
+def _lookup(tree: Mapping[str, Any], key: str) -> tuple[bool, Any]:
+    node: Any = tree
+    for part in key.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return False, None
+        node = node[part]
+    return True, node
+
+
+def _numeric(v: Any) -> Any:
+    """``v`` as a float or nested tuple of floats, or None if it is not numeric."""
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int | float):
+        return float(v)
+    if isinstance(v, list | tuple) and v:
+        out = tuple(_numeric(x) for x in v)
+        return None if any(x is None for x in out) else out
+    return None
+
+
+def _same_shape(a: Any, b: Any) -> bool:
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(map(_same_shape, a, b))
+    return not isinstance(a, tuple) and not isinstance(b, tuple)
+
+
+def _flat(a: Any) -> list[float]:
+    return [y for x in a for y in _flat(x)] if isinstance(a, tuple) else [a]
+
+
+def _spec_tree(sc: Scenario) -> dict[str, Any]:
+    """Every key of the scenario with its value, defaults included."""
+    tree = sc.to_dict()
+    for note in _NOTES:
+        tree.pop(note, None)
+    tree["dynamics"] = _encode(sc.dynamics)
+    return tree
+
+
+def _citation(key: str, v: Any) -> str | tuple[str, ...]:
+    where = f'cite."{key}"'
+    ids = [v] if isinstance(v, str) else v
+    if not isinstance(ids, list) or not ids:
+        raise _KeyedError(
+            f"cite.{key}",
+            f"{where} = {v!r}: expected a source id, a list of source ids or "
+            f"{ASSUMPTION!r}",
+        )
+    for x in ids:
+        if not isinstance(x, str) or not _SOURCE_ID.match(x):
+            raise _KeyedError(
+                f"cite.{key}",
+                f"{where} = {v!r}: {x!r} is not a source id (kebab-case, as in "
+                "docs/sources.md) or " + repr(ASSUMPTION),
+            )
+    if len(set(ids)) != len(ids):
+        raise _KeyedError(f"cite.{key}", f"{where} = {v!r}: an id is repeated")
+    return v if isinstance(v, str) else tuple(ids)
+
+
+def _range(key: str, v: Any, value: Any) -> Uncertainty:
+    where = f'uncertainty."{key}"'
+
+    def bad(msg: str) -> _KeyedError:
+        return _KeyedError(f"uncertainty.{key}", f"{where}: {msg}")
+
+    if not isinstance(v, Mapping):
+        raise bad(f"expected {{ low = ..., high = ..., dist = ... }}, got {v!r}")
+    unknown = sorted(set(v) - {"low", "high", "dist"})
+    if unknown:
+        raise bad(f"unknown key {unknown[0]!r}; expected low, high, dist")
+    for k in ("low", "high"):
+        if k not in v:
+            raise bad(f"missing {k!r}")
+    dist = v.get("dist", "uniform")
+    if dist not in DISTRIBUTIONS:
+        raise bad(f"dist = {dist!r}: expected one of {', '.join(DISTRIBUTIONS)}")
+    val = _numeric(value)
+    if val is None:
+        raise bad(f"the value {value!r} is not a number or an array of numbers")
+    low, high = _numeric(v["low"]), _numeric(v["high"])
+    for name, b, raw in (("low", low, v["low"]), ("high", high, v["high"])):
+        if b is None or not _same_shape(b, val):
+            raise bad(
+                f"{name} = {raw!r}: expected a number or array shaped like the "
+                f"value {value!r}"
+            )
+    lo, hi, x = _flat(low), _flat(high), _flat(val)
+    if any(a > b for a, b in zip(lo, hi, strict=True)):
+        raise bad(f"low = {v['low']!r} > high = {v['high']!r}")
+    if any(not a <= c <= b for a, b, c in zip(lo, hi, x, strict=True)):
+        raise bad(
+            f"[low, high] = [{v['low']!r}, {v['high']!r}] does not contain the "
+            f"value {value!r}"
+        )
+    return Uncertainty(low=low, high=high, dist=str(dist))
+
+
+def _annotate(sc: Scenario, notes: Mapping[str, Any]) -> Scenario:
+    """``sc`` with its ``[cite]`` and ``[uncertainty]`` tables checked and kept."""
+    tree = _spec_tree(sc)
+    out: dict[str, dict[str, Any]] = {"cite": {}, "uncertainty": {}}
+    for note in _NOTES:
+        table = notes.get(note, {})
+        if not isinstance(table, Mapping):
+            raise _KeyedError(note, f"{note}: expected a table, got {table!r}")
+        for key, v in table.items():
+            found, value = _lookup(tree, str(key))
+            if not found:
+                raise _KeyedError(
+                    f"{note}.{key}",
+                    f'{note}."{key}": unknown key ({key} is not a key of the scenario)',
+                )
+            out[note][str(key)] = (
+                _citation(str(key), v) if note == "cite" else _range(str(key), v, value)
+            )
+    return replace(sc, citations=out["cite"], uncertainty=out["uncertainty"])
+
+
+def _carry_notes(old: Scenario, new: Scenario, changed: list[str]) -> Scenario:
+    """``new`` with ``old``'s notes, except those of the keys in ``changed``."""
+
+    def kept(key: str) -> bool:
+        return not any(
+            key == c or key.startswith(c + ".") or c.startswith(key + ".")
+            for c in changed
+        )
+
+    tree = _spec_tree(new)
+    return replace(
+        new,
+        citations={
+            k: v for k, v in old.citations.items() if kept(k) and _lookup(tree, k)[0]
+        },
+        uncertainty={
+            k: u for k, u in old.uncertainty.items() if kept(k) and _lookup(tree, k)[0]
+        },
+    )
 
 
 # ---------------------------------------------------------------------- locating keys
