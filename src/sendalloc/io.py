@@ -80,17 +80,20 @@ GIAS_KINDS: dict[str, str | None] = {
 
 Independent mainstream schools are skipped: the tailored list is drawn from the
 local inclusion plan, and parents seek them only through s9 representations
-(DOMAIN.md section 1.1). An establishment type not in this table is an error.
+(source ``ea-1996-s9-independent``). An establishment type not in this table is an
+error.
 """
 
 DEFAULT_COSTS: dict[str, float] = {
-    # DOMAIN.md section 2.7 / section 5, "Annual cost per place":
-    "mainstream": 6_000.0,  # the school's notional SEN budget meets the first £6k
-    "resourced_provision": 16_000.0,  # [D] £6k notional + £10k unit/RP place funding
-    "special": 25_000.0,  # state special ≈ £24-26k (NAO 2024; DfE 2025/26)
+    # Annual cost per place; ids of sendalloc.sources (docs/sources.md):
+    "mainstream": 6_000.0,  # hn-guide-mainstream-notional: the school's first £6k
+    # [D] hn-guide-mainstream-notional £6k + hn-guide-unit-rp-place-funding £10k
+    "resourced_provision": 16_000.0,
+    "special": 25_000.0,  # state-special-cost ≈ £24-26k (NAO 2024; DfE 2025/26)
     "non_maintained_special": 62_500.0,  # assumption: no NMSS figure; as independent
-    "independent_special": 62_500.0,  # independent special ≈ £62-63k (NAO; DfE)
-    "alternative_provision": 18_000.0,  # assumption: £8k AP place funding + £10k top-up
+    "independent_special": 62_500.0,  # independent-special-cost ≈ £62-63k
+    # hn-guide-ap-place-funding £8k + an assumed £10k top-up
+    "alternative_provision": 18_000.0,
     "post16": 6_000.0,  # assumption: no figure; as mainstream
 }
 """Annual cost per place by kind, GBP, used when the data carry no cost."""

@@ -47,11 +47,12 @@ class ListRules:
     Parameters
     ----------
     max_length : int, default 5
-        Most settings on a list. Five is the only figure quoted (PHP Law 2022,
-        unverified: DOMAIN.md section 1.2).
+        Most settings on a list. Five is the only figure quoted (source
+        ``php-law-2022-five-placements``, unverified).
     travel_minutes_primary, travel_minutes_secondary : float, default 45, 75
         Longest journey each way for the primary (and early-years) and the
-        secondary (and post-16) phase (DOMAIN.md section 2.8).
+        secondary (and post-16) phase (sources ``slough-htst-journey-primary``
+        and ``slough-htst-journey-secondary``).
     speed_kmh : float, default 30
         Straight-line km covered per hour of travel, converting minutes to km.
         An assumption (no source gives a door-to-door speed).
@@ -225,7 +226,8 @@ def candidates(
     assumed to share the LA's judgement of whether specialist provision is
     needed), but anywhere, independent or not, with no travel limit and no
     length cap. These are the settings a parent could ask for under CFA 2014
-    s38 (DOMAIN.md 1.1); a favourite among them that is not on the list is an
+    s38 (source ``cfa-2014-s38-request``); a favourite among them that is not on
+    the list is an
     off-list request.
     """
     wide = ListRules(

@@ -628,7 +628,9 @@ class Instance:
         listed place is decided by the simulation; default True in presets).
     transport_cost_per_km : float
         Annual home-to-school transport cost per km of one-way distance, GBP
-        (from SEND transport costs per child, DOMAIN.md section 2.7).
+        (from SEND transport costs per child: sources
+        ``ccn-2024-county-send-transport-per-child``,
+        ``isos-2024-send-transport-per-child``).
     """
 
     problem: Problem
