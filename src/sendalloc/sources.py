@@ -29,8 +29,6 @@ True
 
 from __future__ import annotations
 
-import ast
-import difflib
 import functools
 import operator
 import os
@@ -41,7 +39,10 @@ from dataclasses import dataclass, fields
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import ast
 
 __all__ = [
     "STATUSES",
@@ -253,6 +254,8 @@ def _check_links(table: Mapping[str, Source], where: str) -> None:
 
 
 def _did_you_mean(sid: str, ids: Mapping[str, object]) -> str:
+    import difflib  # only on an error path; keeps `import sendalloc` light
+
     near = difflib.get_close_matches(sid, list(ids), n=3, cutoff=0.6)
     return f"; did you mean {', '.join(near)}?" if near else ""
 
@@ -341,16 +344,16 @@ def source(source_id: str) -> Source:
 
 
 # ------------------------------------------------------------------ formulas
-_BINOPS: dict[type, Callable[[float, float], float]] = {
-    ast.Add: operator.add,
-    ast.Sub: operator.sub,
-    ast.Mult: operator.mul,
-    ast.Div: operator.truediv,
-    ast.Pow: operator.pow,
-}
-
-
 def _eval(node: ast.AST) -> float:
+    import ast
+
+    binops: dict[type, Callable[[float, float], float]] = {
+        ast.Add: operator.add,
+        ast.Sub: operator.sub,
+        ast.Mult: operator.mul,
+        ast.Div: operator.truediv,
+        ast.Pow: operator.pow,
+    }
     if isinstance(node, ast.Expression):
         return _eval(node.body)
     if isinstance(node, ast.Constant):
@@ -359,8 +362,8 @@ def _eval(node: ast.AST) -> float:
             return float(v)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
         return -_eval(node.operand)
-    if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
-        return _BINOPS[type(node.op)](_eval(node.left), _eval(node.right))
+    if isinstance(node, ast.BinOp) and type(node.op) in binops:
+        return binops[type(node.op)](_eval(node.left), _eval(node.right))
     raise ValueError(f"unsupported expression {ast.unparse(node)!r}")
 
 
@@ -414,6 +417,8 @@ def recompute(
                 "numeric value"
             )
         return repr(float(v))
+
+    import ast  # only when a formula is checked; keeps `import sendalloc` light
 
     expr = _REF.sub(value_of, s.formula)
     try:
