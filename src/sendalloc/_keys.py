@@ -61,6 +61,17 @@ class KeyRange:
         right = ")" if self.high_open or self.high is None else "]"
         return f"{left}{lo}, {hi}{right}"
 
+    def _words(self) -> str:
+        """``[0, 1]``, or ``(-1, 10] (> -1 and <= 10)`` where a bound is open."""
+        if not (self.low_open or self.high_open):
+            return self.interval()
+        words = []
+        if self.low is not None:
+            words.append(f"{'>' if self.low_open else '>='} {number_text(self.low)}")
+        if self.high is not None:
+            words.append(f"{'<' if self.high_open else '<='} {number_text(self.high)}")
+        return f"{self.interval()} ({' and '.join(words)})"
+
     def contains(self, x: float) -> bool:
         """Whether the number ``x`` is in :meth:`interval`."""
         if self.low is not None and (x <= self.low if self.low_open else x < self.low):
@@ -103,7 +114,7 @@ class KeyRange:
             return
         if isinstance(value, int | float):
             if not self.contains(value):
-                raise _bad(key, value, f"expected a value in {self.interval()}")
+                raise _bad(key, value, f"expected a value in {self._words()}")
             return
         if isinstance(value, str):
             if self.choices and value not in self.choices:

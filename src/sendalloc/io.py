@@ -753,6 +753,7 @@ def read_gias(
             costs[k] = float(v)
     home = None if la_codes is None else {int(c) for c in la_codes}
     near = set() if neighbour_la_codes is None else {int(c) for c in neighbour_la_codes}
+    wanted = None if home is None else home | near
     table = _Table(p, encoding, _GIAS_REQUIRED)
     ix = table.index
     cols: dict[str, list[Any]] = {k: [] for k in _SETTING_COLUMNS}
@@ -789,7 +790,7 @@ def read_gias(
         why = None
         if open_only and status in _STATUSES and status not in _OPEN:
             why = "not_open"
-        elif home is not None and la is not None and la not in home | near:
+        elif wanted is not None and la is not None and la not in wanted:
             why = "other_la"
         elif tname in GIAS_KINDS and GIAS_KINDS[tname] is None:
             why = "not_a_placement"

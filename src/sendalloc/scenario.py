@@ -602,12 +602,14 @@ class AllocationSpec:
     )
 
     def __post_init__(self) -> None:
-        check_ranges(self)
         bands = self.distance_bands_km
-        if list(bands) != sorted(set(bands)):
+        if not bands or list(bands) != sorted(set(bands)):
             raise _bad(
                 "distance_bands_km", list(bands), "expected increasing distances > 0"
             )
+        if self.tie_break not in ("single", "multiple"):
+            raise _bad("tie_break", self.tie_break, "expected 'single' or 'multiple'")
+        check_ranges(self)
 
 
 @dataclass(frozen=True, slots=True)
