@@ -43,9 +43,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from sendalloc._kernels.jit import kernel
 from sendalloc.errors import InvalidScenarioError
 from sendalloc.mechanisms import allocate
-from sendalloc.mechanisms._jit import kernel
 from sendalloc.problem import Allocation, Problem
 from sendalloc.simulate import (
     SimulationResult,

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from sendalloc._kernels.ranks import ranks_kernel
 from sendalloc.errors import InvalidProblemError
 
 __all__ = ["Allocation", "Problem", "TieBreak", "Unplaced"]
@@ -1327,9 +1328,6 @@ class Allocation:
         cls, problem: Problem, assignment: NDArray[Any], mechanism: str
     ) -> Allocation:
         """Wrap a kernel's output (already well formed) without re-validating it."""
-        # Imported here: the mechanisms package imports this module.
-        from sendalloc.mechanisms._ranks import ranks_kernel
-
         assignment = np.ascontiguousarray(assignment, dtype=INDEX)
         rank = ranks_kernel(problem.preferences, assignment)
         return cls(problem, _frozen(assignment), _frozen(rank), mechanism)

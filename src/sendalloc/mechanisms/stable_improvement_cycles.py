@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sendalloc.mechanisms._jit import kernel
+from sendalloc._kernels.jit import kernel
 from sendalloc.mechanisms.deferred_acceptance import deferred_acceptance_kernel
 from sendalloc.problem import Allocation, Problem
 from sendalloc.ties import _strict_for, _weak_classes
