@@ -12,6 +12,8 @@ import pytest
 
 import sendalloc as sa
 from sendalloc import dynamic
+from sendalloc._engine import events
+from sendalloc._engine import year as year_module
 from sendalloc.cli import main
 from sendalloc.dynamic import (
     DYNAMIC_METRICS,
@@ -272,9 +274,9 @@ def test_one_day_no_leavers_equals_annual(
 def test_year_one_places_match_the_annual_round(county_instance: sa.Instance) -> None:
     sc = sa.load_scenario("county")
     st = county_instance.settings
-    plans = dynamic._resolve_plans(sc, st)
-    places = dynamic._initial_places(st, plans)
-    frac = dynamic._release_fraction(st, sc.population.transfer_ages)
+    plans = year_module.resolve_plans(sc, st)
+    places = year_module.initial_places(st, plans)
+    frac = year_module.release_fraction(st, sc.population.transfer_ages)
     free = places.cap - (places.roll - np.rint(places.roll * frac).astype(np.int64))
     assert (np.maximum(free, 0) == county_instance.problem.capacity).all()
 
@@ -401,7 +403,7 @@ def test_compiled_kernel_matches_python(monkeypatch: pytest.MonkeyPatch) -> None
     case["arrival_day"] = day
     policy = {"batch": "consultation", "waiting": "fallback", "moving_up": True}
     a = run_year(**case, **policy, trace=True)  # type: ignore[arg-type]
-    monkeypatch.setattr(dynamic, "_year_kernel", dynamic._year_kernel.py_func)
+    monkeypatch.setattr(events, "_year_kernel", events._year_kernel.py_func)
     b = run_year(**case, **policy, trace=True)  # type: ignore[arg-type]
     assert a.trace is not None
     assert b.trace is not None
@@ -575,10 +577,10 @@ def test_capacity_plan_that_opens_a_setting() -> None:
         }
     )
     for s in (sc2, opened):
-        plans = dynamic._resolve_plans(s, inst.settings)
+        plans = year_module.resolve_plans(s, inst.settings)
         assert plans.setting.tolist() == [0]
         assert plans.places.tolist() == [5]
-    assert dynamic._resolve_plans(opened, inst.settings).closed[0]
+    assert year_module.resolve_plans(opened, inst.settings).closed[0]
     bad = sc.with_overrides(
         {"dynamics.capacity_plans": [{"year": 1, "setting": "nowhere", "places": 5}]}
     )

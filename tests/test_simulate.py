@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 import sendalloc as sa
+from sendalloc._engine.stats import summarise
 from sendalloc.metrics import GROUP_METRICS, METRICS
-from sendalloc.simulate import _stats
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def test_stats_match_numpy() -> None:
     x = rng.random((50, 2, 3, 4))
     x[3, 0, 0, 0] = np.nan
     x[:, 1, 2, 3] = np.nan
-    mean, lo, hi, se, n = _stats(x)
+    mean, lo, hi, se, n = summarise(x)
     with np.errstate(all="ignore"):
         import warnings
 

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 import sendalloc as sa
+from sendalloc._engine import store as store_module
 from sendalloc.cli import _grid_values, main
 from sendalloc.metrics import METRICS
 from sendalloc.sweep import SweepStoreError
@@ -230,7 +231,7 @@ def test_store_layout_is_a_readable_parquet_dataset(tmp_path: Path) -> None:
 def test_csv_store_when_pyarrow_is_missing(
     reference: sa.SweepResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sweep_module, "_pyarrow_available", lambda: False)
+    monkeypatch.setattr(store_module, "pyarrow_available", lambda: False)
     store = tmp_path / "results"
     same(run(store=store), reference)
     assert len(list(store.glob("part-*.csv"))) == 12
@@ -283,7 +284,7 @@ def test_store_version_is_part_of_the_spec(
 ) -> None:
     store = tmp_path / "results.csv"
     run(store=store, runs=2, chunk_size=2)
-    monkeypatch.setattr(sweep_module, "_version", lambda: "9.9.9")
+    monkeypatch.setattr(sweep_module, "VERSION", "9.9.9")
     with pytest.raises(SweepStoreError, match="sendalloc_version"):
         run(store=store, runs=2, chunk_size=2)
 
