@@ -49,6 +49,18 @@ def test_hand_worked_cut() -> None:
         assert s == -1 or s in lists[i]
 
 
+def test_max_flow_fills_no_setting_beyond_its_places() -> None:
+    # Four children who all prefer Elm (2 places) to Oak (1 place). A flow that
+    # ignored capacity would put them all at Elm: [0, 4], which Python's list
+    # order would call "<=" [1, 2]. Compared setting by setting it is not.
+    cap = np.array([1, 2])
+    lists = np.array([[1, 0]] * 4)
+    placed, assign, _, _ = max_flow_bound(cap, lists)
+    used = np.bincount(assign[assign >= 0], minlength=2)
+    assert (used <= cap).all(), used
+    assert placed == used.sum() == 3
+
+
 def test_empty_lists_and_zero_capacity() -> None:
     placed, assign, kids, _ = max_flow_bound(
         np.array([0, 3]), np.array([[0, -1], [-1, -1], [1, 0]])
