@@ -1388,3 +1388,9 @@ class Allocation:
         n = self.problem.n_children
         k = int(self.placed.sum())
         return f"Allocation(mechanism={self.mechanism!r}, placed={k} of {n})"
+
+
+# Validation helpers that properties.py and ties.py share, under public names.
+# (Renaming the definitions waits for the from_arrays work on this module.)
+as_int_array = _as_int_array
+align_priorities = _align

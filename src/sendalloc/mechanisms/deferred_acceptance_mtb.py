@@ -10,7 +10,7 @@ from typing import Any
 
 from sendalloc.mechanisms.deferred_acceptance import deferred_acceptance_kernel
 from sendalloc.problem import Allocation, Problem
-from sendalloc.ties import _strict_for
+from sendalloc.ties import strict_for
 
 __all__ = ["deferred_acceptance_mtb"]
 
@@ -71,6 +71,6 @@ def deferred_acceptance_mtb(problem: Problem, *, rng: Any = None) -> Allocation:
     >>> sa.allocate(mtb, "deferred_acceptance_mtb").to_dict()
     {'amy': 'Elm', 'ben': 'Oak'}
     """
-    strict = _strict_for(problem, "multiple", rng, "deferred_acceptance_mtb")
+    strict = strict_for(problem, "multiple", rng, "deferred_acceptance_mtb")
     a = deferred_acceptance_kernel(strict.capacity, strict.preferences, strict.priority)
     return Allocation._trusted(problem, a, "deferred_acceptance_mtb")

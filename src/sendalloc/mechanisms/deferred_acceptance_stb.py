@@ -11,7 +11,7 @@ from typing import Any
 
 from sendalloc.mechanisms.deferred_acceptance import deferred_acceptance_kernel
 from sendalloc.problem import Allocation, Problem
-from sendalloc.ties import _strict_for
+from sendalloc.ties import strict_for
 
 __all__ = ["deferred_acceptance_stb"]
 
@@ -76,6 +76,6 @@ def deferred_acceptance_stb(problem: Problem, *, rng: Any = None) -> Allocation:
     >>> sa.allocate(lucky_ben, "deferred_acceptance_stb").to_dict()
     {'amy': 'Elm', 'ben': 'Oak'}
     """
-    strict = _strict_for(problem, "single", rng, "deferred_acceptance_stb")
+    strict = strict_for(problem, "single", rng, "deferred_acceptance_stb")
     a = deferred_acceptance_kernel(strict.capacity, strict.preferences, strict.priority)
     return Allocation._trusted(problem, a, "deferred_acceptance_stb")

@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 from sendalloc._kernels.jit import kernel
 from sendalloc.mechanisms.deferred_acceptance import deferred_acceptance_kernel
 from sendalloc.problem import Allocation, Problem
-from sendalloc.ties import _strict_for, _weak_classes
+from sendalloc.ties import strict_for, weak_classes
 
 __all__ = ["stable_improvement_cycles", "stable_improvement_cycles_kernel"]
 
@@ -252,14 +252,14 @@ def stable_improvement_cycles(problem: Problem, *, rng: Any = None) -> Allocatio
     >>> sa.allocate(stb, "stable_improvement_cycles").to_dict()
     {'amy': 'Elm', 'ben': 'Oak', 'cat': None}
     """
-    strict = _strict_for(problem, None, rng, "stable_improvement_cycles")
+    strict = strict_for(problem, None, rng, "stable_improvement_cycles")
     start = deferred_acceptance_kernel(
         strict.capacity, strict.preferences, strict.priority
     )
     a = stable_improvement_cycles_kernel(
         problem.n_settings,
         strict.preferences,
-        np.ascontiguousarray(_weak_classes(strict)),
+        np.ascontiguousarray(weak_classes(strict)),
         strict.priority,
         start,
     )
