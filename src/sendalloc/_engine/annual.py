@@ -16,10 +16,9 @@ import numpy as np
 
 from sendalloc._engine.policies import Policy
 from sendalloc._engine.results import SimulationResult
-from sendalloc._engine.runner import Engine, RunArrays, padded
+from sendalloc._engine.runner import Engine, RunArrays, stack_runs
 from sendalloc._engine.streams import generator, stream
 from sendalloc.metrics import (
-    GROUP_METRICS,
     GROUPINGS,
     METRICS,
     Context,
@@ -63,21 +62,7 @@ def run_chunk(
     seeds: Sequence[np.random.SeedSequence],
 ) -> RunArrays:
     """The runs of ``seeds``: values, rank profiles and breakdowns."""
-    lab = group_labels()
-    n_groups = tuple(len(lab[g]) for g in GROUPINGS)
-    per_run = [run_one(scenario, policies, ss) for ss in seeds]
-    r, k = len(per_run), len(policies)
-    values = np.array([[o.values for o in run] for run in per_run]).reshape(
-        r, k, len(METRICS)
-    )
-    profile = padded([[o.rank_profile for o in run] for run in per_run], k)
-    groups = {
-        g: np.array([[o.groups[g] for o in run] for run in per_run]).reshape(
-            r, k, n, len(GROUP_METRICS)
-        )
-        for g, n in zip(GROUPINGS, n_groups, strict=True)
-    }
-    return RunArrays(values, profile, groups)
+    return stack_runs([run_one(scenario, policies, ss) for ss in seeds], GROUPINGS)
 
 
 def result(

@@ -37,6 +37,7 @@ __all__ = [
     "Engine",
     "Progress",
     "RunArrays",
+    "RunOutcome",
     "check_chunk_size",
     "check_runs",
     "check_seed",
@@ -45,6 +46,7 @@ __all__ = [
     "resolve_scenario",
     "run_chunks",
     "run_units",
+    "stack_runs",
 ]
 
 #: Most runs per task of :func:`run_chunks`: large enough to amortise the
@@ -152,6 +154,31 @@ class RunArrays:
                 g: np.concatenate([p.groups[g] for p in parts]) for g in parts[0].groups
             },
         )
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class RunOutcome:
+    """One policy's metrics of one run (the shape of a metrics ``Outcome``)."""
+
+    values: NDArray[np.float64]  # (n_metrics,)
+    rank_profile: NDArray[np.float64]  # (L,)
+    groups: dict[str, NDArray[np.float64]]  # each (G, C)
+
+
+def stack_runs(per_run: Sequence[Sequence[Any]], groups: Sequence[str]) -> RunArrays:
+    """One chunk's :class:`RunArrays` from each run's outcome of each policy.
+
+    An outcome has ``values`` (n_metrics,), ``rank_profile`` (L,) and
+    ``groups`` (a mapping with a (G, C) table for each name in ``groups``).
+    """
+    k = len(per_run[0])
+    return RunArrays(
+        values=np.array([[o.values for o in run] for run in per_run]),
+        profile=padded([[o.rank_profile for o in run] for run in per_run], k),
+        groups={
+            g: np.array([[o.groups[g] for o in run] for run in per_run]) for g in groups
+        },
+    )
 
 
 def padded(

@@ -13,13 +13,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from sendalloc._engine.annual import first_instance
 from sendalloc._engine.policies import Policy
 from sendalloc._engine.projection import project, year_samples
 from sendalloc._engine.results import DynamicResult
-from sendalloc._engine.runner import Engine, RunArrays, padded
+from sendalloc._engine.runner import Engine, RunArrays, RunOutcome, stack_runs
 from sendalloc._engine.timemetrics import (
     DYNAMIC_GROUP_METRICS,
     DYNAMIC_METRICS,
@@ -43,7 +42,7 @@ def years_of(scenario: Any) -> int:
 
 def run_one(
     scenario: Any, policies: Sequence[Policy], run: np.random.SeedSequence
-) -> list[dict[str, NDArray[np.float64]]]:
+) -> list[RunOutcome]:
     """Every policy's time metrics of one run: values, profile and breakdowns."""
     years = years_of(scenario)
     insts, caseload = year_samples(scenario, years, run)
@@ -84,7 +83,7 @@ def run_one(
         }
         groups["month"] = np.concatenate([ym.monthly for ym in yms])
         groups["year"] = yearly
-        res.append({"values": values, "profile": prof, **groups})
+        res.append(RunOutcome(values, prof, groups))
     return res
 
 
@@ -95,11 +94,7 @@ def run_chunk(
 ) -> RunArrays:
     """The runs of ``seeds``: time metrics, rank profiles and breakdowns."""
     per_run = [run_one(scenario, policies, ss) for ss in seeds]
-    prof = padded([[o["profile"] for o in run] for run in per_run], len(policies))
-    values = np.array([[o["values"] for o in run] for run in per_run])
-    keys = (*TIME_GROUPINGS, "month", "year")
-    groups = {g: np.array([[o[g] for o in run] for run in per_run]) for g in keys}
-    return RunArrays(values, prof, groups)
+    return stack_runs(per_run, (*TIME_GROUPINGS, "month", "year"))
 
 
 def result(
