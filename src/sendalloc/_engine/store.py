@@ -145,7 +145,8 @@ def _create_exclusive(path: Path, data: bytes) -> bool:
 
 
 def _pid_alive(pid: int) -> bool:
-    if pid == os.getpid():
+    """Whether process ``pid`` may still be running here (True when unsure)."""
+    if pid == os.getpid() or os.name == "nt":  # Windows: os.kill(pid, 0) is no probe
         return True
     try:
         os.kill(pid, 0)
