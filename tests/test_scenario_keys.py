@@ -12,11 +12,10 @@ import numpy as np
 import pytest
 
 import sendalloc as sa
-import sendalloc.scenario as scenario_mod
+import sendalloc.scenario.scenario as scenario_mod  # Scenario.sample reads MAX_CELLS
 from sendalloc._keys import KeyRange, key_range
 from sendalloc.lists import ListRules
 from sendalloc.scenario import (
-    _SECTIONS,
     MAX_CELLS,
     MAX_GROUP_COUNT,
     MAX_PLANS,
@@ -24,6 +23,7 @@ from sendalloc.scenario import (
     SettingGroup,
     describe_keys,
 )
+from sendalloc.scenario.reading import SECTIONS
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "scenario-keys.md"
 
@@ -290,7 +290,7 @@ def test_load_scenario_argument_named(bad: object) -> None:
 # ------------------------------------------------------------ docs and checks agree
 def _sections() -> list[tuple[str, type]]:
     return [
-        *_SECTIONS.items(),
+        *SECTIONS.items(),
         ("primary", SettingGroup),
         ("capacity_plans", CapacityPlan),
     ]
