@@ -478,6 +478,7 @@ def test_projection_carries_waiting_children() -> None:
             i = tag[nc.id[j]]
             assert waiting[i]
             assert nc.age[j] == c.age[i] + 1
+            assert nc.rural[j] == c.rural[i]
             assert nc.need[j] == c.need[i]
             assert nc.plan_day[j] == c.plan_day[i] - 365
             assert not nc.transfer[j]

@@ -196,6 +196,7 @@ def test_read_children():
     assert c.plan_day.tolist() == [120, 46, 46, 90]
     assert np.allclose(c.severity, [0.2, 0.97, 0.6, 0.5])
     assert not c.looked_after.any()  # no looked_after column: all false
+    assert c.rural.tolist() == [False] * 4  # no rural column: all false
 
 
 def test_read_children_looked_after():
@@ -208,6 +209,27 @@ def test_read_children_looked_after():
     assert not c.transfer.any()  # no transfer column
     assert c.plan_day.tolist() == [120, 46, 200, 46, 90, 15]
     assert not c.looked_after.flags.writeable
+
+
+def test_read_children_rural(tmp_path):
+    p = tmp_path / "c.csv"
+    p.write_text(
+        "id,rural,need,age,x_km,y_km,plan_day,severity\n"
+        "a,1,ASD,4,0,0,1,0.5\nb,,ASD,4,0,0,1,0.5\nc,yes,ASD,4,0,0,1,0.5\n"
+        "d,false,ASD,4,0,0,1,0.5\n",
+        encoding="utf-8",
+    )
+    c = read_children(p)
+    assert c.rural.tolist() == [True, False, True, False]
+    assert not c.rural.flags.writeable
+    p.write_text(
+        "id,need,age,x_km,y_km,plan_day,severity,rural\na,ASD,4,0,0,1,0.5,rural\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        sa.InvalidScenarioError, match=r"c\.csv:2:8: rural = 'rural': expected true"
+    ):
+        read_children(p)
 
 
 _LA_HEADER = "id,need,age,x_km,y_km,plan_day,severity,looked_after\n"

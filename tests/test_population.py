@@ -146,3 +146,42 @@ def test_children_looked_after():
 def test_children_errors(kw, match):
     with pytest.raises(sa.InvalidScenarioError, match=match):
         _children(**kw)
+
+
+def test_children_rural():
+    c = _children()
+    assert c.rural.dtype == np.bool_
+    assert c.rural.tolist() == [False, False]  # default: none
+    assert not c.rural.flags.writeable
+    c = _children(rural=[0, 1])
+    assert c.rural.tolist() == [False, True]
+    assert not c.rural.flags.writeable
+    with pytest.raises(sa.InvalidScenarioError, match=r"Children.rural\[1\] = 2"):
+        _children(rural=[0, 2])
+    with pytest.raises(
+        sa.InvalidScenarioError, match=r"Children.rural: expected shape"
+    ):
+        _children(rural=[True])
+
+
+def test_children_constructor_without_rural_still_builds():
+    # Tables built by the dataclass constructor before `rural` existed.
+    c = _children()
+    kw = {
+        k: getattr(c, k)
+        for k in [
+            "id",
+            "need",
+            "age",
+            "x_km",
+            "y_km",
+            "plan_day",
+            "severity",
+            "specialist",
+            "transfer",
+            "looked_after",
+        ]
+    }
+    d = sa.Children(**kw)
+    assert d.rural.tolist() == [False, False]
+    assert not d.rural.flags.writeable

@@ -369,3 +369,29 @@ def test_real_data_scenario():
     p = inst.problem
     pmld = p.preferences[1][p.preferences[1] >= 0]
     assert [inst.settings.id[j] for j in pmld] == ["100003"]
+
+
+def test_sampled_children_record_who_is_rural(county):
+    # One town and almost no spread: every child placed around the town sits on
+    # it, every child placed uniformly in the LA does not.
+    sc = county.with_overrides(
+        {
+            "geography.towns": 1,
+            "geography.town_sd_km": 0.0,
+            "geography.rural_share": 0.5,
+        }
+    )
+    c = sc.sample(3).children
+    xy = np.column_stack([c.x_km, c.y_km])
+    at_town = (np.abs(xy - xy[~c.rural][0]) < 1e-9).all(axis=1)
+    assert c.rural.any()
+    assert not c.rural.all()
+    np.testing.assert_array_equal(at_town, ~c.rural)
+    assert not c.rural.flags.writeable
+    # the preset's share, and none or all at the ends of the range
+    rural = np.concatenate([county.sample(s).children.rural for s in range(5)])
+    assert abs(rural.mean() - county.geography.rural_share) < 0.03
+    for share in (0.0, 1.0):
+        c = county.with_overrides({"geography.rural_share": share}).sample(1).children
+        assert c.rural.all() == (share == 1.0)
+        assert c.rural.any() == (share == 1.0)

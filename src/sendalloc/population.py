@@ -15,8 +15,8 @@ kinds of :data:`KINDS`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -527,6 +527,12 @@ class Children:
         looked after); such children form the first priority class of
         :func:`sendalloc.preferences.priority_classes`. All False in sampled
         populations: no sourced rate is used (see docs/modelling.md).
+    rural : ndarray of bool, shape (N,)
+        Whether the child lives away from the towns: the sampler placed the
+        child uniformly anywhere in the LA (probability
+        ``geography.rural_share``) rather than around a town. All False when
+        not given (a children CSV without a ``rural`` column, or a table built
+        without it).
     """
 
     id: tuple[str, ...]
@@ -539,6 +545,13 @@ class Children:
     specialist: NDArray[np.bool_]
     transfer: NDArray[np.bool_]
     looked_after: NDArray[np.bool_]
+    # Absent (None) means all False: filled in by __post_init__, so tables
+    # built before the column existed still build.
+    rural: NDArray[np.bool_] = field(default=cast("NDArray[np.bool_]", None))
+
+    def __post_init__(self) -> None:
+        if cast("NDArray[np.bool_] | None", self.rural) is None:
+            object.__setattr__(self, "rural", _frozen(np.zeros(len(self.id), np.bool_)))
 
     @property
     def n(self) -> int:
@@ -570,6 +583,7 @@ class Children:
         specialist: ArrayLike | None = None,
         transfer: ArrayLike | None = None,
         looked_after: ArrayLike | None = None,
+        rural: ArrayLike | None = None,
     ) -> Children:
         """Build a validated children table from columns.
 
@@ -593,6 +607,8 @@ class Children:
         looked_after : array_like of bool, shape (N,), optional
             Looked-after (or previously looked-after) children. Default all
             False.
+        rural : array_like of bool, shape (N,), optional
+            Children living away from the towns. Default all False.
 
         Returns
         -------
@@ -646,7 +662,12 @@ class Children:
                 looked_after, "Children.looked_after", n, np.bool_, integer=False
             )
         )
-        return cls._trusted(ids, needs, a, x, y, d, s, spec, tr, la)
+        ru = (
+            np.zeros(n, dtype=np.bool_)
+            if rural is None
+            else _column(rural, "Children.rural", n, np.bool_, integer=False)
+        )
+        return cls._trusted(ids, needs, a, x, y, d, s, spec, tr, la, ru)
 
     @classmethod
     def _trusted(
@@ -661,14 +682,17 @@ class Children:
         specialist: NDArray[Any],
         transfer: NDArray[Any],
         looked_after: NDArray[Any] | None = None,
+        rural: NDArray[Any] | None = None,
     ) -> Children:
         """Wrap columns already known to be valid (the sampler's fast path).
 
-        ``looked_after`` defaults to all False (the sampler draws none).
+        ``looked_after`` defaults to all False (the sampler draws none), and so
+        does ``rural``.
         """
         la = (
             np.zeros(len(ids), dtype=np.bool_) if looked_after is None else looked_after
         )
+        ru = np.zeros(len(ids), dtype=np.bool_) if rural is None else rural
         return cls(
             id=ids,
             need=_frozen(need.astype(np.int8, copy=False)),
@@ -680,6 +704,7 @@ class Children:
             specialist=_frozen(specialist.astype(np.bool_, copy=False)),
             transfer=_frozen(transfer.astype(np.bool_, copy=False)),
             looked_after=_frozen(la.astype(np.bool_, copy=False)),
+            rural=_frozen(ru.astype(np.bool_, copy=False)),
         )
 
 

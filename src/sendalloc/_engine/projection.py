@@ -146,6 +146,7 @@ def _carry_over(inst: Instance, out: YearOutcome, year: int) -> _Carry:
         c.specialist[k],
         np.zeros(k.size, dtype=bool),
         c.looked_after[k],
+        c.rural[k],
     )
     return _Carry(
         kids,
@@ -188,6 +189,7 @@ def _with_carried(inst: Instance, carry: _Carry | None) -> Instance:
         np.concatenate([a.specialist, b.specialist]),
         np.concatenate([a.transfer, b.transfer]),
         np.concatenate([a.looked_after, b.looked_after]),
+        np.concatenate([a.rural, b.rural]),
     )
     lw = max(p.preferences.shape[1], carry.prefs.shape[1])
     prefs = np.concatenate(

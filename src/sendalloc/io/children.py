@@ -14,7 +14,7 @@ from sendalloc.population import NEEDS, Children
 __all__ = ["read_children"]
 
 _CHILD_COLUMNS = ("id", "need", "age", "x_km", "y_km", "plan_day", "severity")
-_CHILD_OPTIONAL = ("specialist", "transfer", "looked_after")
+_CHILD_OPTIONAL = ("specialist", "transfer", "looked_after", "rural")
 _TRUE = {"1", "true", "yes", "y", "t"}
 _FALSE = {"0", "false", "no", "n", "f", ""}
 # British National Grid extent in km, as the children file gives it.
@@ -78,8 +78,14 @@ def read_children(
     ``looked_after`` (optional)
         Looked-after (or previously looked-after) child, first in the
         ``classes`` priority (same values).
+    ``rural`` (optional)
+        Lives away from the towns (same values): recorded on
+        :attr:`Children.rural <sendalloc.population.Children.rural>`, as the
+        sampler records children it placed away from the towns; the lists and
+        the allocation do not read it.
 
-    A missing optional column is all false. Any other column, or a column
+    A missing optional column is all false (so without a ``rural`` column
+    every child has ``rural`` False). Any other column, or a column
     given twice, is an error. Every row is a child, so unlike
     :func:`read_gias` no row is skipped: any value that cannot be used is an
     error naming the file, the line and the column.
@@ -177,4 +183,5 @@ def read_children(
         specialist=np.asarray(flags["specialist"], dtype=np.bool_),
         transfer=np.asarray(flags["transfer"], dtype=np.bool_),
         looked_after=np.asarray(flags["looked_after"], dtype=np.bool_),
+        rural=np.asarray(flags["rural"], dtype=np.bool_),
     )

@@ -164,8 +164,12 @@ def _points(
     tw: NDArray[Any],
     rural: NDArray[np.bool_] | float,
     rng: np.random.Generator,
-) -> NDArray[np.float64]:
-    """Points in the LA: around a town, or uniform where ``rural``."""
+) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """Points in the LA: around a town, or uniform where ``rural``.
+
+    Returns the points, shape (n, 2), and which were placed uniformly: drawn
+    with probability ``rural`` when it is a number, else ``rural`` itself.
+    """
     h = geo.half_width_km
     centre = np.asarray(geo.centre_km)
     t = rng.choice(len(tw), size=n, p=tw)
@@ -173,7 +177,7 @@ def _points(
     uni = centre + rng.uniform(-h, h, size=(n, 2))
     is_rural = rng.random(n) < rural if isinstance(rural, float) else rural
     xy = np.where(is_rural[:, None], uni, xy)
-    return np.asarray(np.clip(xy, centre - h, centre + h))
+    return np.asarray(np.clip(xy, centre - h, centre + h)), np.asarray(is_rural)
 
 
 def _ring(n: int, geo: GeographySpec, rng: np.random.Generator) -> NDArray[np.float64]:
@@ -220,7 +224,7 @@ def _generate_layout(
         inside = np.zeros(c, dtype=np.bool_)
         inside[:n_in] = True
         xy = np.empty((c, 2))
-        xy[:n_in] = _points(n_in, geo, towns, tw, 0.0 if g.near_towns else 1.0, rng)
+        xy[:n_in] = _points(n_in, geo, towns, tw, 0.0 if g.near_towns else 1.0, rng)[0]
         xy[n_in:] = _ring(c - n_in, geo, rng)
         cap0 = rng.integers(g.capacity[0], g.capacity[1] + 1, size=c)
         fill = np.maximum(rng.normal(g.fill_mean, g.fill_sd, size=c), 0.0)
@@ -420,10 +424,19 @@ def sample_children(
     need = np.minimum(need, _N - 1)
     severity = rng.random(n)
     specialist = severity >= 1.0 - t.p_specialist[transfer.astype(np.int64), need]
-    xy = _points(n, geo, lay.towns, lay.town_weights, geo.rural_share, rng)
+    xy, rural = _points(n, geo, lay.towns, lay.town_weights, geo.rural_share, rng)
     ids = _child_ids(n)
     return Children._trusted(
-        ids, need, age, xy[:, 0], xy[:, 1], day, severity, specialist, transfer
+        ids,
+        need,
+        age,
+        xy[:, 0],
+        xy[:, 1],
+        day,
+        severity,
+        specialist,
+        transfer,
+        rural=rural,
     )
 
 
