@@ -3,6 +3,7 @@
 Source ids are those of docs/sources.md (sendalloc.sources).
 """
 
+from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
@@ -395,3 +396,94 @@ def test_sampled_children_record_who_is_rural(county):
         c = county.with_overrides({"geography.rural_share": share}).sample(1).children
         assert c.rural.all() == (share == 1.0)
         assert c.rural.any() == (share == 1.0)
+
+
+# ------------------------------------------------------------------ display
+class _Tags(HTMLParser):
+    """Checks that every tag closes, in order, and collects the text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.seen: set[str] = set()
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.stack.append(tag)
+        self.seen.add(tag)
+
+    def handle_endtag(self, tag):
+        assert self.stack, f"</{tag}> closes nothing"
+        assert self.stack.pop() == tag, f"</{tag}> closes another tag"
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def _parse_html(text):
+    p = _Tags()
+    p.feed(text)
+    p.close()
+    assert not p.stack, f"unclosed tags: {p.stack}"
+    return p, " ".join(p.text)
+
+
+@pytest.mark.parametrize("name", ["county", "large_county", "london_borough"])
+def test_scenario_repr_is_short(name):
+    sc = sa.load_scenario(name)
+    r = repr(sc)
+    assert len(r) < 200
+    assert "\n" not in r
+    assert r.startswith(f"Scenario({name!r}, annual: {sc.population.plans:,} plans; ")
+    n = sum(g.count for _, g in sc.groups)
+    assert f"{n:,} settings (" in r
+    special = sum(g.count for _, g in sc.groups if g.kind == "special")
+    assert f"special {special:,}," in r
+    assert r.endswith(f"{len(sc.citations)} cited, {len(sc.uncertainty)} uncertain)")
+    assert repr(sc.with_overrides({"mode": "in_year"})).startswith(
+        f"Scenario({name!r}, in_year: "
+    )
+
+
+def test_scenario_repr_clips_a_long_name_and_names_data_files():
+    sc = sa.load_scenario("county").with_overrides({"name": "x" * 500})
+    r = repr(sc)
+    assert len(r) < 200
+    assert "x" * 39 + "\u2026" in r
+    r = repr(sa.load_scenario(DATA / "scenario_gias.toml"))
+    assert r == (
+        "Scenario('gias_test', annual: children from children_small.csv; "
+        "settings from gias_small.csv; 0 cited, 0 uncertain)"
+    )
+
+
+def test_scenario_html_is_well_formed_and_complete(county):
+    sc = county.with_overrides({"name": "<b>Kent & co</b>", "mode": "multi_year"})
+    parsed, text = _parse_html(sc._repr_html_())
+    assert parsed.seen == {"table", "tbody", "tr", "th", "td"}  # the name is text
+    assert "<b>Kent & co</b>" in text
+    assert "multi_year (5 years)" in text
+    assert sc.description.splitlines()[0] in text
+    assert f"{sc.population.plans:,} EHC plans" in text
+    for key, g in sc.groups:
+        assert f"{key} {g.kind} {g.count:,} " in text
+    total = sum(g.count for _, g in sc.groups)
+    assert f"all {total:,} " in text
+    sourced = sum(
+        any(s != "assumption" for s in ([c] if isinstance(c, str) else c))
+        for c in sc.citations.values()
+    )
+    assert (
+        f"{len(sc.citations)} cited: {sourced} to a source, "
+        f"{len(sc.citations) - sourced} assumptions; "
+        f"{len(sc.uncertainty)} with an uncertainty range"
+    ) in text
+    assert 0 < sourced < len(sc.citations)
+    assert len(sc._repr_html_()) < 5000
+
+
+def test_scenario_html_of_data_files():
+    sc = sa.load_scenario(DATA / "scenario_gias.toml")
+    _, text = _parse_html(sc._repr_html_())
+    assert "children read from children_small.csv" in text
+    assert "read from gias_small.csv" in text

@@ -9,6 +9,7 @@ decisions (:meth:`Scenario.sample`). The sections it holds are in
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import tomllib
@@ -23,7 +24,7 @@ from numpy.typing import NDArray
 from sendalloc._rng import as_generator
 from sendalloc.errors import InvalidScenarioError
 from sendalloc.lists import ListRules, candidate_pairs, select_pairs
-from sendalloc.population import KeyedError, Settings, bad
+from sendalloc.population import KINDS, KeyedError, Settings, bad
 from sendalloc.preferences import (
     draw_on_pairs,
     priority_classes,
@@ -31,7 +32,13 @@ from sendalloc.preferences import (
     setting_priority,
 )
 from sendalloc.problem import Problem
-from sendalloc.scenario.annotations import NOTES, Uncertainty, annotate, carry_notes
+from sendalloc.scenario.annotations import (
+    ASSUMPTION,
+    NOTES,
+    Uncertainty,
+    annotate,
+    carry_notes,
+)
 from sendalloc.scenario.converters import build_section, encode_section, string
 from sendalloc.scenario.dynamics import MODES, DynamicsSpec
 from sendalloc.scenario.reading import SECTIONS, check_across, locate, toml_text
@@ -84,6 +91,8 @@ class Scenario:
     --------
     >>> import sendalloc as sa
     >>> sc = sa.load_scenario("county")
+    >>> sc
+    Scenario('county', annual: 4,000 plans; ... settings (mainstream ...)
     >>> inst = sc.sample(1)
     >>> inst.problem.n_settings == inst.settings.n
     True
@@ -320,6 +329,102 @@ class Scenario:
         tree["dynamics"] = encode_section(self.dynamics)
         return tree
 
+    # ------------------------------------------------------------------ display
+    def __repr__(self) -> str:
+        """One line: name, mode, plans, settings by kind, how many notes.
+
+        Kinds are abbreviated (``RP`` resourced provision, ``NMSS``
+        non-maintained special, ``ISS`` independent special, ``AP`` alternative
+        provision); the full spec is :meth:`to_dict`.
+        """
+        if self.population is not None:
+            who = f"{self.population.plans:,} plans"
+        else:
+            who = f"children from {_file_name(self.data, 'children')}"
+        if self.data is not None and self.data.settings:
+            where = f"settings from {_file_name(self.data, 'settings')}"
+        else:
+            counts = _kind_counts(self.groups)
+            kinds = ", ".join(f"{_KIND_SHORT[k]} {n:,}" for k, n in counts.items())
+            where = f"{sum(counts.values()):,} settings ({kinds})"
+        return (
+            f"Scenario({_clip(self.name, 40)!r}, {self.mode}: {who}; {where}; "
+            f"{len(self.citations)} cited, {len(self.uncertainty)} uncertain)"
+        )
+
+    def _repr_html_(self) -> str:
+        """A compact HTML table for Jupyter: the scenario at a glance."""
+        e = html.escape
+        rows = [("scenario", e(self.name))]
+        if self.description:
+            rows.append(("description", e(self.description.strip().splitlines()[0])))
+        mode = self.mode
+        if mode == "multi_year":
+            mode += f" ({self.dynamics.years} years)"
+        elif mode == "in_year":
+            mode += f" (batch: {self.dynamics.batch})"
+        rows.append(("mode", e(mode)))
+        if self.population is not None:
+            pop = self.population
+            who = (
+                f"{pop.plans:,} EHC plans; about {pop.round_size():,.0f} children "
+                "need a placement decision each round"
+            )
+        else:
+            who = f"children read from {_file_name(self.data, 'children')}"
+        rows.append(("population", e(who)))
+        sourced = sum(
+            any(s != ASSUMPTION for s in ((c,) if isinstance(c, str) else c))
+            for c in self.citations.values()
+        )
+        rows.append(
+            (
+                "numbers",
+                f"{len(self.citations)} cited: {sourced} to a source, "
+                f"{len(self.citations) - sourced} assumptions; "
+                f"{len(self.uncertainty)} with an uncertainty range",
+            )
+        )
+        out = ['<table class="sendalloc-scenario">', "<tbody>"]
+        for key, value in rows:
+            out.append(
+                f'<tr><th style="text-align:left">{key}</th>'
+                f'<td colspan="4" style="text-align:left">{value}</td></tr>'
+            )
+        out.append("</tbody>")
+        if self.data is not None and self.data.settings:
+            where = f"read from {_file_name(self.data, 'settings')}"
+            out += [
+                "<tbody>",
+                f'<tr><th style="text-align:left">settings</th>'
+                f'<td colspan="4" style="text-align:left">{e(where)}</td></tr>',
+                "</tbody>",
+            ]
+        else:
+            out += [
+                "<tbody>",
+                "<tr><th>setting group</th><th>kind</th><th>settings</th>"
+                "<th>places each</th><th>places in all (mean)</th></tr>",
+            ]
+            total = 0.0
+            for key, g in self.groups:
+                grow = 1.0 + g.capacity_growth
+                lo, hi = round(g.capacity[0] * grow), round(g.capacity[1] * grow)
+                places = g.count * (g.capacity[0] + g.capacity[1]) / 2 * grow
+                total += places
+                out.append(
+                    f"<tr><td>{e(key)}</td><td>{e(g.kind)}</td><td>{g.count:,}</td>"
+                    f"<td>{lo:,}-{hi:,}</td><td>{places:,.0f}</td></tr>"
+                )
+            n = sum(g.count for _, g in self.groups)
+            out += [
+                f"<tr><th>all</th><td></td><th>{n:,}</th><td></td>"
+                f"<th>{total:,.0f}</th></tr>",
+                "</tbody>",
+            ]
+        out.append("</table>")
+        return "\n".join(out)
+
     # ------------------------------------------------------------------ sampling
     def _layout(self, rng: np.random.Generator) -> Layout:
         ages = self.population.transfer_ages if self.population else (11, 16)
@@ -421,3 +526,34 @@ class Scenario:
             fallback=self.allocation.fallback,
             transport_cost_per_km=self.allocation.transport_cost_per_km,
         )
+
+
+#: Short names of setting kinds, for :meth:`Scenario.__repr__`.
+_KIND_SHORT: dict[str, str] = {
+    "mainstream": "mainstream",
+    "resourced_provision": "RP",
+    "special": "special",
+    "non_maintained_special": "NMSS",
+    "independent_special": "ISS",
+    "alternative_provision": "AP",
+    "post16": "post16",
+}
+
+
+def _kind_counts(groups: tuple[tuple[str, SettingGroup], ...]) -> dict[str, int]:
+    """Generated settings by kind, in the order of ``KINDS``, kinds present only."""
+    counts = dict.fromkeys(KINDS, 0)
+    for _, g in groups:
+        counts[g.kind] += g.count
+    return {k: n for k, n in counts.items() if n}
+
+
+def _clip(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters, an ellipsis marking the cut."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _file_name(data: DataSpec | None, which: str) -> str:
+    """The file name (not the path) of ``data.settings`` or ``data.children``."""
+    path = getattr(data, which, "") if data is not None else ""
+    return _clip(Path(path).name, 40)
