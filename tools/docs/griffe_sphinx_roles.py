@@ -1,0 +1,117 @@
+"""Griffe extension: Sphinx cross-reference roles in docstrings become links.
+
+sendalloc's numpydoc docstrings cross-reference the way numpydoc and Sphinx do,
+``:func:`allocate```, ``:class:`~sendalloc.SimulationResult```,
+``:meth:`Problem.from_arrays```. mkdocstrings does not read these roles, so
+without this extension they show as raw text. Each role is resolved the way
+Sphinx's Python domain does (the object's own scope, then each enclosing scope,
+then the name as an absolute path) against the loaded package:
+
+* found, and documented on the site (every part of its path public, module
+  members in ``__all__``): a mkdocstrings cross-reference to the page and
+  anchor where it is rendered, ``[`allocate`][sendalloc.mechanisms.allocate]``;
+* not found (another package, such as ``numpy.random.Generator``, whose
+  inventory an offline build cannot fetch) or not documented: inline code.
+
+A link is made only to something the site renders, so ``mkdocs build --strict``
+fails only on a real break.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import griffe
+
+__all__ = ["SphinxRoles", "convert"]
+
+ROLE = re.compile(
+    r":(?:py:)?(?:func|class|mod|data|meth|attr|exc|obj|const|type)"
+    r":`(?P<body>[^`]+)`"
+)
+EXPLICIT = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>$")
+
+
+def _is_documented(collection: Any, path: str) -> bool:
+    """Whether the object at ``path`` is rendered on the site."""
+    parts = path.split(".")
+    for i in range(1, len(parts) + 1):
+        name = parts[i - 1]
+        if name.startswith("_") and not (name.startswith("__") and name.endswith("__")):
+            return False
+        try:
+            obj = collection[".".join(parts[:i])]
+        except (KeyError, ValueError, griffe.AliasResolutionError):
+            return False
+        if i > 1 and not obj.is_public:
+            return False
+    return True
+
+
+def _lookup(collection: Any, scope: griffe.Object, target: str) -> str | None:
+    """The path to link ``target`` to, seen from ``scope``, or None."""
+    target = target.lstrip(".").removesuffix("()")
+    scopes: list[str] = []
+    obj: griffe.Object | None = scope
+    while obj is not None:
+        scopes.append(obj.path)
+        obj = obj.parent
+    for prefix in [*scopes, ""]:
+        path = f"{prefix}.{target}" if prefix else target
+        try:
+            found = collection[path]
+        except (KeyError, ValueError, griffe.AliasResolutionError):
+            continue
+        canonical: str | None
+        try:
+            canonical = str(found.final_target.path if found.is_alias else found.path)
+        except (griffe.AliasResolutionError, griffe.CyclicAliasError):
+            canonical = None  # re-exported from another package
+        for candidate in (canonical, str(found.path)):
+            if candidate and _is_documented(collection, candidate):
+                return candidate
+        return None
+    return None
+
+
+def convert(text: str, scope: griffe.Object, collection: Any) -> str:
+    """Replace every Sphinx role in ``text`` by a link or inline code."""
+
+    def replace(match: re.Match[str]) -> str:
+        body = match["body"].strip()
+        explicit = EXPLICIT.match(body)
+        if explicit:
+            shown, target = explicit["text"], explicit["target"]
+        else:
+            target = body.lstrip("~!")
+            shown = target.rsplit(".", 1)[-1] if body.startswith("~") else target
+        if body.startswith("!"):
+            return f"`{shown}`"
+        path = _lookup(collection, scope, target.lstrip("~"))
+        return f"[`{shown}`][{path}]" if path else f"`{shown}`"
+
+    return ROLE.sub(replace, text)
+
+
+def _walk(obj: griffe.Object) -> Iterator[griffe.Object]:
+    yield obj
+    for member in obj.members.values():
+        if isinstance(member, griffe.Object):  # aliases are walked where defined
+            yield from _walk(member)
+
+
+class SphinxRoles(griffe.Extension):
+    """Turn Sphinx roles into mkdocstrings cross-references once a package loads."""
+
+    def on_package(self, *, pkg: griffe.Module, loader: Any, **kwargs: Any) -> None:
+        """Rewrite the docstrings of every object in the package."""
+        for obj in _walk(pkg):
+            if obj.docstring is not None:
+                obj.docstring.value = convert(
+                    obj.docstring.value, obj, loader.modules_collection
+                )
+
+    # The same hook under its griffe 1.x name.
+    on_package_loaded = on_package
