@@ -156,6 +156,11 @@ def test_project_urls_agree() -> None:
     assert urls["Issues"] == f"{repo}/issues"
     assert urls["Changelog"] == f"{DOCS_URL}changelog/"
     assert "changelog.md" in _nav_pages()
+    # Every link to the project's own pages, wherever written, uses these two.
+    for path in [ROOT / "README.md", ROOT / "CONTRIBUTING.md", *DOCS.rglob("*.md")]:
+        text = path.read_text(encoding="utf-8")
+        for url in re.findall(r"https?://[^\s)>\"'`]*sendalloc[^\s)>\"'`]*", text):
+            assert url.startswith((repo, DOCS_URL)), f"{path.name}: {url}"
 
 
 def test_version_agrees_in_citation_and_changelog() -> None:
