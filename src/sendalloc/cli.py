@@ -1,6 +1,6 @@
 """The ``sendalloc`` command.
 
-::
+Usage:
 
     sendalloc run [SCENARIO] [--mechanism NAME ...] [--runs N] [--seed S]
                   [--workers N] [--json PATH] [--csv PATH] [--plot PATH]

@@ -1,4 +1,10 @@
-"""Griffe extension: Sphinx cross-reference roles in docstrings become links.
+"""Griffe extension: Sphinx habits in docstrings, read as Sphinx reads them.
+
+``#:`` comments above a constant are its docstring (Sphinx autodoc's habit,
+which griffe does not read), so ``MECHANISMS`` or ``METRICS`` is documented on
+the site with its comment.
+
+Sphinx cross-reference roles in docstrings become links.
 
 sendalloc's numpydoc docstrings cross-reference the way numpydoc and Sphinx do,
 ``:func:`allocate```, ``:class:`~sendalloc.SimulationResult```,
@@ -35,7 +41,13 @@ EXPLICIT = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>$")
 
 
 def _is_documented(collection: Any, path: str) -> bool:
-    """Whether the object at ``path`` is rendered on the site."""
+    """Whether the object at ``path`` is rendered on the site.
+
+    It is when every part of its path is public (module members in
+    ``__all__``) and it has a docstring (the site does not show undocumented
+    objects: a dataclass field described in its class's Attributes section is
+    shown there, not on its own).
+    """
     parts = path.split(".")
     for i in range(1, len(parts) + 1):
         name = parts[i - 1]
@@ -47,7 +59,7 @@ def _is_documented(collection: Any, path: str) -> bool:
             return False
         if i > 1 and not obj.is_public:
             return False
-    return True
+    return bool(obj.is_module or obj.has_docstrings)
 
 
 def _lookup(collection: Any, scope: griffe.Object, target: str) -> str | None:
@@ -70,8 +82,15 @@ def _lookup(collection: Any, scope: griffe.Object, target: str) -> str | None:
         except (griffe.AliasResolutionError, griffe.CyclicAliasError):
             canonical = None  # re-exported from another package
         for candidate in (canonical, str(found.path)):
-            if candidate and _is_documented(collection, candidate):
-                return candidate
+            # An undocumented member (a dataclass field) links to its class,
+            # whose Attributes section describes it.
+            while candidate and candidate.count(".") > 1:
+                if _is_documented(collection, candidate):
+                    return candidate
+                owner = collection[candidate.rsplit(".", 1)[0]]
+                if owner.is_module:
+                    break
+                candidate = str(owner.path)
         return None
     return None
 
@@ -102,12 +121,39 @@ def _walk(obj: griffe.Object) -> Iterator[griffe.Object]:
             yield from _walk(member)
 
 
+def _comment_docstring(obj: griffe.Object) -> None:
+    """Give ``obj`` the ``#:`` comment above it as its docstring, if it has none."""
+    if obj.docstring is not None or not obj.is_attribute or obj.lineno is None:
+        return
+    try:
+        lines = obj.lines_collection[obj.filepath]  # type: ignore[index]
+    except KeyError:
+        return
+    comment: list[str] = []
+    i = obj.lineno - 2
+    while i >= 0 and lines[i].lstrip().startswith("#:"):
+        comment.insert(0, lines[i].lstrip()[2:].strip())
+        i -= 1
+    if comment:
+        module = obj.module.docstring
+        obj.docstring = griffe.Docstring(
+            "\n".join(comment),
+            lineno=i + 2,
+            parent=obj,
+            parser=module.parser if module else None,
+            parser_options=module.parser_options if module else None,
+        )
+
+
 class SphinxRoles(griffe.Extension):
-    """Turn Sphinx roles into mkdocstrings cross-references once a package loads."""
+    """Read ``#:`` comments and Sphinx roles once a package is loaded."""
 
     def on_package(self, *, pkg: griffe.Module, loader: Any, **kwargs: Any) -> None:
         """Rewrite the docstrings of every object in the package."""
-        for obj in _walk(pkg):
+        objects = list(_walk(pkg))
+        for obj in objects:
+            _comment_docstring(obj)
+        for obj in objects:
             if obj.docstring is not None:
                 obj.docstring.value = convert(
                     obj.docstring.value, obj, loader.modules_collection
