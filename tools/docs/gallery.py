@@ -175,13 +175,31 @@ def _run(entry: Entry, root: Path, cache: Path) -> Path:
     return done
 
 
+def _wrap(command: str, width: int = 72) -> str:
+    """``command`` over continued lines, each option beside its value."""
+    units: list[str] = []
+    for token in shlex.split(command):
+        option = units and units[-1].startswith("-") and " " not in units[-1]
+        if option and not token.startswith("-"):
+            units[-1] += " " + shlex.quote(token)
+        else:
+            units.append(shlex.quote(token))
+    lines = [units[0]]
+    for unit in units[1:]:
+        if len(lines[-1]) + 1 + len(unit) > width:
+            lines.append("      " + unit)
+        else:
+            lines[-1] += " " + unit
+    return " \\\n".join(lines)
+
+
 def _indent(text: str) -> str:
     return textwrap.indent(text, "    ", lambda line: True)
 
 
 def _section(entry: Entry, result: Path, root: Path) -> tuple[str, list[Path]]:
     figures = sorted(p for p in result.iterdir() if p.suffix in FIGURES)
-    shown = entry.command.replace("{plot}", f"{entry.slug}.png")
+    shown = _wrap(entry.command.replace("{plot}", f"{entry.slug}.png"))
     parts = [
         f"## {entry.title} {{#{entry.slug}}}",
         entry.text,
