@@ -39,6 +39,8 @@ ROLE = re.compile(
 )
 EXPLICIT = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>$")
 
+Aliases = dict[str, list[str]]  # canonical path -> the paths re-exporting it
+
 
 def _is_documented(collection: Any, path: str) -> bool:
     """Whether the object at ``path`` is rendered on the site.
@@ -62,7 +64,28 @@ def _is_documented(collection: Any, path: str) -> bool:
     return bool(obj.is_module or obj.has_docstrings)
 
 
-def _lookup(collection: Any, scope: griffe.Object, target: str) -> str | None:
+def _public_path(path: str, collection: Any, aliases: Aliases) -> str | None:
+    """A documented path for the object at ``path``, or None.
+
+    Its own, else the nearest enclosing object re-exported under a documented
+    name: ``sendalloc._engine.x.Result.plot`` is documented as
+    ``sendalloc.simulate.Result.plot`` when ``sendalloc.simulate`` re-exports
+    ``Result`` (the top-level package, which has no page, is not used).
+    """
+    if _is_documented(collection, path):
+        return path
+    parts = path.split(".")
+    for i in range(len(parts), 1, -1):
+        for alias in sorted(aliases.get(".".join(parts[:i]), ())):
+            candidate = ".".join([alias, *parts[i:]])
+            if alias.count(".") > 1 and _is_documented(collection, candidate):
+                return candidate
+    return None
+
+
+def _lookup(
+    collection: Any, scope: griffe.Object, target: str, aliases: Aliases
+) -> str | None:
     """The path to link ``target`` to, seen from ``scope``, or None."""
     target = target.lstrip(".").removesuffix("()")
     scopes: list[str] = []
@@ -76,26 +99,27 @@ def _lookup(collection: Any, scope: griffe.Object, target: str) -> str | None:
             found = collection[path]
         except (KeyError, ValueError, griffe.AliasResolutionError):
             continue
-        canonical: str | None
         try:
             canonical = str(found.final_target.path if found.is_alias else found.path)
         except (griffe.AliasResolutionError, griffe.CyclicAliasError):
-            canonical = None  # re-exported from another package
-        for candidate in (canonical, str(found.path)):
-            # An undocumented member (a dataclass field) links to its class,
-            # whose Attributes section describes it.
-            while candidate and candidate.count(".") > 1:
-                if _is_documented(collection, candidate):
-                    return candidate
-                owner = collection[candidate.rsplit(".", 1)[0]]
-                if owner.is_module:
-                    break
-                candidate = str(owner.path)
+            return None  # re-exported from another package
+        # An undocumented member (a dataclass field) links to its class, whose
+        # Attributes section describes it.
+        while canonical.count(".") > 1:
+            public = _public_path(canonical, collection, aliases)
+            if public:
+                return public
+            owner = collection[canonical.rsplit(".", 1)[0]]
+            if owner.is_module:
+                break
+            canonical = str(owner.path)
         return None
     return None
 
 
-def convert(text: str, scope: griffe.Object, collection: Any) -> str:
+def convert(
+    text: str, scope: griffe.Object, collection: Any, aliases: Aliases | None = None
+) -> str:
     """Replace every Sphinx role in ``text`` by a link or inline code."""
 
     def replace(match: re.Match[str]) -> str:
@@ -108,7 +132,7 @@ def convert(text: str, scope: griffe.Object, collection: Any) -> str:
             shown = target.rsplit(".", 1)[-1] if body.startswith("~") else target
         if body.startswith("!"):
             return f"`{shown}`"
-        path = _lookup(collection, scope, target.lstrip("~"))
+        path = _lookup(collection, scope, target.lstrip("~"), aliases or {})
         return f"[`{shown}`][{path}]" if path else f"`{shown}`"
 
     return ROLE.sub(replace, text)
@@ -151,12 +175,20 @@ class SphinxRoles(griffe.Extension):
     def on_package(self, *, pkg: griffe.Module, loader: Any, **kwargs: Any) -> None:
         """Rewrite the docstrings of every object in the package."""
         objects = list(_walk(pkg))
+        aliases: Aliases = {}
         for obj in objects:
             _comment_docstring(obj)
+            for member in obj.members.values():
+                if isinstance(member, griffe.Alias):
+                    try:
+                        target = str(member.final_target.path)
+                    except (griffe.AliasResolutionError, griffe.CyclicAliasError):
+                        continue
+                    aliases.setdefault(target, []).append(str(member.path))
         for obj in objects:
             if obj.docstring is not None:
                 obj.docstring.value = convert(
-                    obj.docstring.value, obj, loader.modules_collection
+                    obj.docstring.value, obj, loader.modules_collection, aliases
                 )
 
     # The same hook under its griffe 1.x name.
