@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DOCS_STAMP := $(VENV)/.docs-stamp
 
-.PHONY: test lint typecheck pytest demo bench docs clean
+.PHONY: test lint typecheck pytest demo bench docs clean sources-doc
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "sendalloc needs Python 3.11+"'
@@ -27,6 +27,10 @@ pytest: $(STAMP)
 	$(BIN)/pytest -q
 
 test: lint typecheck pytest
+
+# docs/sources.md is rendered from src/sendalloc/data/sources.toml (a test checks it).
+sources-doc: $(STAMP)
+	$(BIN)/python -c 'import sendalloc.sources as s; open("docs/sources.md", "w", encoding="utf-8").write(s.render_markdown())'
 
 demo: $(STAMP)
 	$(BIN)/sendalloc run county

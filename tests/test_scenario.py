@@ -1,4 +1,7 @@
-"""Scenario sampling, and calibration of the presets against DOMAIN.md section 5."""
+"""Scenario sampling, and calibration of the presets against their sources.
+
+Source ids are those of docs/sources.md (sendalloc.sources).
+"""
 
 from pathlib import Path
 
@@ -84,14 +87,14 @@ def test_round_size(pooled):
     assert 1000 <= n.mean() <= 1500  # brief: about 1,000-1,500 children
     new = np.array([(~i.children.transfer).sum() for i in pooled])
     tr = np.array([i.children.transfer.sum() for i in pooled])
-    # §5 "Arrivals" ≈15% of caseload: 600; "Phase-transfer cohort" 1/5 of 3,120 = 624
+    # new-plan-rate ≈15% of caseload: 600; transfer share (assumed) 1/5 of 3,120 = 624
     assert abs(new.mean() - 600) < 25
     assert abs(tr.mean() - 624) < 25
 
 
 # ------------------------------------------------------------------------ calibration
 def test_need_mix_matches_caseload(pooled, county):
-    """§2.3 / §5 need mix, January 2025 (EES 43683cb0), 'unknown' removed."""
+    """ees-need-2025-*: need mix, January 2025 (EES 43683cb0), 'unknown' removed."""
     need = np.concatenate([i.children.need[i.children.transfer] for i in pooled])
     got = _share(need, 13)
     source = dict(
@@ -115,7 +118,7 @@ def test_need_mix_matches_caseload(pooled, county):
 
 
 def test_need_mix_of_older_new_plans(pooled):
-    """§2.3: plans started at age 10: SEMH 29.6, ASD 27.4, SLCN 15.9, MLD 14.6."""
+    """ees-new-plans-2024-age-10-*: SEMH 29.6, ASD 27.4, SLCN 15.9, MLD 14.6."""
     need = np.concatenate(
         [i.children.need[~i.children.transfer & (i.children.age >= 10)] for i in pooled]
     )
@@ -125,7 +128,7 @@ def test_need_mix_of_older_new_plans(pooled):
 
 
 def test_new_plan_ages(pooled):
-    """§2.1: 26.4% of plans start at 4-5, 18.7% at 10-11, 5.4% at 16+."""
+    """ees-ehcp-2025-start-age-*: 26.4% start at 4-5, 18.7% at 10-11, 5.4% at 16+."""
     age = np.concatenate([i.children.age[~i.children.transfer] for i in pooled])
     assert np.isin(age, (4, 5)).mean() == pytest.approx(0.264, abs=0.02)
     assert np.isin(age, (10, 11)).mean() == pytest.approx(0.187, abs=0.02)
@@ -133,20 +136,20 @@ def test_new_plan_ages(pooled):
 
 
 def test_transfers_ages_and_days(pooled):
-    """Reg 18 (§1.1): into year 7 by 15 Feb (day 46), post-16 by 31 Mar (day 90)."""
+    """send-regs-2014-reg18-*: year 7 by 15 Feb (day 46), post-16 by 31 Mar (day 90)."""
     c = [i.children for i in pooled]
     age = np.concatenate([x.age[x.transfer] for x in c])
     day = np.concatenate([x.plan_day[x.transfer] for x in c])
     assert set(age.tolist()) == {11, 16}
     assert (day[age == 11] == 46).all()
     assert (day[age == 16] == 90).all()
-    # §5 phase split: year 6 cohort 0.53/6 vs year 11 0.47/5
+    # phase-split-primary / -secondary: year 6 cohort 0.53/6 vs year 11 0.47/5
     assert (age == 11).mean() == pytest.approx(0.0883 / (0.0883 + 0.094), abs=0.02)
 
 
 def test_specialist_shares(pooled):
-    """§5: 74.9% of new plans name mainstream (PQ 53854); 54.6% of the stock is in
-    state mainstream (Lords Library 2023/24)."""
+    """pq-53854-new-plans-mainstream: 74.9% of new plans name mainstream;
+    lords-2024-stock-mainstream: 54.6% of the stock is in state mainstream."""
     c = [i.children for i in pooled]
     new = np.concatenate([x.specialist[~x.transfer] for x in c])
     tr = np.concatenate([x.specialist[x.transfer] for x in c])
@@ -171,7 +174,7 @@ def layouts(county):
 
 
 def test_setting_counts(county):
-    """§5: ≈7 state special schools per LA; ~20 units/RP; ~27 secondaries per LA."""
+    """special-schools-per-la ≈7; units-rp-per-la ~20; ~27 secondaries per LA."""
     s = county.settings()
     k = s.kind
     special_in = int(((k == KINDS.index("special")) & s.in_area).sum())
@@ -185,8 +188,8 @@ def test_setting_counts(county):
 
 
 def test_placement_stock_shares(layouts, county):
-    """§5 'Placement stock' (school pupils with an EHCP): state special ≈36%,
-    NMSS ≈1%, independent special ≈5-6%, AP/other ≈2-3%. Settings' rolls are
+    """lords-2024-stock-* (school pupils with an EHCP): state special ≈36%,
+    NMSS ≈1%; independent special ≈5-6%; ap-other-stock-share 2-3%. Settings' rolls are
     compared with the county's school-age plans."""
     pop = county.population
     school_age = pop.plans * pop.school_age_share
@@ -201,7 +204,7 @@ def test_placement_stock_shares(layouts, county):
 
 
 def test_fullness(layouts):
-    """§2.6 / §5: ~2/3 of special schools at or over capacity, fill ratio ~1.027,
+    """scap-2023-*: ~2/3 of special schools at or over capacity, fill ratio ~1.027,
     ≈137-140 places; 17% of primaries and 23% of secondaries at or over capacity."""
     sp = [s.kind == KINDS.index("special") for s in layouts]
     roll = np.concatenate([s.on_roll[m] for s, m in zip(layouts, sp, strict=True)])
@@ -218,7 +221,7 @@ def test_fullness(layouts):
 
 
 def test_special_school_organisation(layouts):
-    """§5: special schools 18% primary, 25% secondary, 56% all-through (SCAP).
+    """scap-2024-special-*-share: 18% primary, 25% secondary, 56% all-through.
 
     Shares are allotted by largest remainder, so the county's 8 schools round to
     1/2/5; the large county's 39 are checked closely."""
@@ -234,7 +237,7 @@ def test_special_school_organisation(layouts):
 
 
 def test_costs(layouts):
-    """§5 annual cost per place: state special ≈£24-26k; independent ≈£62-63k."""
+    """state-special-cost ≈£24-26k; independent-special-cost ≈£62-63k a place."""
     sp = np.concatenate([s.cost[s.kind == 2] for s in layouts])
     ind = np.concatenate([s.cost[s.kind == 4] for s in layouts])
     assert 24_000 <= sp.mean() <= 26_000
@@ -244,7 +247,7 @@ def test_costs(layouts):
 
 
 def test_travel_limits(county):
-    """§5: 45 min primary, 75 min secondary."""
+    """slough-htst-journey-*: 45 min primary, 75 min secondary."""
     r = county.lists
     assert (r.travel_minutes_primary, r.travel_minutes_secondary) == (45.0, 75.0)
     inst = county.sample(1)

@@ -6,7 +6,7 @@ The public API. ``import sendalloc as sa`` and see :func:`allocate`,
 
 from __future__ import annotations
 
-from sendalloc import capacity, dynamic, metrics, properties, ties
+from sendalloc import capacity, dynamic, metrics, properties, sources, ties
 from sendalloc.dynamic import DynamicResult
 from sendalloc.errors import InvalidProblemError, InvalidScenarioError, SendallocError
 from sendalloc.mechanisms import MECHANISMS, allocate
@@ -45,6 +45,7 @@ __all__ = [
     "metrics",
     "properties",
     "simulate",
+    "sources",
     "sweep",
     "ties",
 ]

@@ -8,12 +8,13 @@ cheapest first). Everything is computed on (N, M) arrays at once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
+from sendalloc._keys import KeyRange, check_ranges
 from sendalloc.population import (
     KINDS,
     PHASES,
@@ -40,6 +41,11 @@ _AP = KINDS.index("alternative_provision")
 _ISS = KINDS.index("independent_special")
 
 
+def _range(**kw: Any) -> dict[str, KeyRange]:
+    """Field metadata: the key's valid values (see sendalloc._keys)."""
+    return {"range": KeyRange(**kw)}
+
+
 @dataclass(frozen=True, slots=True)
 class ListRules:
     """The LA's rules for building tailored lists.
@@ -47,11 +53,12 @@ class ListRules:
     Parameters
     ----------
     max_length : int, default 5
-        Most settings on a list. Five is the only figure quoted (PHP Law 2022,
-        unverified: DOMAIN.md section 1.2).
+        Most settings on a list. Five is the only figure quoted (source
+        ``php-law-2022-five-placements``, unverified).
     travel_minutes_primary, travel_minutes_secondary : float, default 45, 75
         Longest journey each way for the primary (and early-years) and the
-        secondary (and post-16) phase (DOMAIN.md section 2.8).
+        secondary (and post-16) phase (sources ``slough-htst-journey-primary``
+        and ``slough-htst-journey-secondary``).
     speed_kmh : float, default 30
         Straight-line km covered per hour of travel, converting minutes to km.
         An assumption (no source gives a door-to-door speed).
@@ -80,15 +87,57 @@ class ListRules:
     sendalloc.population._KeyedError: max_length = 0: expected an integer >= 1
     """
 
-    max_length: int = 5
-    travel_minutes_primary: float = 45.0
-    travel_minutes_secondary: float = 75.0
-    speed_kmh: float = 30.0
-    include_independent: bool = True
-    include_out_of_area: bool = True
-    include_alternative_provision: bool = False
-    mainstream_for_specialist: bool = False
-    order: Literal["nearest", "cheapest"] = "nearest"
+    max_length: int = field(
+        default=5,
+        metadata=_range(low=1, high=50, doc="Most settings on a list."),
+    )
+    travel_minutes_primary: float = field(
+        default=45.0,
+        metadata=_range(
+            low=0.0,
+            high=600.0,
+            low_open=True,
+            doc="Longest journey each way, primary and early years, minutes.",
+        ),
+    )
+    travel_minutes_secondary: float = field(
+        default=75.0,
+        metadata=_range(
+            low=0.0,
+            high=600.0,
+            low_open=True,
+            doc="Longest journey each way, secondary and post-16, minutes.",
+        ),
+    )
+    speed_kmh: float = field(
+        default=30.0,
+        metadata=_range(
+            low=0.0,
+            high=200.0,
+            low_open=True,
+            doc="Straight-line km covered per hour of travel.",
+        ),
+    )
+    include_independent: bool = field(
+        default=True, metadata=_range(doc="Independent special schools may be listed.")
+    )
+    include_out_of_area: bool = field(
+        default=True, metadata=_range(doc="Settings outside the LA may be listed.")
+    )
+    include_alternative_provision: bool = field(
+        default=False, metadata=_range(doc="Alternative provision may be listed.")
+    )
+    mainstream_for_specialist: bool = field(
+        default=False,
+        metadata=_range(
+            doc="Mainstream settings are also listed for children needing "
+            "specialist provision."
+        ),
+    )
+    order: Literal["nearest", "cheapest"] = field(
+        default="nearest",
+        metadata=_range(choices=LIST_ORDERS, doc="The LA's order within a list."),
+    )
 
     def __post_init__(self) -> None:
         if not isinstance(self.max_length, int) or isinstance(self.max_length, bool):
@@ -109,6 +158,7 @@ class ListRules:
                 raise _bad(key, getattr(self, key), "expected true or false")
         if self.order not in LIST_ORDERS:
             raise _bad("order", self.order, f"expected one of {', '.join(LIST_ORDERS)}")
+        check_ranges(self)
 
     @property
     def travel_limit_km(self) -> NDArray[np.float64]:
@@ -225,13 +275,14 @@ def candidates(
     assumed to share the LA's judgement of whether specialist provision is
     needed), but anywhere, independent or not, with no travel limit and no
     length cap. These are the settings a parent could ask for under CFA 2014
-    s38 (DOMAIN.md 1.1); a favourite among them that is not on the list is an
+    s38 (source ``cfa-2014-s38-request``); a favourite among them that is not on
+    the list is an
     off-list request.
     """
-    wide = ListRules(
+    wide = ListRules(  # no travel limit: the distances passed below are all 0
         max_length=rules.max_length,
-        travel_minutes_primary=1e9,
-        travel_minutes_secondary=1e9,
+        travel_minutes_primary=600.0,
+        travel_minutes_secondary=600.0,
         speed_kmh=rules.speed_kmh,
         include_alternative_provision=rules.include_alternative_provision,
         mainstream_for_specialist=rules.mainstream_for_specialist,

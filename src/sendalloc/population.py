@@ -6,9 +6,10 @@ settings (M of them) or children (N); a setting or child is an index, never a
 Python object, so everything downstream is vectorised.
 
 Need codes are the 13 primary-need codes of the SEN2 return and the school
-census (DOMAIN.md section 2.3); a need column stores int8 indices into
-:data:`NEEDS`. Setting kinds follow the EES placement taxonomy (DOMAIN.md
-section 2.4) grouped into the seven kinds of :data:`KINDS`.
+census (the ``ees-need-2025-*`` entries of :mod:`sendalloc.sources`); a need
+column stores int8 indices into :data:`NEEDS`. Setting kinds follow the EES
+placement taxonomy (source ``ees-placement-taxonomy``) grouped into the seven
+kinds of :data:`KINDS`.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from sendalloc._rng import as_generator
 from sendalloc.lists import _Pairs
 from sendalloc.population import KINDS, NEEDS, Children, Settings, _bad
 
@@ -227,6 +228,7 @@ def draw_preferences(
     >>> prefs, wish
     (array([[0, 1]], dtype=int32), array([0], dtype=int32))
     """
+    rng = as_generator(rng)
     n, k = lists.shape
     listed = lists >= 0
     cols = np.where(listed, lists, 0)
@@ -285,6 +287,7 @@ def processing_order(
     >>> processing_order(c, "plan_day", rng), processing_order(c, "severity", rng)
     (array([1, 0, 2], dtype=int32), array([2, 1, 0], dtype=int32))
     """
+    rng = as_generator(rng)
     n = children.n
     tie = rng.random(n)
     if rule == "plan_day":
@@ -338,6 +341,7 @@ def setting_priority(
     array([[ 2,  0],
            [ 1, -1]])
     """
+    rng = as_generator(rng)
     if rule == "order":
         return None
     if rule == "classes":

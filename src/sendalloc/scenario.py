@@ -11,12 +11,13 @@ mechanism can solve. The shipped presets live in ``sendalloc/scenarios/``; see
 
 from __future__ import annotations
 
+import codecs
 import functools
 import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from sendalloc._keys import KeyRange, check_ranges, key_range, number_text
+from sendalloc._rng import as_generator
 from sendalloc.errors import InvalidScenarioError
 from sendalloc.lists import ListRules, _candidate_pairs, _select_pairs
 from sendalloc.population import (
@@ -47,6 +50,12 @@ from sendalloc.problem import Problem
 from sendalloc.ties import break_ties
 
 __all__ = [
+    "ACROSS_RULES",
+    "MAX_CELLS",
+    "MAX_GROUP_COUNT",
+    "MAX_PLACES",
+    "MAX_PLANS",
+    "MAX_YEARS",
     "AllocationSpec",
     "CapacityPlan",
     "DataSpec",
@@ -57,6 +66,8 @@ __all__ = [
     "PreferencesSpec",
     "Scenario",
     "SettingGroup",
+    "Uncertainty",
+    "describe_keys",
     "free_places",
     "list_scenarios",
     "load_scenario",
@@ -180,25 +191,25 @@ def _f(
     default: Any = MISSING,
     conv: Callable[[Any, str], Any] | None = None,
     enc: Callable[[Any], Any] | None = None,
+    *,
+    doc: str,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+    choices: tuple[str, ...] = (),
+    length: tuple[int, int | None] | None = None,
+    labels: tuple[str, ...] = (),
+    rule: str = "",
 ) -> Any:
+    """A spec field: converter, encoder and its valid values (see sendalloc._keys)."""
     md = {} if conv is None else _spec(conv, enc)
+    md["range"] = KeyRange(
+        low, high, low_open, high_open, choices, length, labels, doc, rule
+    )
     if default is MISSING:
         return field(metadata=md)
     return field(default=default, metadata=md)
-
-
-def _check_share(obj: Any, *keys: str) -> None:
-    for k in keys:
-        v = getattr(obj, k)
-        if not 0 <= v <= 1:
-            raise _bad(k, v, "expected a share in [0, 1]")
-
-
-def _check_nonneg(obj: Any, *keys: str) -> None:
-    for k in keys:
-        v = getattr(obj, k)
-        if v < 0:
-            raise _bad(k, v, "expected >= 0")
 
 
 def _weights(w: tuple[float, ...], n: int, key: str) -> NDArray[np.float64]:
@@ -210,6 +221,17 @@ def _weights(w: tuple[float, ...], n: int, key: str) -> NDArray[np.float64]:
     return np.asarray(a / a.sum())
 
 
+#: Largest ``population.plans``: above England's 638,700 EHC plans (January 2025).
+MAX_PLANS = 1_000_000
+#: Largest ``count`` of one setting group (England has about 25,000 state schools).
+MAX_GROUP_COUNT = 50_000
+#: Largest capacity of one generated setting and largest ``places`` of one plan.
+MAX_PLACES = 100_000
+#: Largest expected children in a round times settings: one draw of that many
+#: float32 values (the parents' taste shocks) takes about 1 GB.
+MAX_CELLS = 250_000_000
+
+
 # --------------------------------------------------------------------------- specs
 @dataclass(frozen=True, slots=True)
 class PopulationSpec:
@@ -218,34 +240,98 @@ class PopulationSpec:
     The round's children are new plans (``plans * new_plan_rate``, Poisson)
     plus phase transfers (``plans * school_age_share * transfer_share``,
     Poisson). Need, age, severity and whether specialist provision is needed
-    are drawn per child; see ``docs/modelling.md``.
+    are drawn per child; see ``docs/modelling.md``. Valid values of every key:
+    ``docs/scenario-keys.md``.
     """
 
-    plans: int = _f(conv=_int)
-    school_age_share: float = _f(conv=_num)
-    new_plan_rate: float = _f(conv=_num)
-    transfer_share: float = _f(conv=_num)
-    need_mix: tuple[float, ...] = _f(conv=_need_map, enc=_enc_need_map)
-    new_plan_age_bands: tuple[tuple[float, ...], ...] = _f(conv=_bands)
-    specialist_share_new: float = _f(conv=_num)
-    specialist_share_transfer: float = _f(conv=_num)
-    transfer_ages: tuple[int, ...] = _f((11, 16), _ints)
-    transfer_weights: tuple[float, ...] = _f((), _floats)
-    transfer_days: tuple[int, ...] = _f((46, 90), _ints)
-    need_mix_new_older: tuple[float, ...] = _f((), _need_map, _enc_need_map)
-    new_older_from_age: int = _f(10, _int)
-    specialist_log_odds: tuple[float, ...] = _f((0.0,) * _N, _need_map, _enc_need_map)
+    plans: int = _f(conv=_int, low=1, high=MAX_PLANS, doc="EHC plans the LA maintains.")
+    school_age_share: float = _f(
+        conv=_num, low=0.0, high=1.0, doc="Share of plans aged 5-15."
+    )
+    new_plan_rate: float = _f(
+        conv=_num, low=0.0, high=1.0, doc="New plans a year, per plan maintained."
+    )
+    transfer_share: float = _f(
+        conv=_num,
+        low=0.0,
+        high=1.0,
+        doc="Share of school-age plans making a phase transfer this round.",
+    )
+    need_mix: tuple[float, ...] = _f(
+        conv=_need_map,
+        enc=_enc_need_map,
+        low=0.0,
+        labels=NEEDS,
+        doc="Primary-need mix of all plans: a table of need code = weight.",
+        rule="not all 0",
+    )
+    new_plan_age_bands: tuple[tuple[float, ...], ...] = _f(
+        conv=_bands,
+        low=0.0,
+        length=(1, 26),
+        doc="Ages of new plans: `[[first age, last age, weight], ...]`.",
+        rule="ages whole, 0 <= first <= last <= 25; weights not all 0",
+    )
+    specialist_share_new: float = _f(
+        conv=_num,
+        low=0.0,
+        high=1.0,
+        doc="Share of new plans needing specialist provision.",
+    )
+    specialist_share_transfer: float = _f(
+        conv=_num,
+        low=0.0,
+        high=1.0,
+        doc="Share of phase transfers needing specialist provision.",
+    )
+    transfer_ages: tuple[int, ...] = _f(
+        (11, 16),
+        _ints,
+        low=1,
+        high=25,
+        length=(1, 25),
+        doc="Ages at which children transfer phase.",
+    )
+    transfer_weights: tuple[float, ...] = _f(
+        (),
+        _floats,
+        low=0.0,
+        doc="Relative size of each transfer age's cohort (`[]`: equal).",
+        rule="none, or one per transfer age, not all 0",
+    )
+    transfer_days: tuple[int, ...] = _f(
+        (46, 90),
+        _ints,
+        low=1,
+        high=365,
+        doc="Day of the year each transfer age is placed.",
+        rule="one per transfer age",
+    )
+    need_mix_new_older: tuple[float, ...] = _f(
+        (),
+        _need_map,
+        _enc_need_map,
+        low=0.0,
+        labels=NEEDS,
+        doc="Need mix of new plans aged `new_older_from_age` and over "
+        "(`{}`: as `need_mix`).",
+        rule="not all 0 if given",
+    )
+    new_older_from_age: int = _f(
+        10, _int, low=0, high=25, doc="Age from which `need_mix_new_older` applies."
+    )
+    specialist_log_odds: tuple[float, ...] = _f(
+        (0.0,) * _N,
+        _need_map,
+        _enc_need_map,
+        low=-20.0,
+        high=20.0,
+        labels=NEEDS,
+        doc="Relative log-odds of needing specialist provision, by need.",
+    )
 
     def __post_init__(self) -> None:
-        if self.plans < 1:
-            raise _bad("plans", self.plans, "expected >= 1")
-        _check_share(
-            self,
-            "school_age_share",
-            "specialist_share_new",
-            "specialist_share_transfer",
-        )
-        _check_nonneg(self, "new_plan_rate", "transfer_share")
+        check_ranges(self)
         _weights(self.need_mix, _N, "need_mix")
         if self.need_mix_new_older:
             _weights(self.need_mix_new_older, _N, "need_mix_new_older")
@@ -258,19 +344,18 @@ class PopulationSpec:
             if not 0 <= b[0] <= b[1] <= 25:
                 raise _bad(f"new_plan_age_bands.{i}", list(b), "ages must lie in 0..25")
         n = len(self.transfer_ages)
-        if n == 0 or any(not 0 < a <= 25 for a in self.transfer_ages):
-            raise _bad(
-                "transfer_ages", list(self.transfer_ages), "expected ages in 1..25"
-            )
         _weights(self.transfer_weights, n, "transfer_weights")
-        if len(self.transfer_days) != n or any(
-            not 1 <= d <= 365 for d in self.transfer_days
-        ):
+        if len(self.transfer_days) != n:
             raise _bad(
                 "transfer_days",
                 list(self.transfer_days),
                 f"expected {n} days of the year in 1..365, one per transfer age",
             )
+
+    def round_size(self, plans: int | None = None) -> float:
+        """Expected children in a round: new plans plus phase transfers."""
+        p = self.plans if plans is None else plans
+        return p * (self.new_plan_rate + self.school_age_share * self.transfer_share)
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,25 +369,40 @@ class GeographySpec:
     settings for every sample (None: drawn afresh each sample).
     """
 
-    centre_km: tuple[float, ...] = _f(conv=_floats)
-    half_width_km: float = _f(conv=_num)
-    towns: int = _f(conv=_int)
-    town_sd_km: float = _f(conv=_num)
-    rural_share: float = _f(conv=_num)
-    out_of_area_ring_km: float = _f(conv=_num)
-    layout_seed: int | None = _f(None, _int)
+    centre_km: tuple[float, ...] = _f(
+        conv=_floats,
+        low=0.0,
+        high=1300.0,
+        length=(2, 2),
+        doc="Centre of the LA, `[easting, northing]`, British National Grid km.",
+    )
+    half_width_km: float = _f(
+        conv=_num, low=0.0, high=500.0, low_open=True, doc="Half the square's side."
+    )
+    towns: int = _f(conv=_int, low=1, high=1000, doc="Population centres.")
+    town_sd_km: float = _f(
+        conv=_num, low=0.0, high=500.0, doc="Spread of homes around a town (normal sd)."
+    )
+    rural_share: float = _f(
+        conv=_num,
+        low=0.0,
+        high=1.0,
+        doc="Share of children living anywhere in the square.",
+    )
+    out_of_area_ring_km: float = _f(
+        conv=_num, low=0.0, high=500.0, doc="Width of the band of out-of-area settings."
+    )
+    layout_seed: int | None = _f(
+        None,
+        _int,
+        low=0,
+        high=2**63 - 1,
+        doc="Seed fixing towns and settings for every sample (absent: drawn "
+        "afresh each sample).",
+    )
 
     def __post_init__(self) -> None:
-        if len(self.centre_km) != 2:
-            raise _bad(
-                "centre_km", list(self.centre_km), "expected [easting, northing]"
-            )
-        if self.half_width_km <= 0:
-            raise _bad("half_width_km", self.half_width_km, "expected > 0")
-        if self.towns < 1:
-            raise _bad("towns", self.towns, "expected >= 1")
-        _check_nonneg(self, "town_sd_km", "out_of_area_ring_km")
-        _check_share(self, "rural_share")
+        check_ranges(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,64 +417,136 @@ class SettingGroup:
     ``in_area_share`` inside the LA.
     """
 
-    kind: str = _f(conv=_string)
-    count: int = _f(conv=_int)
-    capacity: tuple[int, ...] = _f(conv=_ints)
-    fill_mean: float = _f(conv=_num)
-    ages: tuple[tuple[int, ...], ...] = _f(conv=_int_pairs)
-    cost: float = _f(conv=_num)
-    fill_sd: float = _f(0.0, _num)
-    age_weights: tuple[float, ...] = _f((), _floats)
-    needs: tuple[tuple[str, ...], ...] = _f(((),), _profiles)
-    needs_weights: tuple[float, ...] = _f((), _floats)
-    cost_sd: float = _f(0.0, _num)
-    in_area_share: float = _f(1.0, _num)
-    near_towns: bool = _f(True, _boolean)
-    quality_sd: float = _f(0.0, _num)
-    capacity_growth: float = _f(0.0, _num)
-    label: str = _f("", _string)
+    kind: str = _f(conv=_string, choices=KINDS, doc="Kind of setting.")
+    count: int = _f(
+        conv=_int,
+        low=0,
+        high=MAX_GROUP_COUNT,
+        doc="Settings in the group.",
+        rule="at least one group above 0 (without a [data] settings file)",
+    )
+    capacity: tuple[int, ...] = _f(
+        conv=_ints,
+        low=0,
+        high=MAX_PLACES,
+        length=(2, 2),
+        doc="Places per setting, `[low, high]` (uniform).",
+        rule="low <= high",
+    )
+    fill_mean: float = _f(
+        conv=_num, low=0.0, high=2.0, doc="Mean pupils on roll per place."
+    )
+    ages: tuple[tuple[int, ...], ...] = _f(
+        conv=_int_pairs,
+        low=0,
+        high=25,
+        length=(1, None),
+        doc="Age ranges, `[[min_age, max_age], ...]`, shared out by `age_weights`.",
+        rule="min_age <= max_age",
+    )
+    cost: float = _f(
+        conv=_num, low=0.0, high=10_000_000.0, doc="Annual cost per place, GBP."
+    )
+    fill_sd: float = _f(0.0, _num, low=0.0, high=1.0, doc="Spread of the fill.")
+    age_weights: tuple[float, ...] = _f(
+        (),
+        _floats,
+        low=0.0,
+        doc="Weight of each age range (`[]`: equal).",
+        rule="none, or one per age range, not all 0",
+    )
+    needs: tuple[tuple[str, ...], ...] = _f(
+        ((),),
+        _profiles,
+        choices=NEEDS,
+        length=(1, None),
+        doc="Designation profiles: lists of need codes (`[]`: any need).",
+    )
+    needs_weights: tuple[float, ...] = _f(
+        (),
+        _floats,
+        low=0.0,
+        doc="Weight of each profile (`[]`: equal).",
+        rule="none, or one per profile, not all 0",
+    )
+    cost_sd: float = _f(
+        0.0, _num, low=0.0, high=5.0, doc="Log-sd of costs between settings."
+    )
+    in_area_share: float = _f(
+        1.0, _num, low=0.0, high=1.0, doc="Share of the group inside the LA."
+    )
+    near_towns: bool = _f(
+        True, _boolean, doc="Place settings near towns (else anywhere)."
+    )
+    quality_sd: float = _f(
+        0.0, _num, low=0.0, high=10.0, doc="Spread of the parents' quality index."
+    )
+    capacity_growth: float = _f(
+        0.0,
+        _num,
+        low=-1.0,
+        high=10.0,
+        low_open=True,
+        doc="Growth of capacity over the roll's base (0.1: 10% more places).",
+    )
+    label: str = _f("", _string, doc="Name of the settings (default: the table key).")
 
     def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise _bad("kind", self.kind, f"expected one of {', '.join(KINDS)}")
-        _check_nonneg(
-            self, "count", "fill_mean", "fill_sd", "cost", "cost_sd", "quality_sd"
-        )
+        check_ranges(self)
         c = self.capacity
-        if len(c) != 2 or not 0 <= c[0] <= c[1]:
+        if c[0] > c[1]:
             raise _bad(
                 "capacity", list(c), "expected [low, high] with 0 <= low <= high"
             )
-        if not self.ages:
-            raise _bad("ages", [], "expected at least one [min_age, max_age]")
         for i, (lo, hi) in enumerate(self.ages):
-            if not 0 <= lo <= hi <= 25:
+            if lo > hi:
                 raise _bad(
                     f"ages.{i}", [lo, hi], "expected 0 <= min_age <= max_age <= 25"
                 )
         _weights(self.age_weights, len(self.ages), "age_weights")
-        if not self.needs:
-            raise _bad("needs", [], "expected at least one profile ([] = any need)")
         _weights(self.needs_weights, len(self.needs), "needs_weights")
-        _check_share(self, "in_area_share")
-        if self.capacity_growth <= -1:
-            raise _bad("capacity_growth", self.capacity_growth, "expected > -1")
 
 
 @dataclass(frozen=True, slots=True)
 class PreferencesSpec:
     """Parents' random-utility model (TOML ``[preferences]``); see PreferenceModel."""
 
-    distance_weight: float = _f(0.1, _num)
-    quality_weight: float = _f(0.5, _num)
-    noise_scale: float = _f(1.0, _num)
-    truncation_probability: float = _f(0.0, _num)
-    kind_taste: tuple[tuple[str, float], ...] = _f((), _taste, dict)
+    distance_weight: float = _f(
+        0.1, _num, low=0.0, high=100.0, doc="Utility lost per km of travel."
+    )
+    quality_weight: float = _f(
+        0.5, _num, low=0.0, high=100.0, doc="Utility per unit of quality index."
+    )
+    noise_scale: float = _f(
+        1.0,
+        _num,
+        low=0.0,
+        high=100.0,
+        low_open=True,
+        doc="Scale of the parents' idiosyncratic tastes (Gumbel).",
+    )
+    truncation_probability: float = _f(
+        0.0, _num, low=0.0, high=1.0, doc="Chance a parent ranks only part of the list."
+    )
+    kind_taste: tuple[tuple[str, float], ...] = _f(
+        (),
+        _taste,
+        dict,
+        low=-100.0,
+        high=100.0,
+        doc="Taste for each kind over mainstream: a table of kind = utility.",
+    )
     need_taste: tuple[tuple[str, tuple[tuple[str, float], ...]], ...] = _f(
-        (), _need_taste, lambda t: {c: dict(r) for c, r in t}
+        (),
+        _need_taste,
+        lambda t: {c: dict(r) for c, r in t},
+        low=-100.0,
+        high=100.0,
+        doc="Adjustments by need: a table of need code = {kind = utility}.",
     )
 
     def __post_init__(self) -> None:
+        check_ranges(self)
         self.model()
 
     def model(self) -> PreferenceModel:
@@ -395,29 +567,50 @@ class PreferencesSpec:
 class AllocationSpec:
     """Processing order, priorities, fallback, transport (TOML ``[allocation]``)."""
 
-    order: str = _f("plan_day", _string)
-    priority: str = _f("order", _string)
-    fallback: bool = _f(True, _boolean)
-    transport_cost_per_km: float = _f(0.0, _num)
+    order: str = _f(
+        "plan_day", _string, choices=ORDERS, doc="Order the LA processes children in."
+    )
+    priority: str = _f(
+        "order", _string, choices=PRIORITIES, doc="How settings rank applicants."
+    )
+    fallback: bool = _f(
+        True, _boolean, doc="The LA places a child with no ranked place elsewhere."
+    )
+    transport_cost_per_km: float = _f(
+        0.0,
+        _num,
+        low=0.0,
+        high=1_000_000.0,
+        doc="Annual transport cost per km of one-way distance, GBP.",
+    )
     # With priority = "classes": the distance bands and how ties are broken.
-    distance_bands_km: tuple[float, ...] = _f((2.0, 5.0, 10.0), _floats)
-    tie_break: str = _f("single", _string)
+    distance_bands_km: tuple[float, ...] = _f(
+        (2.0, 5.0, 10.0),
+        _floats,
+        low=0.0,
+        high=1000.0,
+        low_open=True,
+        length=(1, 20),
+        doc="Distance bands of the `classes` priority.",
+        rule="increasing",
+    )
+    tie_break: str = _f(
+        "single",
+        _string,
+        choices=("single", "multiple"),
+        doc="Lottery for ties in the `classes` priority: one for all settings "
+        "or one per setting.",
+    )
 
     def __post_init__(self) -> None:
-        if self.order not in ORDERS:
-            raise _bad("order", self.order, f"expected one of {', '.join(ORDERS)}")
-        if self.priority not in PRIORITIES:
-            raise _bad(
-                "priority", self.priority, f"expected one of {', '.join(PRIORITIES)}"
-            )
-        _check_nonneg(self, "transport_cost_per_km")
         bands = self.distance_bands_km
-        if not bands or any(b <= 0 for b in bands) or list(bands) != sorted(set(bands)):
+        if not bands or list(bands) != sorted(set(bands)):
             raise _bad(
                 "distance_bands_km", list(bands), "expected increasing distances > 0"
             )
         if self.tie_break not in ("single", "multiple"):
             raise _bad("tie_break", self.tie_break, "expected 'single' or 'multiple'")
+        check_ranges(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -429,10 +622,19 @@ class DataSpec:
     area). ``children``: a children CSV (:func:`sendalloc.io.read_children`).
     """
 
-    settings: str = _f("", _string)
-    children: str = _f("", _string)
-    la_codes: tuple[int, ...] = _f((), _ints)
-    neighbour_la_codes: tuple[int, ...] = _f((), _ints)
+    settings: str = _f(
+        "", _string, doc="GIAS all-establishments CSV, relative to the TOML file."
+    )
+    children: str = _f("", _string, doc="Children CSV, relative to the TOML file.")
+    la_codes: tuple[int, ...] = _f(
+        (), _ints, low=1, high=999, doc="`LA (code)` values of the home LA."
+    )
+    neighbour_la_codes: tuple[int, ...] = _f(
+        (), _ints, low=1, high=999, doc="LA codes whose settings are out of area."
+    )
+
+    def __post_init__(self) -> None:
+        check_ranges(self)
 
 
 #: Values of the top-level ``mode`` key (see docs/dynamics.md).
@@ -443,6 +645,8 @@ BATCHES: tuple[str, ...] = ("none", "monthly", "termly", "consultation")
 WAITING: tuple[str, ...] = ("auto", "wait", "fallback", "out_of_list")
 #: ``dynamics.wait_order``: how a waiting list is served.
 WAIT_ORDERS: tuple[str, ...] = ("first_come", "severity")
+#: Longest multi-year projection (``dynamics.years``).
+MAX_YEARS = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -455,19 +659,26 @@ class CapacityPlan:
     ``opens = true`` the settings have no places at all until that date.
     """
 
-    year: int = _f(conv=_int)
-    setting: str = _f(conv=_string)
-    places: int = _f(conv=_int)
-    day: int = _f(244, _int)
-    opens: bool = _f(False, _boolean)
+    year: int = _f(
+        conv=_int,
+        low=1,
+        high=MAX_YEARS,
+        doc="Year of the projection the places are added in (1-based).",
+        rule="at most `dynamics.years`",
+    )
+    setting: str = _f(
+        conv=_string,
+        doc="A setting id or a setting-group key (checked when the year is run).",
+        rule="not empty",
+    )
+    places: int = _f(conv=_int, low=0, high=MAX_PLACES, doc="Places added.")
+    day: int = _f(244, _int, low=1, high=365, doc="Day of the year (244: 1 Sep).")
+    opens: bool = _f(
+        False, _boolean, doc="The settings have no places at all before then."
+    )
 
     def __post_init__(self) -> None:
-        if self.year < 1:
-            raise _bad("year", self.year, "expected a year >= 1")
-        if not 1 <= self.day <= 365:
-            raise _bad("day", self.day, "expected a day of the year in 1..365")
-        if self.places < 0:
-            raise _bad("places", self.places, "expected >= 0")
+        check_ranges(self)
         if not self.setting:
             raise _bad("setting", self.setting, "expected a setting id or group key")
 
@@ -497,37 +708,63 @@ class DynamicsSpec:
     added at dates.
     """
 
-    batch: str = _f("none", _string)
-    consultation_days: int = _f(15, _int)
-    waiting: str = _f("auto", _string)
-    wait_order: str = _f("first_come", _string)
-    moving_up: bool = _f(False, _boolean)
-    leave_rate: float = _f(0.08, _num)
-    out_of_list_cost: float = _f(62500.0, _num)
-    years: int = _f(5, _int)
-    new_plan_growth: float = _f(0.0, _num)
+    batch: str = _f("none", _string, choices=BATCHES, doc="When new plans are placed.")
+    consultation_days: int = _f(
+        15, _int, low=1, high=365, doc="Days a setting takes to answer a consultation."
+    )
+    waiting: str = _f(
+        "auto",
+        _string,
+        choices=WAITING,
+        doc="What happens to a child with no ranked place.",
+    )
+    wait_order: str = _f(
+        "first_come", _string, choices=WAIT_ORDERS, doc="How waiting lists are served."
+    )
+    moving_up: bool = _f(
+        False, _boolean, doc="Placed children move to a place they ranked higher."
+    )
+    leave_rate: float = _f(
+        0.08,
+        _num,
+        low=0.0,
+        high=1.0,
+        doc="Share of pupils on roll leaving during a year.",
+    )
+    out_of_list_cost: float = _f(
+        62500.0,
+        _num,
+        low=0.0,
+        high=10_000_000.0,
+        doc="Annual cost of an out-of-list place, GBP.",
+    )
+    years: int = _f(5, _int, low=1, high=MAX_YEARS, doc="Years projected.")
+    new_plan_growth: float = _f(
+        0.0,
+        _num,
+        low=-1.0,
+        high=1.0,
+        low_open=True,
+        doc="Yearly growth of the new-plan rate in a projection.",
+        rule="`population.new_plan_rate` grown over `years` at most 1",
+    )
     capacity_plans: tuple[CapacityPlan, ...] = _f(
-        (), _capacity_plans, lambda t: [_encode(p) for p in t]
+        (),
+        _capacity_plans,
+        lambda t: [_encode(p) for p in t],
+        doc="Places added at dates: an array of tables (below).",
     )
 
     def __post_init__(self) -> None:
-        for name, allowed in (
-            ("batch", BATCHES),
-            ("waiting", WAITING),
-            ("wait_order", WAIT_ORDERS),
-        ):
-            if getattr(self, name) not in allowed:
+        check_ranges(self)
+        for i, p in enumerate(self.capacity_plans):
+            if p.year > self.years:
                 raise _bad(
-                    name, getattr(self, name), f"expected one of {', '.join(allowed)}"
+                    f"capacity_plans.{i}.year",
+                    p.year,
+                    f"expected a year of the projection, 1..{self.years} "
+                    "(dynamics.years)",
                 )
-        if not 1 <= self.consultation_days <= 365:
-            raise _bad("consultation_days", self.consultation_days, "expected 1..365")
-        _check_share(self, "leave_rate")
-        _check_nonneg(self, "out_of_list_cost")
-        if not 1 <= self.years <= 50:
-            raise _bad("years", self.years, "expected 1..50")
-        if self.new_plan_growth <= -1:
-            raise _bad("new_plan_growth", self.new_plan_growth, "expected > -1")
 
 
 _SECTIONS: dict[str, type] = {
@@ -600,6 +837,216 @@ def _plain(v: Any) -> Any:
     return v
 
 
+# ------------------------------------------------------------------ checks across keys
+#: Rules that tie keys of different sections together, checked when a scenario
+#: is read (``describe_keys`` lists them under the tables).
+ACROSS_RULES: tuple[str, ...] = (
+    "Without a `[data] settings` file, at least one setting group has `count` >= 1.",
+    "`dynamics.capacity_plans.N.year` is at most `dynamics.years`.",
+    "Expected children in a round (`plans * (new_plan_rate + school_age_share * "
+    "transfer_share)`) times the number of generated settings is at most "
+    f"{number_text(MAX_CELLS)} (the parents' taste draws, about 1 GB); in a "
+    "`multi_year` scenario this holds in every year of the projection. "
+    "Sampling checks the same limit for settings read from a `[data]` file.",
+    "In a `multi_year` scenario, `population.new_plan_rate * (1 + "
+    "dynamics.new_plan_growth) ** (years - 1)` is at most 1, and the expected "
+    "caseload stays at most `population.plans`' upper limit.",
+)
+
+
+def _check_across(
+    kw: Mapping[str, Any], groups: list[tuple[str, SettingGroup]]
+) -> None:
+    """:data:`ACROSS_RULES`, on the sections read from a scenario file."""
+    data: DataSpec | None = kw.get("data")
+    pop: PopulationSpec | None = kw.get("population")
+    dyn: DynamicsSpec = kw.get("dynamics") or DynamicsSpec()
+    generated = not (data and data.settings)
+    m = sum(g.count for _, g in groups)
+    if generated and m == 0:
+        key = groups[0][0]
+        raise _KeyedError(
+            f"{key}.count",
+            f"{key}.count = 0: every setting group has count = 0, so the scenario "
+            "has no settings; give at least one group a count >= 1",
+        )
+    if pop is None:
+        return
+    years = dyn.years if kw.get("mode") == "multi_year" else 1
+    caseload, peak_round = float(pop.plans), pop.round_size()
+    for y in range(1, years):
+        before = pop.new_plan_rate * (1.0 + dyn.new_plan_growth) ** (y - 1)
+        rate = pop.new_plan_rate * (1.0 + dyn.new_plan_growth) ** y
+        if rate > 1.0:
+            raise _bad(
+                "dynamics.new_plan_growth",
+                dyn.new_plan_growth,
+                f"population.new_plan_rate = {pop.new_plan_rate:g} grown for {y} "
+                f"years reaches {rate:.3g} new plans a year per plan, above 1; "
+                "lower dynamics.new_plan_growth or dynamics.years",
+            )
+        caseload *= 1.0 + before - dyn.leave_rate
+        if caseload > MAX_PLANS:
+            raise _bad(
+                "dynamics.years",
+                dyn.years,
+                f"the projected caseload reaches about {caseload:,.0f} plans in "
+                f"year {y + 1}, above {MAX_PLANS:,}; project fewer years",
+            )
+        grown = caseload * (rate + pop.school_age_share * pop.transfer_share)
+        peak_round = max(peak_round, grown)
+    if generated and peak_round * m > MAX_CELLS:
+        raise _bad(
+            "population.plans",
+            pop.plans,
+            f"a round of about {peak_round:,.0f} children against {m:,} settings "
+            f"needs {peak_round * m:,.0f} taste draws, above {MAX_CELLS:,} (about "
+            "1 GB); lower plans or the setting counts",
+        )
+
+
+def _toml_text(path: Path) -> str:
+    """A scenario file's text: UTF-8, as TOML requires; a leading BOM is dropped."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise InvalidScenarioError(f"{path}: cannot read scenario file ({e})") from None
+    data = data.removeprefix(codecs.BOM_UTF8)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        col = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        raise InvalidScenarioError(
+            f"{path}:{line}:{col}: byte 0x{data[e.start]:02x} is not UTF-8; a "
+            "scenario file must be UTF-8 (TOML): save it as UTF-8 (it looks like "
+            "Windows-1252)"
+        ) from None
+
+
+# ------------------------------------------------------------------ the keys, as docs
+_TYPES: dict[Any, str] = {
+    _int: "integer",
+    _num: "number",
+    _boolean: "true/false",
+    _string: "string",
+    _floats: "array of numbers",
+    _ints: "array of integers",
+    _int_pairs: "array of [integer, integer]",
+    _bands: "array of [number, number, number]",
+    _need_map: "table: need code = number",
+    _profiles: "array of arrays of need codes",
+    _taste: "table: kind = number",
+    _need_taste: "table: need code = {kind = number}",
+    _capacity_plans: "array of tables",
+}
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int | float):
+        return repr(v)
+    if isinstance(v, str):
+        return f'"{v}"'
+    if isinstance(v, Mapping):
+        return "{" + ", ".join(f"{k} = {_toml_value(x)}" for k, x in v.items()) + "}"
+    if isinstance(v, tuple | list):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    return str(v)
+
+
+def _key_rows(cls: type) -> list[str]:
+    rows = []
+    for f in fields(cls):
+        r = key_range(f) or KeyRange()
+        conv = f.metadata.get("conv")
+        if conv is None:
+            kind = {bool: "true/false", int: "integer", float: "number"}.get(
+                type(f.default), "string"
+            )
+        else:
+            kind = _TYPES.get(conv, "")
+        if f.default is MISSING:
+            default = "required"
+        elif f.default is None:
+            default = "absent"
+        elif f.default == () and kind.startswith("table"):
+            default = "`{}`"
+        else:
+            enc = f.metadata.get("enc")
+            default = f"`{_toml_value(enc(f.default) if enc else f.default)}`"
+        valid = r.describe().replace("|", "\\|")
+        rows.append(f"| `{f.name}` | {kind} | {default} | {valid} | {r.doc} |")
+    return rows
+
+
+def describe_keys() -> str:
+    """Every scenario key with its type, default and valid values, as Markdown.
+
+    The valid values are the ranges :meth:`Scenario.from_toml` checks, read from
+    the same field metadata, so this text (``docs/scenario-keys.md``) and the
+    checks cannot disagree.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from sendalloc.scenario import describe_keys
+    >>> text = describe_keys()
+    >>> print(next(s for s in text.splitlines() if s.startswith("| `plans`")))
+    | `plans` | integer | required | [1, 1_000_000] | EHC plans the LA maintains. |
+    """
+    head = "| key | type | default | valid values | meaning |\n|---|---|---|---|---|"
+    out = [
+        "# Scenario keys",
+        "",
+        "<!-- Generated by sendalloc.scenario.describe_keys(); do not edit. Run:",
+        "python -c 'import sendalloc.scenario as s; print(s.describe_keys(), end=\"\")'"
+        " > docs/scenario-keys.md -->",
+        "",
+        "Every key of a scenario TOML file, with its type, default and valid values.",
+        "Reading a scenario (a file, a preset, `Scenario.from_dict` or",
+        "`with_overrides`) checks every value against this table and names the",
+        "file, the key, and in a file its line and column. `[a, b]` includes both",
+        "ends, `(a, b]` excludes `a`; a range on an array or a table applies to",
+        "each of its numbers. A scenario file is UTF-8 (a byte-order mark is",
+        "ignored).",
+        "",
+        "## Top level",
+        "",
+        head,
+        "| `name` | string | required |  | The scenario's name. |",
+        '| `description` | string | `""` |  | One line, then any detail. |',
+        '| `mode` | string | `"annual"` | one of '
+        + ", ".join(f"`{m}`" for m in MODES)
+        + " | What a run simulates (docs/dynamics.md). |",
+    ]
+    for key, cls in _SECTIONS.items():
+        out += ["", f"## [{key}]", "", head, *_key_rows(cls)]
+    out += [
+        "",
+        "## Setting groups",
+        "",
+        "Any other table with a `kind` is a group of generated settings.",
+        "",
+        head,
+        *_key_rows(SettingGroup),
+        "",
+        "## [[dynamics.capacity_plans]]",
+        "",
+        head,
+        *_key_rows(CapacityPlan),
+        "",
+        "## Rules across keys",
+        "",
+        *(f"- {r}" for r in ACROSS_RULES),
+    ]
+    return "\n".join(out) + "\n"
+
+
 # --------------------------------------------------------------------------- Instance
 @dataclass(frozen=True, slots=True, eq=False)
 class Instance:
@@ -627,7 +1074,9 @@ class Instance:
         listed place is decided by the simulation; default True in presets).
     transport_cost_per_km : float
         Annual home-to-school transport cost per km of one-way distance, GBP
-        (from SEND transport costs per child, DOMAIN.md section 2.7).
+        (from SEND transport costs per child: sources
+        ``ccn-2024-county-send-transport-per-child``,
+        ``isos-2024-send-transport-per-child``).
     """
 
     problem: Problem
@@ -825,11 +1274,11 @@ def _generate_layout(
         cols["cost"].append(cost)
         cols["in_area"].append(inside)
         cols["quality"].append(rng.normal(0.0, g.quality_sd, size=c))
-    arr = {k: np.concatenate(v) for k, v in cols.items() if k not in ("id", "name")}
     if not cols["id"]:
         raise InvalidScenarioError(
-            "the scenario generates no settings (all counts are 0)"
+            "the scenario generates no settings (every setting group has count = 0)"
         )
+    arr = {k: np.concatenate(v) for k, v in cols.items() if k not in ("id", "name")}
     settings = Settings.from_columns(
         id=cols["id"],
         name=cols["name"],
@@ -988,6 +1437,16 @@ class Scenario:
     table is a :class:`SettingGroup` and must have a ``kind``. Unknown keys are
     errors.
 
+    Two optional tables annotate the numbers (every preset has them; see
+    ``docs/modelling.md``): ``[cite]`` maps a dotted key (``"special.fill_mean"``)
+    to a source id of :mod:`sendalloc.sources`, a list of ids (a derived figure;
+    ``"assumption"`` may be one of them) or ``"assumption"``; ``[uncertainty]``
+    maps a dotted key of a number (or an array of numbers) to ``{ low = ...,
+    high = ..., dist = "uniform" }``, which must contain the value. They are
+    kept as :attr:`citations` and :attr:`uncertainty` (read-only mappings;
+    :class:`Uncertainty` values). :meth:`with_overrides` keeps both except for
+    the keys it changes.
+
     Examples
     --------
     >>> import sendalloc as sa
@@ -997,6 +1456,10 @@ class Scenario:
     True
     >>> sc.with_overrides({"lists.max_length": 3}).lists.max_length
     3
+    >>> sc.citations["population.new_plan_rate"]
+    'new-plan-rate'
+    >>> sc.uncertainty["lists.speed_kmh"]
+    Uncertainty(low=20.0, high=40.0, dist='uniform')
     """
 
     name: str
@@ -1012,6 +1475,12 @@ class Scenario:
     dynamics: DynamicsSpec = field(default_factory=DynamicsSpec)
     source: str = field(default="<dict>", compare=False)
     base_dir: str = field(default=".", compare=False)
+    citations: Mapping[str, str | tuple[str, ...]] = field(
+        default_factory=dict, hash=False, repr=False
+    )
+    uncertainty: Mapping[str, Uncertainty] = field(
+        default_factory=dict, hash=False, repr=False
+    )
 
     # ------------------------------------------------------------------ reading
     @classmethod
@@ -1055,8 +1524,11 @@ class Scenario:
             raise _KeyedError("", f"expected a table, got {type(d).__name__}")
         kw: dict[str, Any] = {}
         groups: list[tuple[str, SettingGroup]] = []
+        notes: dict[str, Any] = {}
         for key, v in d.items():
-            if key in ("name", "description"):
+            if key in _NOTES:
+                notes[key] = v
+            elif key in ("name", "description"):
                 kw[key] = _string(v, key)
             elif key == "mode":
                 kw[key] = _string(v, key)
@@ -1070,7 +1542,8 @@ class Scenario:
                 raise _KeyedError(
                     key,
                     f"{key}: unknown key; expected name, description, mode, "
-                    f"{', '.join(_SECTIONS)} or a setting group table with a kind",
+                    f"{', '.join(_SECTIONS)}, {', '.join(_NOTES)} or a setting "
+                    "group table with a kind",
                 )
         for req in ("name", "geography"):
             if req not in kw:
@@ -1081,26 +1554,26 @@ class Scenario:
             raise _KeyedError("", "no setting groups and no [data] settings file")
         if kw.get("population") is None and not (data and data.children):
             raise _KeyedError("", "missing [population] (or a [data] children file)")
-        return cls(groups=tuple(groups), source=source, base_dir=base_dir, **kw)
+        _check_across(kw, groups)
+        sc = cls(groups=tuple(groups), source=source, base_dir=base_dir, **kw)
+        return _annotate(sc, notes) if notes else sc
 
     @classmethod
     def from_toml(cls, path: str | os.PathLike[str]) -> Scenario:
         """Read a scenario TOML file.
 
+        The file must be UTF-8, as TOML requires; a byte-order mark at the start
+        (as Windows editors write) is accepted and ignored.
+
         Raises
         ------
         InvalidScenarioError
-            For invalid TOML or an invalid spec, naming the file, the line and
-            the column of the offending key.
+            For a file that cannot be read or is not UTF-8 (naming the line and
+            column of the first byte that is not), invalid TOML or an invalid
+            spec, naming the file, the line and the column of the offending key.
         """
         p = Path(path)
-        try:
-            text = p.read_text(encoding="utf-8")
-        except OSError as e:
-            raise InvalidScenarioError(
-                f"{p}: cannot read scenario file ({e})"
-            ) from None
-        return cls._from_text(text, str(p), str(p.parent))
+        return cls._from_text(_toml_text(p), str(p), str(p.parent))
 
     @classmethod
     def _from_text(cls, text: str, source: str, base_dir: str) -> Scenario:
@@ -1139,6 +1612,13 @@ class Scenario:
                 out[key] = _encode(v)
         for key, g in self.groups:
             out[key] = _encode(g)
+        if self.citations:
+            out["cite"] = {
+                k: v if isinstance(v, str) else list(v)
+                for k, v in self.citations.items()
+            }
+        if self.uncertainty:
+            out["uncertainty"] = {k: u.to_dict() for k, u in self.uncertainty.items()}
         return out
 
     def with_overrides(self, overrides: Mapping[str, object]) -> Scenario:
@@ -1154,8 +1634,16 @@ class Scenario:
         ------
         InvalidScenarioError
             For an unknown key or an invalid value.
+
+        Notes
+        -----
+        The citations and uncertainty ranges of the keys not overridden are
+        kept; those of an overridden key, of the keys under it and of the
+        tables above it are dropped, as the value is no longer the cited one.
         """
         d = self.to_dict()
+        for note in _NOTES:
+            d.pop(note, None)
         for key, value in overrides.items():
             parts = str(key).split(".")
             node: Any = d
@@ -1177,9 +1665,10 @@ class Scenario:
                     )
                 node = nxt
             node[parts[-1]] = value
-        return Scenario.from_dict(
+        new = Scenario.from_dict(
             d, source=f"{self.source} with overrides", base_dir=self.base_dir
         )
+        return _carry_notes(self, new, [str(k) for k in overrides])
 
     # ------------------------------------------------------------------ sampling
     def _layout(self, rng: np.random.Generator) -> _Layout:
@@ -1194,7 +1683,7 @@ class Scenario:
 
     def settings(self, rng: np.random.Generator | int | None = None) -> Settings:
         """The settings table (fixed if ``geography.layout_seed`` is set)."""
-        return self._layout(np.random.default_rng(rng)).settings
+        return self._layout(as_generator(rng)).settings
 
     def sample(self, rng: np.random.Generator | int | None = None) -> Instance:
         """Draw one round of placement decisions.
@@ -1219,7 +1708,7 @@ class Scenario:
         the same draws, but worked out only at each child's candidate settings
         (O(P) for P candidate pairs) besides one O(N M) Gumbel draw.
         """
-        g = np.random.default_rng(rng)
+        g = as_generator(rng)
         lay = self._layout(g)
         st = lay.settings
         if self.data is not None and self.data.children:
@@ -1229,6 +1718,12 @@ class Scenario:
         else:
             assert self.population is not None
             children = _sample_children(self.population, self.geography, lay, g)
+        if children.n * st.n > MAX_CELLS:
+            raise InvalidScenarioError(
+                f"{self.source}: {children.n:,} children against {st.n:,} settings "
+                f"need {children.n * st.n:,} taste draws, more than MAX_CELLS = "
+                f"{MAX_CELLS:,} (about 1 GB); use fewer plans or settings"
+            )
         # The dense pipeline (distance_matrix, eligibility, tailored_lists,
         # candidates, draw_preferences) evaluated only at each child's candidate
         # settings: the same draws and the same float operations, so the same
@@ -1291,6 +1786,187 @@ def _read_children_cached(path: str) -> Children:
     return read_children(path)
 
 
+# ------------------------------------------------------- citations and uncertainty
+#: Top-level tables that annotate a scenario's numbers rather than set them.
+_NOTES: tuple[str, ...] = ("cite", "uncertainty")
+#: The citation of a number no source gives.
+ASSUMPTION = "assumption"
+#: ``dist`` values an ``[uncertainty]`` range may have.
+DISTRIBUTIONS: tuple[str, ...] = ("uniform",)
+_SOURCE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Uncertainty:
+    """The plausible range of one number of a scenario (an ``[uncertainty]`` entry).
+
+    Attributes
+    ----------
+    low, high : float or nested tuple of float
+        Bounds with the shape of the value: a number, or for an array such as
+        ``capacity = [110, 170]`` an array of bounds, element by element.
+    dist : str
+        How values are spread over the range: ``"uniform"`` (each element
+        independently uniform on ``[low, high]``).
+
+    Examples
+    --------
+    >>> import sendalloc as sa
+    >>> u = sa.load_scenario("county").uncertainty["special.capacity"]
+    >>> u.low, u.high
+    ((95.0, 155.0), (125.0, 185.0))
+    """
+
+    low: float | tuple[Any, ...]
+    high: float | tuple[Any, ...]
+    dist: str = "uniform"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The entry as written in TOML: ``{"low": ..., "high": ..., "dist": ...}``."""
+        return {"low": _plain(self.low), "high": _plain(self.high), "dist": self.dist}
+
+
+def _lookup(tree: Mapping[str, Any], key: str) -> tuple[bool, Any]:
+    node: Any = tree
+    for part in key.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return False, None
+        node = node[part]
+    return True, node
+
+
+def _numeric(v: Any) -> Any:
+    """``v`` as a float or nested tuple of floats, or None if it is not numeric."""
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int | float):
+        return float(v)
+    if isinstance(v, list | tuple) and v:
+        out = tuple(_numeric(x) for x in v)
+        return None if any(x is None for x in out) else out
+    return None
+
+
+def _same_shape(a: Any, b: Any) -> bool:
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(map(_same_shape, a, b))
+    return not isinstance(a, tuple) and not isinstance(b, tuple)
+
+
+def _flat(a: Any) -> list[float]:
+    return [y for x in a for y in _flat(x)] if isinstance(a, tuple) else [a]
+
+
+def _spec_tree(sc: Scenario) -> dict[str, Any]:
+    """Every key of the scenario with its value, defaults included."""
+    tree = sc.to_dict()
+    for note in _NOTES:
+        tree.pop(note, None)
+    tree["dynamics"] = _encode(sc.dynamics)
+    return tree
+
+
+def _citation(key: str, v: Any) -> str | tuple[str, ...]:
+    where = f'cite."{key}"'
+    ids = [v] if isinstance(v, str) else v
+    if not isinstance(ids, list) or not ids:
+        raise _KeyedError(
+            f"cite.{key}",
+            f"{where} = {v!r}: expected a source id, a list of source ids or "
+            f"{ASSUMPTION!r}",
+        )
+    for x in ids:
+        if not isinstance(x, str) or not _SOURCE_ID.match(x):
+            raise _KeyedError(
+                f"cite.{key}",
+                f"{where} = {v!r}: {x!r} is not a source id (kebab-case, as in "
+                "docs/sources.md) or " + repr(ASSUMPTION),
+            )
+    if len(set(ids)) != len(ids):
+        raise _KeyedError(f"cite.{key}", f"{where} = {v!r}: an id is repeated")
+    return v if isinstance(v, str) else tuple(ids)
+
+
+def _range(key: str, v: Any, value: Any) -> Uncertainty:
+    where = f'uncertainty."{key}"'
+
+    def bad(msg: str) -> _KeyedError:
+        return _KeyedError(f"uncertainty.{key}", f"{where}: {msg}")
+
+    if not isinstance(v, Mapping):
+        raise bad(f"expected {{ low = ..., high = ..., dist = ... }}, got {v!r}")
+    unknown = sorted(set(v) - {"low", "high", "dist"})
+    if unknown:
+        raise bad(f"unknown key {unknown[0]!r}; expected low, high, dist")
+    for k in ("low", "high"):
+        if k not in v:
+            raise bad(f"missing {k!r}")
+    dist = v.get("dist", "uniform")
+    if dist not in DISTRIBUTIONS:
+        raise bad(f"dist = {dist!r}: expected one of {', '.join(DISTRIBUTIONS)}")
+    val = _numeric(value)
+    if val is None:
+        raise bad(f"the value {value!r} is not a number or an array of numbers")
+    low, high = _numeric(v["low"]), _numeric(v["high"])
+    for name, b, raw in (("low", low, v["low"]), ("high", high, v["high"])):
+        if b is None or not _same_shape(b, val):
+            raise bad(
+                f"{name} = {raw!r}: expected a number or array shaped like the "
+                f"value {value!r}"
+            )
+    lo, hi, x = _flat(low), _flat(high), _flat(val)
+    if any(a > b for a, b in zip(lo, hi, strict=True)):
+        raise bad(f"low = {v['low']!r} > high = {v['high']!r}")
+    if any(not a <= c <= b for a, b, c in zip(lo, hi, x, strict=True)):
+        raise bad(
+            f"[low, high] = [{v['low']!r}, {v['high']!r}] does not contain the "
+            f"value {value!r}"
+        )
+    return Uncertainty(low=low, high=high, dist=str(dist))
+
+
+def _annotate(sc: Scenario, notes: Mapping[str, Any]) -> Scenario:
+    """``sc`` with its ``[cite]`` and ``[uncertainty]`` tables checked and kept."""
+    tree = _spec_tree(sc)
+    out: dict[str, dict[str, Any]] = {"cite": {}, "uncertainty": {}}
+    for note in _NOTES:
+        table = notes.get(note, {})
+        if not isinstance(table, Mapping):
+            raise _KeyedError(note, f"{note}: expected a table, got {table!r}")
+        for key, v in table.items():
+            found, value = _lookup(tree, str(key))
+            if not found:
+                raise _KeyedError(
+                    f"{note}.{key}",
+                    f'{note}."{key}": unknown key ({key} is not a key of the scenario)',
+                )
+            out[note][str(key)] = (
+                _citation(str(key), v) if note == "cite" else _range(str(key), v, value)
+            )
+    return replace(sc, citations=out["cite"], uncertainty=out["uncertainty"])
+
+
+def _carry_notes(old: Scenario, new: Scenario, changed: list[str]) -> Scenario:
+    """``new`` with ``old``'s notes, except those of the keys in ``changed``."""
+
+    def kept(key: str) -> bool:
+        return not any(
+            key == c or key.startswith(c + ".") or c.startswith(key + ".")
+            for c in changed
+        )
+
+    tree = _spec_tree(new)
+    return replace(
+        new,
+        citations={
+            k: v for k, v in old.citations.items() if kept(k) and _lookup(tree, k)[0]
+        },
+        uncertainty={
+            k: u for k, u in old.uncertainty.items() if kept(k) and _lookup(tree, k)[0]
+        },
+    )
+
+
 # ---------------------------------------------------------------------- locating keys
 _HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?")
 _KEYLINE = re.compile(r"^\s*([A-Za-z0-9_\-\.\"' ]+?)\s*=")
@@ -1304,6 +1980,7 @@ def _locate(text: str, path: list[str]) -> tuple[int, int] | None:
     """Best-effort line and column (1-based) of a dotted key in TOML text."""
     table: list[str] = []
     best: tuple[int, int, int] | None = None
+    arrays: dict[tuple[str, ...], int] = {}  # [[x]] tables seen, to index them
     for lineno, raw in enumerate(text.splitlines(), 1):
         line = raw.split("#", 1)[0]
         if not line.strip():
@@ -1311,6 +1988,9 @@ def _locate(text: str, path: list[str]) -> tuple[int, int] | None:
         mh = _HEADER.match(line)
         if mh:
             table = _split_key(mh.group(1))
+            if line.lstrip().startswith("[["):
+                n = arrays[tuple(table)] = arrays.get(tuple(table), -1) + 1
+                table = [*table, str(n)]
             if path[: len(table)] == table and (best is None or len(table) > best[0]):
                 best = (len(table), lineno, mh.start(1) + 1)
             continue
@@ -1352,6 +2032,8 @@ def load_scenario(name_or_path: str | os.PathLike[str]) -> Scenario:
     ------
     InvalidScenarioError
         If no such preset or file exists, or the file is invalid.
+    TypeError
+        If ``name_or_path`` is neither a string nor a path.
 
     Examples
     --------
@@ -1359,7 +2041,18 @@ def load_scenario(name_or_path: str | os.PathLike[str]) -> Scenario:
     >>> sa.load_scenario("london_borough").name
     'london_borough'
     """
+    if not isinstance(name_or_path, str | os.PathLike):
+        raise TypeError(
+            f"load_scenario: name_or_path = {name_or_path!r}: expected a preset name "
+            "or a path to a .toml file (str or os.PathLike), got "
+            f"{type(name_or_path).__name__}"
+        )
     s = os.fspath(name_or_path)
+    if not isinstance(s, str):
+        raise TypeError(
+            f"load_scenario: name_or_path = {name_or_path!r}: expected a str path, "
+            f"got {type(s).__name__}"
+        )
     if isinstance(name_or_path, os.PathLike) or s.endswith(".toml") or os.sep in s:
         return Scenario.from_toml(s)
     res = _preset_dir().joinpath(f"{s}.toml")
@@ -1370,7 +2063,7 @@ def load_scenario(name_or_path: str | os.PathLike[str]) -> Scenario:
             "or give a path to a .toml file"
         )
     with resources.as_file(res) as p:
-        return Scenario._from_text(p.read_text(encoding="utf-8"), str(p), str(p.parent))
+        return Scenario._from_text(_toml_text(p), str(p), str(p.parent))
 
 
 def list_scenarios() -> dict[str, str]:

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from sendalloc._rng import as_generator
 from sendalloc.errors import InvalidProblemError
 from sendalloc.problem import INDEX, Allocation, Problem, TieBreak, _align
 from sendalloc.properties import is_feasible
@@ -121,7 +122,7 @@ def break_ties(
         )
     n, m = problem.n_children, problem.n_settings
     if lottery is None:
-        gen = np.random.default_rng(rng)
+        gen = as_generator(rng)
         if rule == "single":
             ranks = _inverse(gen.permutation(n))
         else:

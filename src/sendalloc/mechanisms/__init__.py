@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
+from sendalloc._rng import check_rng
 from sendalloc.mechanisms.adaptive_boston import adaptive_boston
 from sendalloc.mechanisms.boston import boston
 from sendalloc.mechanisms.deferred_acceptance import deferred_acceptance
@@ -104,6 +105,7 @@ def allocate(
     """
     if not isinstance(problem, Problem):
         raise TypeError(f"problem: expected a Problem, got {type(problem).__name__}")
+    check_rng(rng)
     if isinstance(mechanism, str):
         try:
             fn = MECHANISMS[mechanism]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from sendalloc._rng import check_rng
 from sendalloc.mechanisms._jit import kernel
 from sendalloc.problem import Allocation, Problem
 
@@ -87,8 +88,9 @@ def adaptive_boston(problem: Problem, *, rng: object = None) -> Allocation:
     Parameters
     ----------
     problem : Problem
-    rng : ignored
-        Accepted for the common mechanism signature; the rule is deterministic.
+    rng : optional
+        Not used (the rule is deterministic), but checked: a value no
+        Generator can be built from is an error naming ``rng``.
 
     Returns
     -------
@@ -128,6 +130,7 @@ def adaptive_boston(problem: Problem, *, rng: object = None) -> Allocation:
     >>> sa.allocate(p, "boston").to_dict()
     {'amy': None, 'ben': 'Oak', 'cat': 'Elm', 'dan': 'Ash'}
     """
+    check_rng(rng)
     problem._require_strict("adaptive_boston")
     a = adaptive_boston_kernel(problem.capacity, problem.preferences, problem.priority)
     return Allocation._trusted(problem, a, "adaptive_boston")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from sendalloc._rng import check_rng
 from sendalloc.mechanisms._jit import kernel
 from sendalloc.mechanisms._slots import slots_by_setting_kernel
 from sendalloc.problem import Allocation, Problem
@@ -77,8 +78,9 @@ def boston(problem: Problem, *, rng: object = None) -> Allocation:
     Parameters
     ----------
     problem : Problem
-    rng : ignored
-        Accepted for the common mechanism signature; the rule is deterministic.
+    rng : optional
+        Not used (the rule is deterministic), but checked: a value no
+        Generator can be built from is an error naming ``rng``.
 
     Returns
     -------
@@ -116,6 +118,7 @@ def boston(problem: Problem, *, rng: object = None) -> Allocation:
     >>> sa.allocate(p, "boston").to_dict()
     {'amy': None, 'ben': 'Oak', 'cat': 'Elm'}
     """
+    check_rng(rng)
     problem._require_strict("boston")
     prefs = problem.preferences
     start, child, rank = slots_by_setting_kernel(

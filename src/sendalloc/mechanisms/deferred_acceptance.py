@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from sendalloc._rng import check_rng
 from sendalloc.mechanisms._jit import kernel
 from sendalloc.problem import Allocation, Problem
 
@@ -107,8 +108,9 @@ def deferred_acceptance(problem: Problem, *, rng: object = None) -> Allocation:
     Parameters
     ----------
     problem : Problem
-    rng : ignored
-        Accepted for the common mechanism signature; the rule is deterministic.
+    rng : optional
+        Not used (the rule is deterministic), but checked: a value no
+        Generator can be built from is an error naming ``rng``.
 
     Returns
     -------
@@ -152,6 +154,7 @@ def deferred_acceptance(problem: Problem, *, rng: object = None) -> Allocation:
     >>> sa.allocate(p, "deferred_acceptance").to_dict()
     {'amy': 'Oak', 'ben': None, 'cat': 'Elm'}
     """
+    check_rng(rng)
     problem._require_strict("deferred_acceptance")
     a = deferred_acceptance_kernel(
         problem.capacity, problem.preferences, problem.priority

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sendalloc._rng import check_rng
 from sendalloc.mechanisms.deferred_acceptance import deferred_acceptance_kernel
 from sendalloc.problem import Allocation, Problem
 from sendalloc.ties import _strict_for
@@ -71,6 +72,7 @@ def deferred_acceptance_mtb(problem: Problem, *, rng: Any = None) -> Allocation:
     >>> sa.allocate(mtb, "deferred_acceptance_mtb").to_dict()
     {'amy': 'Elm', 'ben': 'Oak'}
     """
+    check_rng(rng)
     strict = _strict_for(problem, "multiple", rng, "deferred_acceptance_mtb")
     a = deferred_acceptance_kernel(strict.capacity, strict.preferences, strict.priority)
     return Allocation._trusted(problem, a, "deferred_acceptance_mtb")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from sendalloc._rng import check_rng
 from sendalloc.mechanisms._jit import kernel
 from sendalloc.problem import Allocation, Problem
 
@@ -49,8 +50,9 @@ def first_available(problem: Problem, *, rng: object = None) -> Allocation:
     Parameters
     ----------
     problem : Problem
-    rng : ignored
-        Accepted for the common mechanism signature; the rule is deterministic.
+    rng : optional
+        Not used (the rule is deterministic), but checked: a value no
+        Generator can be built from is an error naming ``rng``.
 
     Returns
     -------
@@ -80,5 +82,6 @@ def first_available(problem: Problem, *, rng: object = None) -> Allocation:
     >>> sa.allocate(p, "first_available").to_dict()
     {'amy': 'Elm', 'ben': 'Oak'}
     """
+    check_rng(rng)
     a = serial_dictatorship_kernel(problem.capacity, problem.preferences, problem.order)
     return Allocation._trusted(problem, a, "first_available")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from sendalloc._rng import check_rng
 from sendalloc.mechanisms._jit import kernel
 from sendalloc.problem import Allocation, Problem
 
@@ -495,8 +496,9 @@ def max_placement(problem: Problem, *, rng: object = None) -> Allocation:
     Parameters
     ----------
     problem : Problem
-    rng : ignored
-        Accepted for the common mechanism signature; the rule is deterministic.
+    rng : optional
+        Not used (the rule is deterministic), but checked: a value no
+        Generator can be built from is an error naming ``rng``.
 
     Returns
     -------
@@ -610,5 +612,6 @@ def max_placement(problem: Problem, *, rng: object = None) -> Allocation:
     >>> sa.allocate(q, "max_placement").to_dict()
     {'amy': None, 'ben': 'Oak'}
     """
+    check_rng(rng)
     a = max_placement_kernel(problem.capacity, problem.preferences, problem.order)
     return Allocation._trusted(problem, a, "max_placement")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sendalloc._rng import as_generator
 from sendalloc.mechanisms.first_available import serial_dictatorship_kernel
 from sendalloc.problem import INDEX, Allocation, Problem
 
@@ -45,7 +46,7 @@ def random_serial_dictatorship(
     >>> int(a.placed.sum())
     1
     """
-    gen = np.random.default_rng(rng)
+    gen = as_generator(rng)
     order = gen.permutation(problem.n_children).astype(INDEX)
     a = serial_dictatorship_kernel(problem.capacity, problem.preferences, order)
     return Allocation._trusted(problem, a, "random_serial_dictatorship")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from sendalloc._rng import check_rng
 from sendalloc.mechanisms._jit import kernel
 from sendalloc.mechanisms._slots import slots_by_setting_kernel
 from sendalloc.problem import Allocation, Problem
@@ -85,8 +86,9 @@ def setting_proposing_deferred_acceptance(
     Parameters
     ----------
     problem : Problem
-    rng : ignored
-        Accepted for the common mechanism signature; the rule is deterministic.
+    rng : optional
+        Not used (the rule is deterministic), but checked: a value no
+        Generator can be built from is an error naming ``rng``.
 
     Returns
     -------
@@ -127,6 +129,7 @@ def setting_proposing_deferred_acceptance(
     >>> sa.allocate(p, "deferred_acceptance").to_dict()
     {'amy': 'Oak', 'ben': 'Elm'}
     """
+    check_rng(rng)
     problem._require_strict("setting_proposing_deferred_acceptance")
     start, child, rank = slots_by_setting_kernel(
         problem.preferences, problem.priority, problem.n_settings

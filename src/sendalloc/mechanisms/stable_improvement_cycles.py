@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from sendalloc._rng import check_rng
 from sendalloc.mechanisms._jit import kernel
 from sendalloc.mechanisms.deferred_acceptance import deferred_acceptance_kernel
 from sendalloc.problem import Allocation, Problem
@@ -252,6 +253,7 @@ def stable_improvement_cycles(problem: Problem, *, rng: Any = None) -> Allocatio
     >>> sa.allocate(stb, "stable_improvement_cycles").to_dict()
     {'amy': 'Elm', 'ben': 'Oak', 'cat': None}
     """
+    check_rng(rng)
     strict = _strict_for(problem, None, rng, "stable_improvement_cycles")
     start = deferred_acceptance_kernel(
         strict.capacity, strict.preferences, strict.priority

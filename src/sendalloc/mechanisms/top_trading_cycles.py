@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from sendalloc._rng import check_rng
 from sendalloc.mechanisms._jit import kernel
 from sendalloc.problem import Allocation, Problem
 
@@ -118,8 +119,9 @@ def top_trading_cycles(problem: Problem, *, rng: object = None) -> Allocation:
     Parameters
     ----------
     problem : Problem
-    rng : ignored
-        Accepted for the common mechanism signature; the rule is deterministic.
+    rng : optional
+        Not used (the rule is deterministic), but checked: a value no
+        Generator can be built from is an error naming ``rng``.
 
     Returns
     -------
@@ -169,6 +171,7 @@ def top_trading_cycles(problem: Problem, *, rng: object = None) -> Allocation:
     >>> sa.allocate(p, "deferred_acceptance").to_dict()
     {'amy': 'Oak', 'ben': 'Elm', 'cat': 'Ash'}
     """
+    check_rng(rng)
     problem._require_strict("top_trading_cycles")
     a = top_trading_cycles_kernel(
         problem.capacity,
