@@ -27,7 +27,7 @@ import numpy as np
 import sendalloc as sa
 from sendalloc.metrics import Context, la_fallback, outcome_arrays
 from sendalloc.properties import justified_envy
-from sendalloc.simulate import _default_mechanisms
+from sendalloc.simulate import DEFAULT_MECHANISMS
 
 TARGET_S = 15.0
 
@@ -40,7 +40,7 @@ def _cpu() -> float:
 
 
 def per_run_costs(scenario: sa.scenario.Scenario, n: int = 20) -> None:
-    mechs = _default_mechanisms()
+    mechs = [m for m in DEFAULT_MECHANISMS if m in sa.MECHANISMS]
     insts = [scenario.sample(i) for i in range(3)]  # warm-up: numba, caches
     for inst in insts:
         for m in mechs:
@@ -81,7 +81,7 @@ def main() -> None:
     args = parser.parse_args()
 
     scenario = sa.load_scenario(args.scenario)
-    mechs = _default_mechanisms()
+    mechs = [m for m in DEFAULT_MECHANISMS if m in sa.MECHANISMS]
     print(f"scenario {scenario.name}, runs {args.runs}, workers {args.workers}")
     print(f"mechanisms: {', '.join(mechs)}")
     per_run_costs(scenario)

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 import sendalloc as sa
+from sendalloc._arrays import largest_remainder
 from sendalloc.capacity import (
     _crossing,
-    _largest_remainder,
     capacity_gap,
     gap_summary,
     max_flow_bound,
@@ -43,9 +43,22 @@ def test_hand_worked_cut() -> None:
     assert places.tolist() == [True, False]
     assert kids.sum() - cap[places].sum() == 4 - placed
     # the placement is feasible and on the lists
-    assert np.bincount(assign[assign >= 0], minlength=2).tolist() <= [1, 2]
+    used = np.bincount(assign[assign >= 0], minlength=2)
+    assert (used <= cap).all(), used  # elementwise, not list order
     for i, s in enumerate(assign):
         assert s == -1 or s in lists[i]
+
+
+def test_max_flow_fills_no_setting_beyond_its_places() -> None:
+    # Four children who all prefer Elm (2 places) to Oak (1 place). A flow that
+    # ignored capacity would put them all at Elm: [0, 4], which Python's list
+    # order would call "<=" [1, 2]. Compared setting by setting it is not.
+    cap = np.array([1, 2])
+    lists = np.array([[1, 0]] * 4)
+    placed, assign, _, _ = max_flow_bound(cap, lists)
+    used = np.bincount(assign[assign >= 0], minlength=2)
+    assert (used <= cap).all(), used
+    assert placed == used.sum() == 3
 
 
 def test_empty_lists_and_zero_capacity() -> None:
@@ -102,8 +115,11 @@ def test_gap_summary() -> None:
 
 
 def test_helpers() -> None:
-    assert _largest_remainder(5, np.array([1.0, 1.0, 2.0])).tolist() == [1, 1, 3]
-    assert _largest_remainder(0, np.array([1.0])).tolist() == [0]
+    # 5 split 1:1:2 is 1.25, 1.25, 2.5: the unit left over goes to the largest
+    # fraction; equal fractions go to the first.
+    assert largest_remainder(np.array([1.25, 1.25, 2.5]), 5).tolist() == [1, 1, 3]
+    assert largest_remainder(np.array([1.5, 1.5, 1.0]), 4).tolist() == [2, 1, 1]
+    assert largest_remainder(np.array([0.0]), 0).tolist() == [0]
     xs = np.array([0.0, 10.0, 20.0])
     assert _crossing(xs, np.array([0.5, 0.7, 0.9]), 0.8) == pytest.approx(15.0)
     assert _crossing(xs, np.array([0.5, 0.7, 0.9]), 0.4) == 0.0

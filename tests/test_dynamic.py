@@ -12,6 +12,8 @@ import pytest
 
 import sendalloc as sa
 from sendalloc import dynamic
+from sendalloc._engine import events
+from sendalloc._engine import year as year_module
 from sendalloc.cli import main
 from sendalloc.dynamic import (
     DYNAMIC_METRICS,
@@ -272,9 +274,9 @@ def test_one_day_no_leavers_equals_annual(
 def test_year_one_places_match_the_annual_round(county_instance: sa.Instance) -> None:
     sc = sa.load_scenario("county")
     st = county_instance.settings
-    plans = dynamic._resolve_plans(sc, st)
-    places = dynamic._initial_places(st, plans)
-    frac = dynamic._release_fraction(st, sc.population.transfer_ages)
+    plans = year_module.resolve_plans(sc, st)
+    places = year_module.initial_places(st, plans)
+    frac = year_module.release_fraction(st, sc.population.transfer_ages)
     free = places.cap - (places.roll - np.rint(places.roll * frac).astype(np.int64))
     assert (np.maximum(free, 0) == county_instance.problem.capacity).all()
 
@@ -401,7 +403,7 @@ def test_compiled_kernel_matches_python(monkeypatch: pytest.MonkeyPatch) -> None
     case["arrival_day"] = day
     policy = {"batch": "consultation", "waiting": "fallback", "moving_up": True}
     a = run_year(**case, **policy, trace=True)  # type: ignore[arg-type]
-    monkeypatch.setattr(dynamic, "_year_kernel", dynamic._year_kernel.py_func)
+    monkeypatch.setattr(events, "_year_kernel", events._year_kernel.py_func)
     b = run_year(**case, **policy, trace=True)  # type: ignore[arg-type]
     assert a.trace is not None
     assert b.trace is not None
@@ -443,7 +445,16 @@ def test_in_year_shares_and_counts_are_consistent() -> None:
     month = r.groups["month"][:, 0, :, MONTHLY_METRICS.index("arrivals")]
     assert (month.sum(axis=1) == r.metric("children", "first_available")).all()
     assert r.summary("need").groups[0] == "ASD"
-    assert len(r.summary("rank").groups) >= 1
+    # The rank profile of the places held at the year's end adds up, run by
+    # run, to the share at a ranked setting then.
+    ranks = r.summary("rank")
+    assert ranks.groups == tuple(str(k + 1) for k in range(r.rank_profile.shape[2]))
+    assert len(ranks.groups) > 1
+    np.testing.assert_allclose(
+        r.rank_profile[:, 0].sum(axis=1),
+        r.metric("any_preference_year_end", "first_available"),
+        rtol=1e-12,
+    )
 
 
 def test_projection_carries_waiting_children() -> None:
@@ -575,10 +586,10 @@ def test_capacity_plan_that_opens_a_setting() -> None:
         }
     )
     for s in (sc2, opened):
-        plans = dynamic._resolve_plans(s, inst.settings)
+        plans = year_module.resolve_plans(s, inst.settings)
         assert plans.setting.tolist() == [0]
         assert plans.places.tolist() == [5]
-    assert dynamic._resolve_plans(opened, inst.settings).closed[0]
+    assert year_module.resolve_plans(opened, inst.settings).closed[0]
     bad = sc.with_overrides(
         {"dynamics.capacity_plans": [{"year": 1, "setting": "nowhere", "places": 5}]}
     )
@@ -671,3 +682,30 @@ def test_public_names_documented() -> None:
             if callable(obj):
                 assert obj.__doc__, name
     assert sa.DynamicResult is DynamicResult
+
+
+def test_in_year_batches_draw_the_runs_mechanism_stream() -> None:
+    # Year y of run r allocates its batches with one generator on
+    # SeedSequence(seed, spawn_key=(r, 1, y)), consumed batch after batch: not
+    # the instance's stream (r, 0), not the leavers' (r, 2, y), not another run's.
+    log: list[object] = []
+
+    def recording(problem: sa.Problem, *, rng: object = None) -> sa.Allocation:
+        assert isinstance(rng, np.random.Generator)
+        log.append(rng.bit_generator.state)
+        return sa.allocate(problem, "random_serial_dictatorship", rng=rng)
+
+    def state(*key: int) -> object:
+        ss = np.random.SeedSequence(4, spawn_key=key)
+        return np.random.default_rng(ss).bit_generator.state
+
+    sc = _mode(SMALL, "in_year", batch="monthly")
+    sa.simulate(sc, [recording], runs=2, seed=4)
+    starts = [i for i, s in enumerate(log) if s in (state(0, 1, 0), state(1, 1, 0))]
+    assert starts == [0, starts[1]]
+    assert 1 < starts[1] < len(log) - 1  # several batches a year
+    assert log[starts[1]] == state(1, 1, 0)
+    # Within a run the generator moves on from batch to batch.
+    assert len({str(s) for s in log}) == len(log)
+    for other in (state(0, 0), state(1, 0), state(0, 2, 0), state(1, 2, 0)):
+        assert other not in log

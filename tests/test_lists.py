@@ -57,10 +57,11 @@ def test_need_kind_age_and_travel(settings):
     assert ok[2].tolist() == [False, True, False, True, True, False, False]
     # not specialist, age 12: the primary is too young for them; nothing general left
     assert not ok[3].any()
-    # the secondary special at 60 km is beyond 75 min at 30 km/h (37.5 km) ...
-    assert not eligibility(kids, settings, ListRules(speed_kmh=30.0))[:, 6].any()
-    # ... but within it at 60 km/h for the secondary-age child if specialist
+    # A secondary-age specialist SEMH child meets every rule of the secondary
+    # special at 60 km but travel: beyond 75 min at 30 km/h (37.5 km) ...
     far = _kids(["SEMH"], [12], [True])
+    assert not eligibility(far, settings, ListRules(speed_kmh=30.0))[0, 6]
+    # ... within it at 60 km/h (75 km), so travel alone excluded it.
     assert eligibility(far, settings, ListRules(speed_kmh=60.0))[0, 6]
 
 

@@ -235,3 +235,40 @@ def test_empty_round() -> None:
     assert v["children"] == 0
     assert np.isnan(v["first_preference"])
     assert v["annual_cost"] == 0
+
+
+def test_top_three_stops_at_the_third_choice() -> None:
+    # Four children rank the same four settings (one place each) in the same
+    # order; first_available gives child k their (k+1)-th choice. The top three
+    # are ranks 1-3: child 3, at their fourth choice, is not in them.
+    n = 4
+    problem = sa.Problem.from_lists([1] * n, [[0, 1, 2, 3]] * n)
+    lists = np.tile(np.arange(n, dtype=np.int32), (n, 1))
+    inst = NS(
+        problem=problem,
+        children=NS(
+            need=np.zeros(n, np.int8),
+            phase=np.ones(n, np.int8),
+            x_km=np.zeros(n),
+            y_km=np.zeros(n),
+        ),
+        settings=NS(
+            kind=np.zeros(n, np.int8),
+            cost=np.ones(n),
+            x_km=np.zeros(n),
+            y_km=np.zeros(n),
+        ),
+        lists=lists,
+        distance_km=np.ones((n, n)),
+        off_list_wish=np.zeros(n, bool),
+        fallback=False,
+        transport_cost_per_km=0.0,
+    )
+    a = sa.allocate(problem, "first_available")
+    assert a.rank.tolist() == [0, 1, 2, 3]
+    out = evaluate(inst, a)
+    assert out.as_dict()["top3_preference"] == 3 / 4
+    assert out.as_dict()["first_preference"] == 1 / 4
+    assert out.rank_profile.tolist() == [1 / 4] * 4
+    asd = out.group_dict("need")["ASD"]
+    assert asd["top3_preference"] == 3 / 4

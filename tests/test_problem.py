@@ -667,7 +667,7 @@ def test_priority_lists_match_priority_array() -> None:
 
 
 def test_ranks_kernel_matches_python() -> None:
-    from sendalloc.mechanisms._ranks import ranks_kernel
+    from sendalloc._kernels.ranks import ranks_kernel
 
     rng = np.random.default_rng(5)
     prefs = np.full((500, 4), -1, dtype=np.int32)

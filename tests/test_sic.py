@@ -13,7 +13,7 @@ from sendalloc import Problem
 from sendalloc.mechanisms.stable_improvement_cycles import (
     stable_improvement_cycles_kernel,
 )
-from sendalloc.ties import _weak_classes, is_weakly_stable
+from sendalloc.ties import is_weakly_stable, weak_classes
 from test_ties import weak_problems
 
 
@@ -75,7 +75,7 @@ def reference_sic(
 
 def _parts(p: Problem) -> tuple[list[list[int]], dict, dict]:  # type: ignore[type-arg]
     prefs = [[int(s) for s in row if s >= 0] for row in p.preferences]
-    cls_arr = _weak_classes(p)
+    cls_arr = weak_classes(p)
     cls = {
         (i, s): int(cls_arr[i, k]) for i, r in enumerate(prefs) for k, s in enumerate(r)
     }
@@ -236,7 +236,7 @@ def test_kernel_matches_reference(p: Problem, seed: int, rule: str) -> None:
     got = sa.allocate(s, "stable_improvement_cycles").assignment.tolist()
     assert got == expected
     py = stable_improvement_cycles_kernel.py_func(  # type: ignore[attr-defined]
-        s.n_settings, s.preferences, _weak_classes(s), s.priority, da
+        s.n_settings, s.preferences, weak_classes(s), s.priority, da
     )
     assert py.tolist() == expected
 

@@ -4,7 +4,7 @@ import json
 import subprocess
 import sys
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import SimpleNamespace as NS
 from typing import Any
 
@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 import sendalloc as sa
+from sendalloc._engine.stats import summarise
 from sendalloc.metrics import GROUP_METRICS, METRICS
-from sendalloc.simulate import _stats
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def test_stats_match_numpy() -> None:
     x = rng.random((50, 2, 3, 4))
     x[3, 0, 0, 0] = np.nan
     x[:, 1, 2, 3] = np.nan
-    mean, lo, hi, se, n = _stats(x)
+    mean, lo, hi, se, n = summarise(x)
     with np.errstate(all="ignore"):
         import warnings
 
@@ -289,3 +289,50 @@ def test_public_names_documented() -> None:
             obj = getattr(mod, name)
             if callable(obj) or isinstance(obj, type):
                 assert obj.__doc__, f"{modname}.{name} has no docstring"
+
+
+# ----------------------------------------------------------------- stream layout
+@dataclass(frozen=True)
+class RecordingScenario(ToyScenario):
+    """Records the state of the generator each run samples its instance from."""
+
+    log: list[Any] = field(default_factory=list, compare=False, hash=False)
+
+    def sample(self, rng: np.random.Generator) -> NS:
+        self.log.append(("instance", rng.bit_generator.state))
+        return ToyScenario.sample(self, rng)
+
+
+def _state(seed: int, *key: int) -> Any:
+    ss = np.random.SeedSequence(seed, spawn_key=key)
+    return np.random.default_rng(ss).bit_generator.state
+
+
+def test_runs_and_mechanisms_draw_their_own_streams() -> None:
+    # Run r samples from SeedSequence(seed, spawn_key=(r, 0)); every mechanism
+    # of run r gets a fresh generator on (r, 1): the same for each mechanism
+    # (common random numbers), never the instance's, never another run's.
+    scen = RecordingScenario()
+
+    def first(problem: sa.Problem, *, rng: Any = None) -> sa.Allocation:
+        scen.log.append(("first", rng.bit_generator.state))
+        return sa.allocate(problem, "random_serial_dictatorship", rng=rng)
+
+    def second(problem: sa.Problem, *, rng: Any = None) -> sa.Allocation:
+        scen.log.append(("second", rng.bit_generator.state))
+        return sa.allocate(problem, "random_serial_dictatorship", rng=rng)
+
+    r = sa.simulate(scen, [first, second], runs=3, seed=9, chunk_size=2)
+    want = []
+    for run in range(3):
+        want += [
+            ("instance", _state(9, run, 0)),
+            ("first", _state(9, run, 1)),
+            ("second", _state(9, run, 1)),
+        ]
+    assert scen.log == want
+    # Same stream, same draws: the two copies of the rule agree in every run.
+    np.testing.assert_array_equal(r.values[:, 0], r.values[:, 1])
+    # The streams are distinct: no run repeats another's instance.
+    instances = [s for what, s in scen.log if what == "instance"]
+    assert all(instances[i] != instances[j] for i in range(3) for j in range(i))

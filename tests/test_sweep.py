@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import importlib
 import json
+import math
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ import numpy as np
 import pytest
 
 import sendalloc as sa
+from sendalloc._engine import store as store_module
 from sendalloc.cli import _grid_values, main
 from sendalloc.metrics import METRICS
 from sendalloc.sweep import SweepStoreError
@@ -230,7 +233,7 @@ def test_store_layout_is_a_readable_parquet_dataset(tmp_path: Path) -> None:
 def test_csv_store_when_pyarrow_is_missing(
     reference: sa.SweepResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sweep_module, "_pyarrow_available", lambda: False)
+    monkeypatch.setattr(store_module, "pyarrow_available", lambda: False)
     store = tmp_path / "results"
     same(run(store=store), reference)
     assert len(list(store.glob("part-*.csv"))) == 12
@@ -283,7 +286,7 @@ def test_store_version_is_part_of_the_spec(
 ) -> None:
     store = tmp_path / "results.csv"
     run(store=store, runs=2, chunk_size=2)
-    monkeypatch.setattr(sweep_module, "_version", lambda: "9.9.9")
+    monkeypatch.setattr(sweep_module, "VERSION", "9.9.9")
     with pytest.raises(SweepStoreError, match="sendalloc_version"):
         run(store=store, runs=2, chunk_size=2)
 
@@ -502,3 +505,192 @@ def test_public_names_documented() -> None:
             assert obj.__doc__, name
     assert sa.sweep is sweep_module.sweep
     assert sa.SweepResult is sweep_module.SweepResult
+
+
+# --------------------------------------------------------------------------- modes
+MODE_GRID = {"mode": ["annual", "in_year", "multi_year"], "dynamics.years": [2]}
+
+
+@pytest.fixture(scope="module")
+def by_mode() -> sa.SweepResult:
+    """One variant per mode, two chunks each."""
+    return sa.sweep(
+        SCEN,
+        MODE_GRID,
+        mechanisms=["first_available", "random_serial_dictatorship"],
+        runs=3,
+        seed=2,
+        chunk_size=2,
+    )
+
+
+@pytest.mark.parametrize("mode", ["annual", "in_year", "multi_year"])
+def test_each_mode_row_equals_simulate_of_the_variant(
+    by_mode: sa.SweepResult, mode: str
+) -> None:
+    variant = {"mode": mode, "dynamics.years": 2}
+    one = sa.simulate(
+        sa.load_scenario(SCEN).with_overrides(variant),
+        ["first_available", "random_serial_dictatorship"],
+        runs=3,
+        seed=2,
+    )
+    assert type(one).__name__ == (
+        "SimulationResult" if mode == "annual" else "DynamicResult"
+    )
+    s = one.summary()
+    for mech in one.mechanisms:
+        for metric in one.metrics:
+            got = by_mode.get(variant, mech, metric)
+            assert got == pytest.approx(s.get(mech, metric), nan_ok=True, rel=0, abs=0)
+    rows = [r for r in by_mode.rows() if r["mode"] == mode]
+    assert {r["metric"] for r in rows} == set(one.metrics)  # its mode's metrics only
+    assert len(rows) == len(one.metrics) * 2
+
+
+def test_modes_give_their_own_metrics(by_mode: sa.SweepResult) -> None:
+    assert by_mode.modes == ("annual", "in_year", "multi_year")
+    metrics = set(by_mode.metrics)
+    assert {"first_preference", "waited", "carried_over"} <= metrics
+    annual = {"mode": "annual", "dynamics.years": 2}
+    in_year = {"mode": "in_year", "dynamics.years": 2}
+    # A metric the variant's mode does not measure is undefined there.
+    assert math.isnan(by_mode.get(annual, "first_available", "waited")["mean"])
+    assert math.isnan(by_mode.get(in_year, "first_available", "unplaced")["mean"])
+    waited = by_mode.get(in_year, "first_available", "waited")["mean"]
+    assert 0 < waited < 1
+    # The table shows each mode's headline columns, "-" where undefined.
+    text = by_mode.table()
+    assert "first_preference_at_arrival" in text
+    assert "placed_on_list" in text
+    pd = pytest.importorskip("pandas")
+    frame = by_mode.to_frame()
+    assert isinstance(frame, pd.DataFrame)
+    assert set(frame[frame["mode"] == "in_year"]["metric"]) >= {"waited", "moved"}
+
+
+def test_in_year_sweep_of_batches_differs_by_batch(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The bug of issue 12: this printed the annual figures, the same twice.
+    argv = ["sweep", SCEN, "--runs", "3", "--seed", "1", "--no-progress"]
+    argv += ["--set", "mode=in_year", "--set", "dynamics.batch=none,monthly"]
+    argv += ["-m", "first_available", "--workers", "1"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    head, _, none, monthly = out.splitlines()[:4]
+    assert "first_preference_at_arrival" in head
+    assert "placed_on_list" not in head
+    assert none.split()[:2] == ["in_year", "none"]
+    assert monthly.split()[:2] == ["in_year", "monthly"]
+    assert none.split()[3:] != monthly.split()[3:]
+    want = sa.simulate(
+        sa.load_scenario(SCEN).with_overrides(
+            {"mode": "in_year", "dynamics.batch": "monthly"}
+        ),
+        ["first_available"],
+        runs=3,
+        seed=1,
+    ).summary()
+    days = want.get("first_available", "mean_days_waiting")["mean"]
+    assert f"{days:.4g}" in monthly
+
+
+def test_store_of_a_mixed_mode_sweep_resumes_identically(tmp_path: Path) -> None:
+    store = tmp_path / "modes.csv"
+    kw: dict[str, Any] = {"mechanisms": ["first_available"], "runs": 2, "seed": 2}
+    grid = {"mode": ["annual", "in_year"]}
+    first = sa.sweep(SCEN, grid, store=store, **kw)
+    header = (store / "part-v00001-c00000.csv").read_text().splitlines()[0]
+    assert header.split(",")[4:] == list(first.metrics)  # every metric of the sweep
+    again = sa.sweep(SCEN, grid, store=store, **kw)
+    same(first, again)
+
+
+# ------------------------------------------------------------------ store: races
+def _race(monkeypatch: pytest.MonkeyPatch, other: Callable[[], object]) -> None:
+    """Run ``other`` (a whole sweep) inside the next store opening, at the worst
+    moment: after it found no spec and an empty directory, before it writes its
+    own spec."""
+    real = store_module.Store._new_format
+
+    def racing(p: Path) -> str:
+        monkeypatch.setattr(store_module.Store, "_new_format", staticmethod(real))
+        other()
+        return real(p)
+
+    monkeypatch.setattr(store_module.Store, "_new_format", staticmethod(racing))
+
+
+def test_a_second_sweep_losing_the_race_for_a_new_store_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two sweeps start on the same new store; the other one writes its spec
+    # first. This one must not overwrite it and add its parts under the other's
+    # spec: it is refused, and the store holds the other sweep alone.
+    store = tmp_path / "results.csv"
+    kw: dict[str, Any] = {"store": store, "runs": 2, "chunk_size": 2}
+    other: list[sa.SweepResult] = []
+    _race(monkeypatch, lambda: other.append(run(grid={"lists.max_length": [2]}, **kw)))
+    with pytest.raises(SweepStoreError, match=r"holds a different sweep .*\bgrid\b"):
+        run(grid={"lists.max_length": [5]}, **kw)
+    assert len(other) == 1
+    same(run(grid={"lists.max_length": [2]}, **kw), other[0])
+    spec = json.loads((store / "_sendalloc_sweep.json").read_text())
+    assert spec["spec"]["grid"] == [["lists.max_length", [2]]]
+
+
+def test_the_same_sweep_losing_the_race_shares_the_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = tmp_path / "results.csv"
+    kw: dict[str, Any] = {
+        "store": store,
+        "runs": 2,
+        "chunk_size": 2,
+        "grid": {"lists.max_length": [2]},
+    }
+    other: list[sa.SweepResult] = []
+    _race(monkeypatch, lambda: other.append(run(**kw)))
+    same(run(**kw), other[0])
+
+
+# ------------------------------------------------------------------ store: parts
+def _store_with_parts(tmp_path: Path, fmt: str) -> tuple[Path, sa.SweepResult]:
+    store = tmp_path / f"results.{fmt}"
+    res = run(store=store, grid={"lists.max_length": [2, 5]}, runs=4, chunk_size=2)
+    return store, res
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_a_part_of_another_variant_is_refused(tmp_path: Path, fmt: str) -> None:
+    store, _ = _store_with_parts(tmp_path, fmt)
+    # Same runs, same mechanisms, but variant 0's numbers under variant 1's name.
+    wrong = store / f"part-v00001-c00000.{fmt}"
+    wrong.write_bytes((store / f"part-v00000-c00000.{fmt}").read_bytes())
+    with pytest.raises(SweepStoreError, match=rf"{wrong.name} does not hold variant 1"):
+        run(store=store, grid={"lists.max_length": [2, 5]}, runs=4, chunk_size=2)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+@pytest.mark.parametrize("cut", [1, 4, 200])
+def test_a_truncated_part_is_refused_naming_the_file(
+    tmp_path: Path, fmt: str, cut: int
+) -> None:
+    store, _ = _store_with_parts(tmp_path, fmt)
+    part = store / f"part-v00001-c00001.{fmt}"
+    data = part.read_bytes()
+    part.write_bytes(data[: len(data) - cut])  # cut inside the last number, or more
+    with pytest.raises(SweepStoreError, match=rf"{part.name} is damaged or truncated"):
+        run(store=store, grid={"lists.max_length": [2, 5]}, runs=4, chunk_size=2)
+
+
+def test_stale_temporary_parts_are_removed_on_resume(tmp_path: Path) -> None:
+    store, res = _store_with_parts(tmp_path, "csv")
+    dead = store / ".tmp-999999999-part-v00000-c00000.csv"  # no such process
+    alive = store / f".tmp-{os.getppid()}-part-v00000-c00001.csv"  # still running
+    dead.write_text("half a unit")
+    alive.write_text("being written")
+    same(run(store=store, grid={"lists.max_length": [2, 5]}, runs=4, chunk_size=2), res)
+    assert not dead.exists()
+    assert alive.exists()

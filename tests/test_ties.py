@@ -408,7 +408,7 @@ def test_weak_blocking_pairs_by_hand() -> None:
 
 
 def _brute_weak_blocking(p: Problem, assign: list[int]) -> set[tuple[int, int]]:
-    cls = sa.ties._weak_classes(p)
+    cls = sa.ties.weak_classes(p)
     prefs = p.preferences
     out = set()
     for i in range(p.n_children):

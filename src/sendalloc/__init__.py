@@ -7,6 +7,7 @@ The public API. ``import sendalloc as sa`` and see :func:`allocate`,
 from __future__ import annotations
 
 from sendalloc import capacity, dynamic, metrics, properties, sources, ties
+from sendalloc._version import VERSION as __version__
 from sendalloc.dynamic import DynamicResult
 from sendalloc.errors import InvalidProblemError, InvalidScenarioError, SendallocError
 from sendalloc.mechanisms import MECHANISMS, allocate
@@ -16,8 +17,6 @@ from sendalloc.scenario import Instance, Scenario, list_scenarios, load_scenario
 from sendalloc.simulate import SimulationResult, simulate
 from sendalloc.sweep import SweepResult, sweep
 from sendalloc.ties import break_ties
-
-__version__ = "0.1.0"
 
 __all__ = [
     "MECHANISMS",

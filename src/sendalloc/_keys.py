@@ -16,7 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sendalloc.population import _bad
+from sendalloc._arrays import plain
+from sendalloc.population import bad
 
 __all__ = ["KeyRange", "check_ranges", "key_range", "number_text"]
 
@@ -106,7 +107,7 @@ class KeyRange:
                 n = f"at least {lo}" if hi is None else f"{lo} to {hi}"
                 if hi == lo:
                     n = f"{lo}"
-                raise _bad(key, _plain(value), f"expected {n} entries")
+                raise bad(key, plain(value), f"expected {n} entries")
         self._walk(key, value, top=True)
 
     def _walk(self, key: str, value: Any, top: bool = False) -> None:
@@ -114,11 +115,11 @@ class KeyRange:
             return
         if isinstance(value, int | float):
             if not self.contains(value):
-                raise _bad(key, value, f"expected a value in {self._words()}")
+                raise bad(key, value, f"expected a value in {self._words()}")
             return
         if isinstance(value, str):
             if self.choices and value not in self.choices:
-                raise _bad(key, value, f"expected one of {', '.join(self.choices)}")
+                raise bad(key, value, f"expected one of {', '.join(self.choices)}")
             return
         if isinstance(value, Mapping):
             for k, x in value.items():
@@ -136,10 +137,6 @@ class KeyRange:
                     continue
                 label = self.labels[i] if top and self.labels else str(i)
                 self._walk(f"{key}.{label}", x)
-
-
-def _plain(v: Any) -> Any:
-    return [_plain(x) for x in v] if isinstance(v, tuple | list) else v
 
 
 def key_range(f: Any) -> KeyRange | None:

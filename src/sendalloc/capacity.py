@@ -21,8 +21,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from sendalloc._arrays import largest_remainder
+from sendalloc._engine.modes import engine_for
+from sendalloc._engine.runner import check_runs, check_seed, resolve_scenario
+from sendalloc._engine.streams import BOOTSTRAP, run_streams
 from sendalloc.mechanisms.first_available import serial_dictatorship_kernel
-from sendalloc.metrics import _fallback, la_fallback
+from sendalloc.metrics import fallback_assignment, la_fallback
+from sendalloc.population import KINDS, NEEDS
 
 if TYPE_CHECKING:
     from sendalloc.metrics import InstanceLike
@@ -203,8 +208,6 @@ def capacity_gap(instance: InstanceLike, *, on: str = "lists") -> CapacityGap:
     >>> g.max_placed, g.gap, g.bottleneck_ids, g.excess_by_need[:3].tolist()
     (3, 1, ('Oak',), [2, 0, 0])
     """
-    from sendalloc.population import KINDS, NEEDS
-
     if on == "lists":
         lists = np.asarray(instance.lists)
     elif on == "preferences":
@@ -232,18 +235,13 @@ def capacity_gap(instance: InstanceLike, *, on: str = "lists") -> CapacityGap:
 
 # --------------------------------------------------------------------------- sampling
 def _instances(scenario: Any, runs: int, seed: int) -> list[Any]:
-    """The instances :func:`sendalloc.simulate` would sample for these runs."""
-    out = []
-    for ss in np.random.SeedSequence(seed).spawn(runs):
-        inst_ss = np.random.SeedSequence(ss.entropy, spawn_key=(*ss.spawn_key, 0))
-        out.append(scenario.sample(np.random.default_rng(inst_ss)))
-    return out
+    """The instances :func:`sendalloc.simulate` would sample for these runs.
 
-
-def _scenario(scenario: Any) -> Any:
-    from sendalloc.simulate import _resolve_scenario
-
-    return _resolve_scenario(scenario)
+    Each run's (first year's) instance, from the engine of the scenario's mode:
+    the same children and places whatever the mode.
+    """
+    engine = engine_for(scenario)
+    return [engine.first_instance(scenario, run) for run in run_streams(seed, 0, runs)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,7 +284,6 @@ class GapSummary:
         -------
         str
         """
-        from sendalloc.population import KINDS, NEEDS
 
         def rng(x: NDArray[Any], pct: bool = True) -> str:
             f = 100.0 if pct else 1.0
@@ -332,9 +329,8 @@ def gap_summary(
     -------
     GapSummary
     """
-    from sendalloc.population import KINDS, NEEDS
-
-    scen = _scenario(scenario)
+    runs, seed = check_runs(runs), check_seed(seed)
+    scen = resolve_scenario(scenario)
     insts = _instances(scen, runs, seed)
     bound = np.empty(runs)
     gap = np.empty(runs, dtype=np.int64)
@@ -471,15 +467,9 @@ class PlacesNeeded:
         return "\n".join(lines)
 
 
-def _largest_remainder(total: int, weights: NDArray[np.float64]) -> NDArray[np.int64]:
+def _split(total: int, weights: NDArray[np.float64]) -> NDArray[np.int64]:
     """Split an integer ``total`` in proportion to ``weights`` (sum > 0)."""
-    share = total * weights / weights.sum()
-    base: NDArray[np.int64] = np.floor(share).astype(np.int64)
-    left = int(total - base.sum())
-    if left > 0:
-        frac = share - base
-        base[np.argsort(-frac, kind="stable")[:left]] += 1
-    return base
+    return largest_remainder(total * weights / weights.sum(), total)
 
 
 def places_needed(
@@ -555,11 +545,11 @@ def places_needed(
         raise ValueError(f"by: expected 'kind' or 'need', got {by!r}")
     if not 0 < target < 1:
         raise ValueError(f"target: expected a share in (0, 1), got {target!r}")
-    from sendalloc.population import KINDS, NEEDS
 
     sign = -1.0 if metric == "unplaced" else 1.0
     goal = sign * target
-    scen = _scenario(scenario)
+    runs, seed = check_runs(runs), check_seed(seed)
+    scen = resolve_scenario(scenario)
     insts = _instances(scen, runs, seed)
     labels = KINDS if by == "kind" else NEEDS
     n_groups = len(labels)
@@ -596,7 +586,7 @@ def places_needed(
         out = np.zeros(m, dtype=np.int64)
         if x == 0:
             return out
-        per_group = _largest_remainder(x, group_share) if group_share.sum() else None
+        per_group = _split(x, group_share) if group_share.sum() else None
         if per_group is None:
             return out
         for g in np.flatnonzero(per_group).tolist():
@@ -608,7 +598,7 @@ def places_needed(
                     wg = w.sum(axis=0)
                 if wg.sum() <= 0:
                     wg = np.ones(m)
-            out += _largest_remainder(int(per_group[g]), wg)
+            out += _split(int(per_group[g]), wg)
         return out
 
     cache: dict[int, NDArray[np.float64]] = {}
@@ -620,7 +610,11 @@ def places_needed(
                 p = inst.problem
                 cap = (p.capacity + extra_for(x, r)).astype(np.int32)
                 a = serial_dictatorship_kernel(cap, p.preferences, p.order)
-                final = _fallback(cap, p.order, inst.lists, a) if inst.fallback else a
+                final = (
+                    fallback_assignment(cap, p.order, inst.lists, a)
+                    if inst.fallback
+                    else a
+                )
                 vals[r] = sign * _metric(inst, final, metric)
             cache[x] = vals
         return cache[x]
@@ -657,7 +651,7 @@ def places_needed(
     xs = np.array(sorted(cache), dtype=np.float64)
     mat = np.array([cache[int(x)] for x in xs])  # (X, runs)
 
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2**31,)))
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(BOOTSTRAP,)))
     idx = rng.integers(0, runs, size=(n_boot, runs))
     curves = np.nanmean(mat[:, idx], axis=2).T  # (n_boot, X)
     boot = np.array([_crossing(xs, c, goal) for c in curves])
@@ -667,11 +661,7 @@ def places_needed(
         finite = boot[np.isfinite(boot)]
         lo_ci = float(np.percentile(finite, 2.5)) if finite.size else math.inf
         hi_ci = math.inf
-    shares = (
-        _largest_remainder(hi, group_share).astype(np.float64)
-        if hi
-        else np.zeros(n_groups)
-    )
+    shares = _split(hi, group_share).astype(np.float64) if hi else np.zeros(n_groups)
     return PlacesNeeded(
         metric=metric,
         target=target,

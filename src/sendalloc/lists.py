@@ -20,7 +20,7 @@ from sendalloc.population import (
     PHASES,
     Children,
     Settings,
-    _bad,
+    bad,
 )
 
 __all__ = [
@@ -84,7 +84,7 @@ class ListRules:
     >>> ListRules(max_length=0)
     Traceback (most recent call last):
     ...
-    sendalloc.population._KeyedError: max_length = 0: expected an integer >= 1
+    sendalloc.population.KeyedError: max_length = 0: expected an integer >= 1
     """
 
     max_length: int = field(
@@ -141,13 +141,13 @@ class ListRules:
 
     def __post_init__(self) -> None:
         if not isinstance(self.max_length, int) or isinstance(self.max_length, bool):
-            raise _bad("max_length", self.max_length, "expected an integer >= 1")
+            raise bad("max_length", self.max_length, "expected an integer >= 1")
         if self.max_length < 1:
-            raise _bad("max_length", self.max_length, "expected an integer >= 1")
+            raise bad("max_length", self.max_length, "expected an integer >= 1")
         for key in ("travel_minutes_primary", "travel_minutes_secondary", "speed_kmh"):
             v = getattr(self, key)
             if isinstance(v, bool) or not isinstance(v, int | float) or not v > 0:
-                raise _bad(key, v, "expected a number > 0")
+                raise bad(key, v, "expected a number > 0")
         for key in (
             "include_independent",
             "include_out_of_area",
@@ -155,9 +155,9 @@ class ListRules:
             "mainstream_for_specialist",
         ):
             if not isinstance(getattr(self, key), bool):
-                raise _bad(key, getattr(self, key), "expected true or false")
+                raise bad(key, getattr(self, key), "expected true or false")
         if self.order not in LIST_ORDERS:
-            raise _bad("order", self.order, f"expected one of {', '.join(LIST_ORDERS)}")
+            raise bad("order", self.order, f"expected one of {', '.join(LIST_ORDERS)}")
         check_ranges(self)
 
     @property
@@ -390,7 +390,7 @@ def tailored_lists(
 
 # ------------------------------------------------------------- sparse sample path
 @dataclass(frozen=True, slots=True, eq=False)
-class _Pairs:
+class Pairs:
     """Each child's candidate settings (:func:`candidates`) as flat pairs.
 
     Pairs are in row-major order: child ``i`` owns ``start[i]:start[i + 1]``,
@@ -422,9 +422,7 @@ def _kind_table(settings: Settings, rules: ListRules) -> NDArray[np.bool_]:
     return table
 
 
-def _candidate_pairs(
-    children: Children, settings: Settings, rules: ListRules
-) -> _Pairs:
+def candidate_pairs(children: Children, settings: Settings, rules: ListRules) -> Pairs:
     """The candidate pairs, their distances and eligibility, without (N, M) arrays.
 
     Candidacy depends on the child only through (need, age, specialist), so it
@@ -436,14 +434,14 @@ def _candidate_pairs(
     --------
     >>> import numpy as np
     >>> import sendalloc as sa
-    >>> from sendalloc.lists import (ListRules, _candidate_pairs, candidates,
+    >>> from sendalloc.lists import (ListRules, candidate_pairs, candidates,
     ...     distance_matrix, eligibility)
     >>> sc = sa.load_scenario("london_borough")
     >>> g = np.random.default_rng(3)
     >>> st = sc.settings()
     >>> ch = sc.sample(g).children
     >>> rules = ListRules(include_independent=False, include_out_of_area=False)
-    >>> p = _candidate_pairs(ch, st, rules)
+    >>> p = candidate_pairs(ch, st, rules)
     >>> d = distance_matrix(ch, st)
     >>> rows, cols = np.nonzero(candidates(ch, st, rules))
     >>> bool((p.row == rows).all() and (p.col == cols).all())
@@ -499,11 +497,11 @@ def _candidate_pairs(
         allowed &= settings.in_area
     if not allowed.all():
         eligible &= allowed[col]
-    return _Pairs(count, start, row, col, d, eligible)
+    return Pairs(count, start, row, col, d, eligible)
 
 
-def _select_pairs(
-    pairs: _Pairs, settings: Settings, order: str, k: int
+def select_pairs(
+    pairs: Pairs, settings: Settings, order: str, k: int
 ) -> tuple[NDArray[np.int32], NDArray[np.intp]]:
     """Tailored lists from candidate pairs, as :func:`tailored_lists` gives them.
 
@@ -518,14 +516,14 @@ def _select_pairs(
     --------
     >>> import numpy as np
     >>> import sendalloc as sa
-    >>> from sendalloc.lists import (ListRules, _candidate_pairs, _select_pairs,
+    >>> from sendalloc.lists import (ListRules, candidate_pairs, select_pairs,
     ...     tailored_lists)
     >>> sc = sa.load_scenario("london_borough")
     >>> st = sc.settings()
     >>> ch = sc.sample(5).children
     >>> for order in ("nearest", "cheapest"):
     ...     r = ListRules(max_length=4, order=order)
-    ...     got, at = _select_pairs(_candidate_pairs(ch, st, r), st, order, 4)
+    ...     got, at = select_pairs(candidate_pairs(ch, st, r), st, order, 4)
     ...     print(bool((got == tailored_lists(ch, st, r)).all()))
     True
     True

@@ -19,6 +19,7 @@ placed one, and in each breakdown each child belongs to exactly one group.
 from __future__ import annotations
 
 import dataclasses
+import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -26,7 +27,9 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from sendalloc._arrays import safe_divide
 from sendalloc.mechanisms.first_available import serial_dictatorship_kernel
+from sendalloc.population import KINDS, NEEDS, PHASES, SPECIALIST_KINDS
 from sendalloc.problem import Allocation, Problem
 from sendalloc.properties import justified_envy
 
@@ -36,7 +39,10 @@ __all__ = [
     "METRICS",
     "Context",
     "Outcome",
+    "class_justified_envy",
     "evaluate",
+    "fallback_assignment",
+    "group_labels",
     "la_fallback",
     "outcome_arrays",
 ]
@@ -84,7 +90,42 @@ GROUPINGS: tuple[str, ...] = ("need", "phase", "kind")
 #: Label of the kind group of children whose parent ranked no setting.
 NO_PREFERENCE = "no_preference"
 
-_N_COLS = 14  # per-child quantities summed by group in outcome_arrays
+
+class _Col(enum.IntEnum):
+    """Per-child quantities :func:`outcome_arrays` sums overall and by group."""
+
+    CHILD = 0  # 1 for every child: sums to the number of children
+    FIRST = 1  # placed at the parent's first preference
+    TOP3 = 2  # ... in the top three
+    RANKED = 3  # ... at any ranked setting
+    ON_LIST = 4  # placed on the tailored list (by either stage)
+    BY_FALLBACK = 5  # placed by the LA's fallback
+    UNPLACED = 6  # no place after both stages
+    RANK = 7  # 1-based rank of a ranked placement, else 0
+    ENVY = 8  # justified envy in the mechanism's allocation
+    WISH = 9  # the favourite setting was off the list
+    DISTANCE = 10  # km travelled (0 unplaced)
+    COST = 11  # annual cost of the placement (0 unplaced)
+    PLACED = 12  # placed anywhere
+
+
+#: Metrics that are a column's share of the children (overall and in a group).
+_SHARES: Mapping[str, _Col] = {
+    "first_preference": _Col.FIRST,
+    "top3_preference": _Col.TOP3,
+    "any_preference": _Col.RANKED,
+    "placed_on_list": _Col.ON_LIST,
+    "placed_by_fallback": _Col.BY_FALLBACK,
+    "unplaced": _Col.UNPLACED,
+    "justified_envy": _Col.ENVY,
+    "off_list_wish": _Col.WISH,
+}
+#: Metrics that are the ratio of two column sums: (numerator, denominator).
+_RATIOS: Mapping[str, tuple[_Col, _Col]] = {
+    "mean_rank": (_Col.RANK, _Col.RANKED),
+    "mean_distance_km": (_Col.DISTANCE, _Col.PLACED),
+    "cost_per_child": (_Col.COST, _Col.PLACED),
+}
 
 
 class _Settings(Protocol):
@@ -130,9 +171,14 @@ class InstanceLike(Protocol):
     def transport_cost_per_km(self) -> float: ...
 
 
-def _labels() -> dict[str, tuple[str, ...]]:
-    from sendalloc.population import KINDS, NEEDS, PHASES
+def group_labels() -> dict[str, tuple[str, ...]]:
+    """The group labels of each breakdown of :data:`GROUPINGS`.
 
+    Examples
+    --------
+    >>> group_labels()["kind"][-1]
+    'no_preference'
+    """
     return {
         "need": tuple(NEEDS),
         "phase": tuple(PHASES),
@@ -141,8 +187,6 @@ def _labels() -> dict[str, tuple[str, ...]]:
 
 
 def _specialist_codes() -> NDArray[np.int64]:
-    from sendalloc.population import KINDS, SPECIALIST_KINDS
-
     return np.array([i for i, k in enumerate(KINDS) if k in SPECIALIST_KINDS], np.int64)
 
 
@@ -193,16 +237,31 @@ def la_fallback(
         allocation.assignment if isinstance(allocation, Allocation) else allocation,
         dtype=np.int32,
     )
-    return _fallback(problem.capacity, problem.order, instance.lists, assign)
+    return fallback_assignment(problem.capacity, problem.order, instance.lists, assign)
 
 
-def _fallback(
+def fallback_assignment(
     capacity: NDArray[Any],
     order: NDArray[Any],
     lists: NDArray[Any],
     assign: NDArray[Any],
 ) -> NDArray[np.int32]:
-    """Fallback kernel tier: plain arrays in, final (N,) assignment out."""
+    """The kernel tier of :func:`la_fallback`: plain arrays in, final assignment out.
+
+    Parameters
+    ----------
+    capacity : ndarray of int, shape (M,)
+    order : ndarray of int, shape (N,)
+        The LA's processing order.
+    lists : ndarray of int, shape (N, K)
+        Tailored lists, -1 padded.
+    assign : ndarray of int, shape (N,)
+        The mechanism's assignment (-1 = unplaced).
+
+    Returns
+    -------
+    ndarray of int32, shape (N,)
+    """
     assign = np.asarray(assign, dtype=np.int32)
     unplaced = assign < 0
     if not unplaced.any():
@@ -257,7 +316,7 @@ class Outcome:
         tuple of str
         """
         try:
-            return _labels()[by]
+            return group_labels()[by]
         except KeyError:
             raise ValueError(
                 f"by: expected one of {', '.join(GROUPINGS)}, got {by!r}"
@@ -276,12 +335,6 @@ class Outcome:
             g: dict(zip(GROUP_METRICS, row, strict=True))
             for g, row in zip(labels, table.tolist(), strict=True)
         }
-
-
-def _div(num: NDArray[np.float64], den: NDArray[np.float64]) -> NDArray[np.float64]:
-    out = np.full(np.shape(num), np.nan)
-    np.divide(num, den, out=out, where=den > 0)
-    return out
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -311,7 +364,7 @@ class Context:
         -------
         Context
         """
-        lab = _labels()
+        lab = group_labels()
         n_groups = tuple(len(lab[g]) for g in GROUPINGS)
         problem, settings = instance.problem, instance.settings
         n = problem.n_children
@@ -338,7 +391,7 @@ class Context:
         # so bit-for-bit the same on every machine (a BLAS product is not).
         offsets = np.cumsum((0, *n_groups[:-1]))
         stacked = np.concatenate([k + o for k, o in zip(keys, offsets, strict=True)])
-        group_index = (stacked[:, None] * _N_COLS + np.arange(_N_COLS)).ravel()
+        group_index = (stacked[:, None] * len(_Col) + np.arange(len(_Col))).ravel()
         return cls(
             instance=instance,
             capacity=problem.capacity.astype(np.float64),
@@ -433,43 +486,35 @@ def outcome_arrays(
     )
 
     # Per-child quantities, one column each; summed overall and by group.
-    cols = np.empty((n, _N_COLS))
-    cols[:, 0] = 1.0
-    cols[:, 1] = first
-    cols[:, 2] = top3
-    cols[:, 3] = ranked
-    cols[:, 4] = on_list
-    cols[:, 5] = by_fallback
-    cols[:, 6] = ~placed
-    cols[:, 7] = rank1
-    cols[:, 8] = envy
-    cols[:, 9] = ctx.wish
-    cols[:, 10] = dist
-    cols[:, 11] = cost
-    cols[:, 12] = ranked  # denominator of mean_rank
-    cols[:, 13] = placed  # denominator of mean_distance_km
+    per_child: dict[_Col, Any] = {
+        _Col.CHILD: 1.0,
+        _Col.FIRST: first,
+        _Col.TOP3: top3,
+        _Col.RANKED: ranked,
+        _Col.ON_LIST: on_list,
+        _Col.BY_FALLBACK: by_fallback,
+        _Col.UNPLACED: ~placed,
+        _Col.RANK: rank1,
+        _Col.ENVY: envy,
+        _Col.WISH: ctx.wish,
+        _Col.DISTANCE: dist,
+        _Col.COST: cost,
+        _Col.PLACED: placed,
+    }
+    cols = np.empty((n, len(_Col)))
+    for col, quantity in per_child.items():
+        cols[:, col] = quantity
     tot = cols.sum(axis=0)
-    nan = np.nan
     n_f = float(n)
-    values = np.array(
-        [
-            tot[1] / n_f if n else nan,
-            tot[2] / n_f if n else nan,
-            tot[3] / n_f if n else nan,
-            tot[4] / n_f if n else nan,
-            tot[5] / n_f if n else nan,
-            tot[6] / n_f if n else nan,
-            tot[7] / tot[12] if tot[12] else nan,
-            tot[8] / n_f if n else nan,
-            tot[9] / n_f if n else nan,
-            tot[10] / tot[13] if tot[13] else nan,
-            tot[11],
-            tot[11] / tot[13] if tot[13] else nan,
-            spec_fill,
-            n_f,
-        ],
-        dtype=np.float64,
-    )
+    value: dict[str, Any] = {
+        metric: tot[c] / n_f if n else np.nan for metric, c in _SHARES.items()
+    }
+    for metric, (num, den) in _RATIOS.items():
+        value[metric] = tot[num] / tot[den] if tot[den] else np.nan
+    value["annual_cost"] = tot[_Col.COST]
+    value["specialist_fill"] = spec_fill
+    value["children"] = n_f
+    values = np.array([value[metric] for metric in METRICS], dtype=np.float64)
     profile = (
         np.bincount(rank[ranked], minlength=width)[:width] / n_f
         if n
@@ -481,19 +526,22 @@ def outcome_arrays(
         np.bincount(
             ctx.group_index,
             weights=np.tile(cols, (len(ctx.n_groups), 1)).ravel(),
-            minlength=n_all * _N_COLS,
+            minlength=n_all * len(_Col),
         ),
         dtype=np.float64,
-    ).reshape(n_all, _N_COLS)
-    size = sums[:, 0]
+    ).reshape(n_all, len(_Col))
+    size = sums[:, _Col.CHILD]
+    column: dict[str, Any] = {
+        metric: safe_divide(sums[:, c], size) for metric, c in _SHARES.items()
+    }
+    for metric, (num, den) in _RATIOS.items():
+        column[metric] = safe_divide(sums[:, num], sums[:, den])
+    column["children"] = size
+    column["annual_cost"] = sums[:, _Col.COST]
+    column["fill_rate"] = np.nan
     table = np.empty((sums.shape[0], len(GROUP_METRICS)))
-    table[:, 0] = size
-    table[:, 1:7] = _div(sums[:, 1:7], size[:, None])
-    table[:, 7] = _div(sums[:, 7], sums[:, 12])
-    table[:, 8:10] = _div(sums[:, 8:10], size[:, None])
-    table[:, 10] = _div(sums[:, 10], sums[:, 13])
-    table[:, 11] = sums[:, 11]
-    table[:, 12] = np.nan
+    for j, metric in enumerate(GROUP_METRICS):
+        table[:, j] = column[metric]
     bounds = np.cumsum((0, *ctx.n_groups)).tolist()
     groups = {
         g: table[a:b]
@@ -504,7 +552,9 @@ def outcome_arrays(
     nk = ctx.n_groups[2] - 1
     kcap = np.bincount(ctx.kind, weights=ctx.capacity, minlength=nk)[:nk]
     kfill = np.bincount(ctx.kind, weights=filled, minlength=nk)[:nk]
-    groups["kind"][:nk, 12] = _div(kfill.astype(float), kcap.astype(float))
+    groups["kind"][:nk, GROUP_METRICS.index("fill_rate")] = safe_divide(
+        kfill.astype(float), kcap.astype(float)
+    )
     return Outcome(values=values, rank_profile=profile, groups=groups)
 
 
@@ -599,16 +649,23 @@ def evaluate(
         )
     assign = allocation.assignment
     final = la_fallback(instance, assign) if fallback else assign
-    envy = _justified_envy(problem, assign)
+    envy = class_justified_envy(problem, assign)
     return outcome_arrays(instance, assign, final, envy)
 
 
-def _justified_envy(problem: Problem, assignment: NDArray[Any]) -> NDArray[np.bool_]:
-    """Justified envy judged by the settings' real priorities.
+def class_justified_envy(
+    problem: Problem, assignment: NDArray[Any]
+) -> NDArray[np.bool_]:
+    """Justified envy judged by the settings' real priorities, shape (N,).
 
     A problem whose ties were broken by a lottery (:func:`sendalloc.break_ties`)
     is judged by its recorded priority classes: a child who only loses a
-    lottery draw to a child of the same class is not wronged.
+    lottery draw to a child of the same class is not wronged. Otherwise the
+    same as :func:`sendalloc.properties.justified_envy`.
+
+    Returns
+    -------
+    ndarray of bool, shape (N,)
     """
     if problem.lottery is not None:
         problem = dataclasses.replace(problem, priority=problem.lottery.priority_class)

@@ -684,7 +684,7 @@ class Children:
 
 
 # ------------------------------------------------------------------------ spec errors
-class _KeyedError(InvalidScenarioError):
+class KeyedError(InvalidScenarioError):
     """A spec error that knows the (relative) key it is about.
 
     A scenario reader uses the key to point at its line and column in the file.
@@ -696,5 +696,5 @@ class _KeyedError(InvalidScenarioError):
         self.message = message
 
 
-def _bad(key: str, value: object, expect: str) -> _KeyedError:
-    return _KeyedError(key, f"{key} = {value!r}: {expect}")
+def bad(key: str, value: object, expect: str) -> KeyedError:
+    return KeyedError(key, f"{key} = {value!r}: {expect}")

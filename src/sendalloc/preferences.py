@@ -22,8 +22,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sendalloc._rng import as_generator
-from sendalloc.lists import _Pairs
-from sendalloc.population import KINDS, NEEDS, Children, Settings, _bad
+from sendalloc.lists import Pairs
+from sendalloc.population import KINDS, NEEDS, Children, Settings, bad
 
 __all__ = [
     "ORDERS",
@@ -58,7 +58,7 @@ problem."""
 def _taste_table(value: object) -> tuple[tuple[float, ...], ...]:
     a = np.asarray(value, dtype=np.float64)
     if a.shape != (len(NEEDS), len(KINDS)) or not np.isfinite(a).all():
-        raise _bad("kind_taste", value, f"expected finite ({len(NEEDS)}, {len(KINDS)})")
+        raise bad("kind_taste", value, f"expected finite ({len(NEEDS)}, {len(KINDS)})")
     return tuple(tuple(float(v) for v in row) for row in a)
 
 
@@ -109,14 +109,14 @@ class PreferenceModel:
                 or not isinstance(v, int | float)
                 or not np.isfinite(v)
             ):
-                raise _bad(key, v, "expected a finite number")
+                raise bad(key, v, "expected a finite number")
         if self.distance_weight < 0:
-            raise _bad("distance_weight", self.distance_weight, "expected >= 0")
+            raise bad("distance_weight", self.distance_weight, "expected >= 0")
         if not self.noise_scale > 0:
-            raise _bad("noise_scale", self.noise_scale, "expected > 0")
+            raise bad("noise_scale", self.noise_scale, "expected > 0")
         p = self.truncation_probability
         if isinstance(p, bool) or not isinstance(p, int | float) or not 0 <= p <= 1:
-            raise _bad("truncation_probability", p, "expected a probability in [0, 1]")
+            raise bad("truncation_probability", p, "expected a probability in [0, 1]")
         object.__setattr__(self, "kind_taste", _taste_table(self.kind_taste))
 
     @staticmethod
@@ -140,16 +140,16 @@ class PreferenceModel:
         t = np.zeros((len(NEEDS), len(KINDS)))
         for k, v in by_kind.items():
             if k not in KINDS:
-                raise _bad(
+                raise bad(
                     f"kind_taste.{k}", v, f"unknown kind; expected one of {KINDS}"
                 )
             t[:, KINDS.index(k)] += float(v)
         for code, row in (by_need or {}).items():
             if code not in NEEDS:
-                raise _bad(f"need_taste.{code}", row, f"unknown need; expected {NEEDS}")
+                raise bad(f"need_taste.{code}", row, f"unknown need; expected {NEEDS}")
             for k, v in row.items():
                 if k not in KINDS:
-                    raise _bad(f"need_taste.{code}.{k}", v, f"unknown kind; {KINDS}")
+                    raise bad(f"need_taste.{code}.{k}", v, f"unknown kind; {KINDS}")
                 t[NEEDS.index(code), KINDS.index(k)] += float(v)
         return tuple(tuple(float(x) for x in row) for row in t)
 
@@ -297,7 +297,7 @@ def processing_order(
     elif rule == "severity":
         order = np.lexsort((tie, -children.severity))
     else:
-        raise _bad("order", rule, f"expected one of {', '.join(ORDERS)}")
+        raise bad("order", rule, f"expected one of {', '.join(ORDERS)}")
     return order.astype(np.int32)
 
 
@@ -345,7 +345,7 @@ def setting_priority(
     if rule == "order":
         return None
     if rule == "classes":
-        raise _bad("priority", rule, "classes need the settings: use priority_classes")
+        raise bad("priority", rule, "classes need the settings: use priority_classes")
     n, width = (int(x) for x in preferences.shape)
     valid = preferences >= 0
     tie = rng.random(n)
@@ -365,7 +365,7 @@ def setting_priority(
         rows = np.nonzero(valid)[0]
         key = np.lexsort((tie[rows], -children.severity[rows]))
     else:
-        raise _bad("priority", rule, f"expected one of {', '.join(PRIORITIES)}")
+        raise bad("priority", rule, f"expected one of {', '.join(PRIORITIES)}")
     rank = np.empty(key.shape[0], dtype=np.int64)
     rank[key] = np.arange(key.shape[0])
     out = np.full((n, width), -1, dtype=np.int64)
@@ -469,18 +469,18 @@ def priority_classes(
     return np.where(valid, klass, -1)
 
 
-def _draw_on_pairs(
+def draw_on_pairs(
     children: Children,
     settings: Settings,
     lists: NDArray[np.int32],
     listed_at: NDArray[np.intp],
-    pairs: _Pairs,
+    pairs: Pairs,
     model: PreferenceModel,
     rng: np.random.Generator,
 ) -> tuple[NDArray[np.int32], NDArray[np.int32], NDArray[np.intp]]:
-    """:func:`draw_preferences` on candidate pairs (:func:`lists._candidate_pairs`).
+    """:func:`draw_preferences` on candidate pairs (:func:`lists.candidate_pairs`).
 
-    ``lists`` and ``listed_at`` come from :func:`lists._select_pairs`, and the
+    ``lists`` and ``listed_at`` come from :func:`lists.select_pairs`, and the
     candidates are the pairs (every listed setting is one). The full (N, M)
     Gumbel draw is made, so the random stream is that of
     :func:`draw_preferences`, but utilities are formed only at the pairs, with
@@ -493,15 +493,15 @@ def _draw_on_pairs(
     --------
     >>> import numpy as np
     >>> import sendalloc as sa
-    >>> from sendalloc.lists import (_candidate_pairs, _select_pairs, candidates,
+    >>> from sendalloc.lists import (candidate_pairs, select_pairs, candidates,
     ...     distance_matrix, tailored_lists)
-    >>> from sendalloc.preferences import _draw_on_pairs, draw_preferences
+    >>> from sendalloc.preferences import draw_on_pairs, draw_preferences
     >>> sc = sa.load_scenario("london_borough")
     >>> st, ch, r = sc.settings(), sc.sample(7).children, sc.lists
     >>> model = sc.preferences.model()
-    >>> pairs = _candidate_pairs(ch, st, r)
-    >>> lists, at = _select_pairs(pairs, st, r.order, r.max_length)
-    >>> p1, w1, _ = _draw_on_pairs(ch, st, lists, at, pairs, model,
+    >>> pairs = candidate_pairs(ch, st, r)
+    >>> lists, at = select_pairs(pairs, st, r.order, r.max_length)
+    >>> p1, w1, _ = draw_on_pairs(ch, st, lists, at, pairs, model,
     ...     np.random.default_rng(1))
     >>> p2, w2 = draw_preferences(ch, st, tailored_lists(ch, st, r),
     ...     candidates(ch, st, r), distance_matrix(ch, st), model,

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from sendalloc._kernels.ranks import ranks_kernel
 from sendalloc.errors import InvalidProblemError
 
 __all__ = ["Allocation", "Problem", "TieBreak", "Unplaced"]
@@ -1327,9 +1328,6 @@ class Allocation:
         cls, problem: Problem, assignment: NDArray[Any], mechanism: str
     ) -> Allocation:
         """Wrap a kernel's output (already well formed) without re-validating it."""
-        # Imported here: the mechanisms package imports this module.
-        from sendalloc.mechanisms._ranks import ranks_kernel
-
         assignment = np.ascontiguousarray(assignment, dtype=INDEX)
         rank = ranks_kernel(problem.preferences, assignment)
         return cls(problem, _frozen(assignment), _frozen(rank), mechanism)
@@ -1390,3 +1388,9 @@ class Allocation:
         n = self.problem.n_children
         k = int(self.placed.sum())
         return f"Allocation(mechanism={self.mechanism!r}, placed={k} of {n})"
+
+
+# Validation helpers that properties.py and ties.py share, under public names.
+# (Renaming the definitions waits for the from_arrays work on this module.)
+as_int_array = _as_int_array
+align_priorities = _align

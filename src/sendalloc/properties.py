@@ -33,7 +33,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from sendalloc.errors import InvalidProblemError
-from sendalloc.problem import Allocation, Problem, _as_int_array
+from sendalloc.problem import Allocation, Problem, as_int_array
 
 __all__ = [
     "ParetoImprovement",
@@ -51,7 +51,7 @@ _NOT_RANKED = np.iinfo(np.int64).max  # priority of a child a setting does not r
 
 
 # --------------------------------------------------------------------------- helpers
-def _assignment(
+def assignment_of(
     problem: Problem, a: Allocation | ArrayLike, *, check_range: bool = True
 ) -> NDArray[np.int64]:
     """Validate ``a`` and return its assignment as an int64 array of shape (N,)."""
@@ -68,7 +68,7 @@ def _assignment(
                 f"{n}; was it made for another problem?"
             )
     else:
-        out = _as_int_array(a, "assignment", 1, want="of shape (N,)")
+        out = as_int_array(a, "assignment", 1, want="of shape (N,)")
         if out.shape != (n,):
             raise InvalidProblemError(
                 f"assignment: expected shape ({n},), one entry per child, "
@@ -93,7 +93,7 @@ def _rank(problem: Problem, assign: NDArray[np.int64]) -> NDArray[np.int64]:
 
 
 @dataclass(frozen=True, slots=True)
-class _State:
+class AllocationState:
     """Per-child and per-setting quantities every verifier needs."""
 
     assign: NDArray[np.int64]  # (N,) setting or -1
@@ -107,8 +107,8 @@ class _State:
     held: NDArray[np.int64]  # (N,) priority at own setting, -1 if unplaced
 
 
-def _state(problem: Problem, a: Allocation | ArrayLike) -> _State:
-    assign = _assignment(problem, a)
+def allocation_state(problem: Problem, a: Allocation | ArrayLike) -> AllocationState:
+    assign = assignment_of(problem, a)
     n, m = problem.n_children, problem.n_settings
     prefs = problem.preferences
     width = prefs.shape[1]
@@ -130,7 +130,9 @@ def _state(problem: Problem, a: Allocation | ArrayLike) -> _State:
     worst = np.full(m, -1, dtype=np.int64)
     np.maximum.at(worst, assign[placed], held[placed])
     slot = np.where(listed, prefs, 0).astype(np.int64)
-    return _State(assign, rank, off_list, better, slot, free, occupancy, worst, held)
+    return AllocationState(
+        assign, rank, off_list, better, slot, free, occupancy, worst, held
+    )
 
 
 def _plist_position(
@@ -168,12 +170,12 @@ def _plist_position(
     return out
 
 
-def _envy_mask(problem: Problem, st: _State) -> NDArray[np.bool_]:
+def envy_mask(problem: Problem, st: AllocationState) -> NDArray[np.bool_]:
     """(N, L): ranked slots above the child's place held by lower priority."""
     return st.better & (problem.priority < st.worst[st.slot])
 
 
-def _waste_mask(st: _State) -> NDArray[np.bool_]:
+def waste_mask(st: AllocationState) -> NDArray[np.bool_]:
     """(N, L): ranked slots better than the child's place with a free place."""
     return st.better & (st.free[st.slot] > 0)
 
@@ -211,7 +213,7 @@ def is_feasible(problem: Problem, a: Allocation | ArrayLike) -> bool:
     >>> is_feasible(p, [0, 1]), is_feasible(p, [0, 0]), is_feasible(p, [0, 5])
     (True, False, False)
     """
-    assign = _assignment(problem, a, check_range=False)
+    assign = assignment_of(problem, a, check_range=False)
     m = problem.n_settings
     if (assign >= m).any():
         return False
@@ -244,7 +246,7 @@ def is_within_lists(problem: Problem, a: Allocation | ArrayLike) -> bool:
     >>> is_within_lists(p, [0, 1]), is_within_lists(p, [1, 0])
     (True, False)
     """
-    assign = _assignment(problem, a)
+    assign = assignment_of(problem, a)
     rank = _rank(problem, assign)
     return bool(((assign < 0) | (rank >= 0)).all())
 
@@ -306,8 +308,8 @@ def blocking_pairs(problem: Problem, a: Allocation | ArrayLike) -> NDArray[np.in
     >>> blocking_pairs(p, [1, 0]).shape
     (0, 2)
     """
-    st = _state(problem, a)
-    mask = _envy_mask(problem, st) | _waste_mask(st)
+    st = allocation_state(problem, a)
+    mask = envy_mask(problem, st) | waste_mask(st)
     rows, cols = np.nonzero(mask)
     return np.stack([rows.astype(np.int64), st.slot[rows, cols]], axis=1).reshape(-1, 2)
 
@@ -352,10 +354,10 @@ def is_stable(problem: Problem, a: Allocation | ArrayLike) -> bool:
     """
     if not is_feasible(problem, a):
         return False
-    st = _state(problem, a)
+    st = allocation_state(problem, a)
     if st.off_list.any():
         return False
-    return not bool((_envy_mask(problem, st) | _waste_mask(st)).any())
+    return not bool((envy_mask(problem, st) | waste_mask(st)).any())
 
 
 def is_non_wasteful(problem: Problem, a: Allocation | ArrayLike) -> bool:
@@ -391,7 +393,7 @@ def is_non_wasteful(problem: Problem, a: Allocation | ArrayLike) -> bool:
     >>> [is_non_wasteful(p, a) for a in ([0, 1], [0, -1], [1, -1])]
     [True, False, False]
     """
-    return not bool(_waste_mask(_state(problem, a)).any())
+    return not bool(waste_mask(allocation_state(problem, a)).any())
 
 
 def justified_envy(problem: Problem, a: Allocation | ArrayLike) -> NDArray[np.bool_]:
@@ -435,8 +437,8 @@ def justified_envy(problem: Problem, a: Allocation | ArrayLike) -> NDArray[np.bo
     >>> justified_envy(p, [0, 1])
     array([False,  True])
     """
-    st = _state(problem, a)
-    return np.asarray(_envy_mask(problem, st).any(axis=1))
+    st = allocation_state(problem, a)
+    return np.asarray(envy_mask(problem, st).any(axis=1))
 
 
 # --------------------------------------------------------------------------- Pareto
@@ -507,9 +509,10 @@ class ParetoImprovement:
         }[self.kind]
         lines = [head]
         for child, frm, to in self.moves:
+            old = describe_place(problem, child, frm)
             lines.append(
-                f"  {_child(problem, child)} moves from {_place(problem, child, frm)} "
-                f"to {_place(problem, child, to)}"
+                f"  {_child(problem, child)} moves from {old} "
+                f"to {describe_place(problem, child, to)}"
             )
         return "\n".join(lines)
 
@@ -524,7 +527,7 @@ def _child(problem: Problem, i: int) -> str:
     return f"child {i}{_label(problem.child_ids, i)}"
 
 
-def _place(problem: Problem, i: int, s: int) -> str:
+def describe_place(problem: Problem, i: int, s: int) -> str:
     if s < 0:
         return "no place"
     row = problem.preferences[i].tolist()
@@ -596,12 +599,12 @@ def pareto_improvement(
     >>> pareto_improvement(p, [0, -1])
     ParetoImprovement(kind='waste', moves=((1, -1, 1),))
     """
-    st = _state(problem, a)
+    st = allocation_state(problem, a)
     off = np.flatnonzero(st.off_list)
     if off.size:
         i = int(off[0])
         return ParetoImprovement("off_list", ((i, int(st.assign[i]), -1),))
-    waste = _waste_mask(st)
+    waste = waste_mask(st)
     if waste.any():
         rows, cols = np.nonzero(waste)
         # The child's best free place, so the witness reads naturally.
@@ -614,7 +617,7 @@ def pareto_improvement(
 
 
 def _improvement_cycle(
-    problem: Problem, st: _State
+    problem: Problem, st: AllocationState
 ) -> tuple[tuple[int, int, int], ...] | None:
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components

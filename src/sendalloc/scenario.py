@@ -25,27 +25,27 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from sendalloc._arrays import largest_remainder
+from sendalloc._arrays import plain as _plain
 from sendalloc._keys import KeyRange, check_ranges, key_range, number_text
 from sendalloc._rng import as_generator
 from sendalloc.errors import InvalidScenarioError
-from sendalloc.lists import ListRules, _candidate_pairs, _select_pairs
-from sendalloc.population import (
-    KINDS,
-    NEEDS,
-    Children,
-    Settings,
-    _bad,
-    _KeyedError,
-)
+from sendalloc.io import read_children, read_gias
+from sendalloc.lists import ListRules
+from sendalloc.lists import candidate_pairs as _candidate_pairs
+from sendalloc.lists import select_pairs as _select_pairs
+from sendalloc.population import KINDS, NEEDS, Children, Settings
+from sendalloc.population import KeyedError as _KeyedError
+from sendalloc.population import bad as _bad
 from sendalloc.preferences import (
     ORDERS,
     PRIORITIES,
     PreferenceModel,
-    _draw_on_pairs,
     priority_classes,
     processing_order,
     setting_priority,
 )
+from sendalloc.preferences import draw_on_pairs as _draw_on_pairs
 from sendalloc.problem import Problem
 from sendalloc.ties import break_ties
 
@@ -829,14 +829,6 @@ def _encode(obj: Any) -> dict[str, Any]:
     return out
 
 
-def _plain(v: Any) -> Any:
-    if isinstance(v, tuple | list):
-        return [_plain(x) for x in v]
-    if isinstance(v, dict):
-        return {k: _plain(x) for k, x in v.items()}
-    return v
-
-
 # ------------------------------------------------------------------ checks across keys
 #: Rules that tie keys of different sections together, checked when a scenario
 #: is read (``describe_keys`` lists them under the tables).
@@ -1140,12 +1132,7 @@ def free_places(
 
 # --------------------------------------------------------------------------- sampling
 def _largest_remainder(weights: NDArray[np.float64], n: int) -> NDArray[np.int64]:
-    raw = weights * n
-    base = np.floor(raw).astype(np.int64)
-    short = n - int(base.sum())
-    if short:
-        base[np.argsort(-(raw - base), kind="stable")[:short]] += 1
-    return base
+    return largest_remainder(weights * n, n)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -1323,8 +1310,6 @@ def _layout_from(
     rng: np.random.Generator,
 ) -> _Layout:
     if data is not None and data.settings:
-        from sendalloc.io import read_gias
-
         settings = read_gias(
             Path(base_dir, data.settings),
             la_codes=data.la_codes or None,
@@ -1781,8 +1766,6 @@ class Scenario:
 
 @functools.lru_cache(maxsize=16)
 def _read_children_cached(path: str) -> Children:
-    from sendalloc.io import read_children
-
     return read_children(path)
 
 

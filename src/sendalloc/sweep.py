@@ -3,12 +3,15 @@
 :func:`sweep` takes a scenario and a grid of dotted scenario keys (as in the
 TOML) with lists of values, simulates every variant of the grid's product with
 every mechanism, and returns a :class:`SweepResult`: one tidy row per variant,
-mechanism and metric. Work is cut into *units* (a variant's runs ``a..b``) and
-run through any :class:`concurrent.futures.Executor`: in this process, a
-process pool, or a dask.distributed client's ``get_executor()``. With
-``store=PATH`` every finished unit's per-run metrics are written to the store at
-once; re-running the same sweep skips them, and a store written by another
-sweep is refused. ``docs/sweeps.md`` shows a local run and a dask cluster.
+mechanism and metric. A variant runs in its own ``mode`` (a sweepable key)
+through the same engine table as :func:`~sendalloc.simulate`, so an in-year
+variant gets the time metrics. Work is cut into *units* (a variant's runs
+``a..b``) and run through any :class:`concurrent.futures.Executor`: in this
+process, a process pool, or a dask.distributed client's ``get_executor()``.
+With ``store=PATH`` every finished unit's per-run metrics are written to the
+store at once; re-running the same sweep skips them, and a store written by
+another sweep is refused. ``docs/sweeps.md`` shows a local run and a dask
+cluster.
 """
 
 from __future__ import annotations
@@ -21,23 +24,31 @@ import json
 import math
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from concurrent.futures import Executor
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from sendalloc.errors import SendallocError
-from sendalloc.metrics import METRICS
-from sendalloc.problem import Allocation
-from sendalloc.simulate import (
-    _resolve_mechanisms,
-    _resolve_scenario,
-    _run_chunk,
-    _stats,
+from sendalloc._arrays import plain
+from sendalloc._engine.modes import ENGINES, engine_for, metrics_of
+from sendalloc._engine.policies import Policy, resolve_policies
+from sendalloc._engine.runner import (
+    Progress,
+    check_chunk_size,
+    check_runs,
+    check_seed,
+    chunk_bounds,
+    resolve_scenario,
+    run_units,
 )
+from sendalloc._engine.stats import index_of, summarise
+from sendalloc._engine.store import Store, SweepStoreError, cell_text
+from sendalloc._engine.streams import run_streams
+from sendalloc._report.common import METRIC_KINDS
+from sendalloc._version import VERSION
+from sendalloc.problem import Allocation
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -54,20 +65,17 @@ __all__ = ["DEFAULT_CHUNK_SIZE", "SweepResult", "SweepStoreError", "sweep"]
 #: (and can resume the same store) on a laptop and on a cluster.
 DEFAULT_CHUNK_SIZE = 50
 
-_SPEC_FILE = "_sendalloc_sweep.json"
-_STORE_VERSION = 1
 _STATS = ("mean", "ci_low", "ci_high", "se")
 
-
-class SweepStoreError(SendallocError, ValueError):
-    """A sweep store cannot be used: another sweep's store, or not a store at all.
-
-    Examples
-    --------
-    >>> from sendalloc.sweep import SweepStoreError
-    >>> issubclass(SweepStoreError, ValueError)
-    True
-    """
+#: Default columns of :meth:`SweepResult.table`, those the sweep measures.
+TABLE_METRICS: tuple[str, ...] = (
+    "first_preference",
+    "placed_on_list",
+    "unplaced",
+    "first_preference_at_arrival",
+    "mean_days_waiting",
+    "waiting_year_end",
+)
 
 
 # --------------------------------------------------------------------------- grid
@@ -88,14 +96,6 @@ def _check_value(v: Any, where: str) -> None:
     )
 
 
-def _plain(v: Any) -> Any:
-    if isinstance(v, list | tuple):
-        return [_plain(x) for x in v]
-    if isinstance(v, np.generic):
-        return v.item()
-    return v
-
-
 def _normalise_grid(
     grid: Mapping[str, Iterable[Any]],
 ) -> tuple[tuple[str, tuple[Any, ...]], ...]:
@@ -112,7 +112,7 @@ def _normalise_grid(
             values, Iterable
         ):
             raise TypeError(f"grid[{key!r}]: expected a list of values, got {values!r}")
-        vals = tuple(_plain(v) for v in values)
+        vals = tuple(plain(v) for v in values)
         if not vals:
             raise ValueError(f"grid[{key!r}]: expected at least one value")
         for i, v in enumerate(vals):
@@ -158,258 +158,20 @@ def _spawn_key(variant_key: str, common: bool) -> tuple[int, ...]:
 
 
 # --------------------------------------------------------------------------- worker
-def _version() -> str:
-    from sendalloc import __version__
-
-    return __version__
-
-
 def _run_unit(
     scenario: Any,
-    mechs: Sequence[str | Callable[..., Allocation]],
+    policies: Sequence[Policy],
     entropy: int,
     spawn_key: tuple[int, ...],
     start: int,
     stop: int,
 ) -> tuple[str, NDArray[np.float64]]:
-    """Runs ``start..stop`` of one variant: (worker's version, values (r, k, m))."""
-    seeds = [
-        np.random.SeedSequence(entropy, spawn_key=(*spawn_key, r))
-        for r in range(start, stop)
-    ]
-    return _version(), _run_chunk(scenario, mechs, seeds).values
+    """Runs ``start..stop`` of one variant: (worker's version, values (r, k, m)).
 
-
-# --------------------------------------------------------------------------- store
-def _pyarrow_available() -> bool:
-    try:
-        import pyarrow.parquet  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def _column_kind(values: Sequence[Any]) -> str:
-    if all(isinstance(v, bool) for v in values):
-        return "bool"
-    if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
-        return "int"
-    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
-        return "float"
-    if all(isinstance(v, str) for v in values):
-        return "str"
-    return "json"
-
-
-def _cell_text(v: Any) -> str:
-    return v if isinstance(v, str) else json.dumps(v)
-
-
-def _write_atomic(path: Path, write: Callable[[BinaryIO], object]) -> None:
-    """Write under a temporary name, flush to disk, then rename into place."""
-    tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
-    with open(tmp, "wb") as f:
-        write(f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
-class _Store:
-    """A directory of one file per finished unit, plus the sweep's spec.
-
-    ``_sendalloc_sweep.json`` holds the spec and the format; each unit is
-    ``part-v<variant>-c<chunk>.<parquet|csv>``, written under a temporary name
-    and renamed when complete, so a killed sweep leaves whole units only.
+    The values are the metrics of the variant's mode, by its engine.
     """
-
-    def __init__(
-        self,
-        path: Path,
-        fmt: str,
-        grid: tuple[tuple[str, tuple[Any, ...]], ...],
-        mechanisms: tuple[str, ...],
-    ) -> None:
-        self.path = path
-        self.fmt = fmt
-        self.grid = grid
-        self.mechanisms = mechanisms
-        self.kinds = [_column_kind(vals) for _, vals in grid]
-
-    @classmethod
-    def open(
-        cls,
-        path: str | os.PathLike[str],
-        spec: dict[str, Any],
-        grid: tuple[tuple[str, tuple[Any, ...]], ...],
-        mechanisms: tuple[str, ...],
-    ) -> _Store:
-        p = Path(path)
-        spec_path = p / _SPEC_FILE
-        if p.exists() and not p.is_dir():
-            raise SweepStoreError(
-                f"store {p}: is a file; a sweep store is a directory (give a new path)"
-            )
-        if spec_path.is_file():
-            try:
-                doc = json.loads(spec_path.read_text(encoding="utf-8"))
-                old, fmt = doc["spec"], doc["format"]
-            except (ValueError, KeyError, TypeError) as e:
-                raise SweepStoreError(
-                    f"store {p}: unreadable {_SPEC_FILE} ({e})"
-                ) from None
-            new = json.loads(json.dumps(spec))
-            if old != new:
-                fields = sorted(
-                    k for k in set(old) | set(new) if old.get(k) != new.get(k)
-                )
-                raise SweepStoreError(
-                    f"store {p} holds a different sweep (it differs in "
-                    f"{', '.join(fields)}); use a new store path, or delete this one "
-                    "to start again"
-                )
-            if fmt == "parquet" and not _pyarrow_available():
-                raise SweepStoreError(
-                    f"store {p} is Parquet and needs pyarrow: "
-                    "pip install 'sendalloc[parquet]'"
-                )
-            return cls(p, fmt, grid, mechanisms)
-        if p.is_dir() and any(not c.name.startswith(".tmp-") for c in p.iterdir()):
-            raise SweepStoreError(
-                f"store {p}: directory exists and is not a sendalloc sweep store"
-            )
-        suffix = p.suffix.lower()
-        if suffix == ".csv":
-            fmt = "csv"
-        elif suffix == ".parquet" and not _pyarrow_available():
-            raise SweepStoreError(
-                f"store {p}: Parquet needs pyarrow (pip install 'sendalloc[parquet]'); "
-                "or name a .csv store"
-            )
-        else:
-            fmt = "parquet" if _pyarrow_available() else "csv"
-        p.mkdir(parents=True, exist_ok=True)
-        doc = {"store_version": _STORE_VERSION, "format": fmt, "spec": spec}
-        text = json.dumps(doc, indent=1, allow_nan=False) + "\n"
-        _write_atomic(spec_path, lambda f: f.write(text.encode("utf-8")))
-        return cls(p, fmt, grid, mechanisms)
-
-    def _part(self, variant: int, chunk: int) -> Path:
-        return self.path / f"part-v{variant:05d}-c{chunk:05d}.{self.fmt}"
-
-    def done(self) -> set[tuple[int, int]]:
-        out = set()
-        suffix = f".{self.fmt}"
-        for c in self.path.iterdir():
-            name = c.name
-            if name.startswith("part-v") and name.endswith(suffix):
-                v, ch = name[len("part-v") : -len(suffix)].split("-c")
-                out.add((int(v), int(ch)))
-        return out
-
-    def _columns(
-        self, variant: int, start: int, values: NDArray[np.float64]
-    ) -> dict[str, Any]:
-        r, k, _ = values.shape
-        cols: dict[str, Any] = {}
-        at = _variant_index(self.grid, variant)
-        for key, vals in self.grid:
-            cols[key] = [vals[at[key]]] * (r * k)
-        cols["variant"] = np.full(r * k, variant, dtype=np.int64)
-        cols["run"] = np.repeat(np.arange(start, start + r, dtype=np.int64), k)
-        cols["mechanism"] = list(self.mechanisms) * r
-        flat = values.reshape(r * k, len(METRICS))
-        for j, m in enumerate(METRICS):
-            cols[m] = flat[:, j]
-        return cols
-
-    def write(
-        self, variant: int, chunk: int, start: int, values: NDArray[np.float64]
-    ) -> None:
-        cols = self._columns(variant, start, values)
-        path = self._part(variant, chunk)
-        if self.fmt == "parquet":
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-
-            types = {"bool": pa.bool_(), "int": pa.int64(), "float": pa.float64()}
-            arrays = {}
-            for (key, _), kind in zip(self.grid, self.kinds, strict=True):
-                col = cols[key]
-                if kind in types:
-                    arrays[key] = pa.array(col, type=types[kind])
-                else:
-                    arrays[key] = pa.array([_cell_text(v) for v in col], pa.string())
-            for name in ("variant", "run"):
-                arrays[name] = pa.array(cols[name], type=pa.int64())
-            arrays["mechanism"] = pa.array(cols["mechanism"], type=pa.string())
-            for m in METRICS:
-                arrays[m] = pa.array(cols[m], type=pa.float64())
-            table = pa.table(arrays)
-            _write_atomic(path, lambda f: pq.write_table(table, f))
-        else:
-            buf = io.StringIO()
-            w = csv.writer(buf, lineterminator="\n")
-            w.writerow(list(cols))
-            n = len(cols["run"])
-            keys = [k for k, _ in self.grid]
-            for i in range(n):
-                w.writerow(
-                    [
-                        *(_cell_text(cols[k][i]) for k in keys),
-                        int(cols["variant"][i]),
-                        int(cols["run"][i]),
-                        cols["mechanism"][i],
-                        *(repr(float(cols[m][i])) for m in METRICS),
-                    ]
-                )
-            text = buf.getvalue()
-            _write_atomic(path, lambda f: f.write(text.encode("utf-8")))
-
-    def read(
-        self, variant: int, chunk: int, start: int, stop: int
-    ) -> NDArray[np.float64]:
-        path = self._part(variant, chunk)
-        k = len(self.mechanisms)
-        if self.fmt == "parquet":
-            import pyarrow.parquet as pq
-
-            t = pq.read_table(path, columns=["run", "mechanism", *METRICS])
-            runs = t.column("run").to_numpy()
-            mechs = t.column("mechanism").to_pylist()
-            flat = np.column_stack(
-                [t.column(m).to_numpy().astype(np.float64) for m in METRICS]
-            )
-        else:
-            with open(path, encoding="utf-8", newline="") as f:
-                rows = list(csv.DictReader(f))
-            runs = np.array([int(r["run"]) for r in rows], dtype=np.int64)
-            mechs = [r["mechanism"] for r in rows]
-            flat = np.array(
-                [[float(r[m]) for m in METRICS] for r in rows], dtype=np.float64
-            ).reshape(len(rows), len(METRICS))
-        want_runs = np.repeat(np.arange(start, stop), k)
-        if (
-            runs.shape != want_runs.shape
-            or not np.array_equal(runs, want_runs)
-            or mechs != list(self.mechanisms) * (stop - start)
-        ):
-            raise SweepStoreError(
-                f"store {self.path}: {path.name} does not hold runs "
-                f"{start}..{stop - 1} of {', '.join(self.mechanisms)}; "
-                "delete the file to recompute it"
-            )
-        return np.ascontiguousarray(flat.reshape(stop - start, k, len(METRICS)))
-
-
-def _variant_index(
-    grid: tuple[tuple[str, tuple[Any, ...]], ...], variant: int
-) -> dict[str, int]:
-    """Index of each key's value in variant number ``variant`` (row-major product)."""
-    out: dict[str, int] = {}
-    for key, vals in reversed(grid):
-        variant, out[key] = divmod(variant, len(vals))
-    return out
+    seeds = run_streams(entropy, start, stop, spawn_key)
+    return VERSION, engine_for(scenario).run_chunk(scenario, policies, seeds).values
 
 
 # --------------------------------------------------------------------------- result
@@ -428,7 +190,10 @@ class SweepResult:
         grid's product (the last key varies fastest).
     mechanisms : tuple of str
     metrics : tuple of str
-        :data:`sendalloc.metrics.METRICS`.
+        The metrics of the variants' modes, each once:
+        :data:`sendalloc.metrics.METRICS` for annual variants, then
+        :data:`sendalloc.dynamic.DYNAMIC_METRICS` (and ``PROJECTION_METRICS``)
+        for in-year (and multi-year) ones.
     runs, seed : int
     mean, ci_low, ci_high, se : ndarray of float64, shape (V, n_mech, n_metrics)
         As in :class:`~sendalloc.simulate.Summary`: the mean over runs, the
@@ -437,6 +202,10 @@ class SweepResult:
         mean. NaN where no run defines the metric.
     n : ndarray of int64, shape (V, n_mech, n_metrics)
         Runs in which the metric is defined.
+    modes : tuple of str, length V
+        Each variant's scenario ``mode``. A variant has only its mode's
+        metrics: the others are NaN with ``n`` 0, and left out of
+        :meth:`rows` (empty: every variant has every metric).
     """
 
     scenario: str
@@ -451,6 +220,13 @@ class SweepResult:
     ci_high: NDArray[np.float64]
     se: NDArray[np.float64]
     n: NDArray[np.int64]
+    modes: tuple[str, ...] = ()
+
+    def _has(self, v: int) -> frozenset[str]:
+        """The metrics variant ``v`` measures."""
+        if not self.modes:
+            return frozenset(self.metrics)
+        return frozenset(ENGINES[self.modes[v]].metrics)
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -486,18 +262,16 @@ class SweepResult:
         -------
         dict of str to float
         """
-        from sendalloc.simulate import _index
-
         v = self._variant(variant)
-        i = _index(self.mechanisms, mechanism, "mechanism")
-        k = _index(self.metrics, metric, "metric")
+        i = index_of(self.mechanisms, mechanism, "mechanism")
+        k = index_of(self.metrics, metric, "metric")
         return {s: float(getattr(self, s)[v, i, k]) for s in _STATS}
 
     def rows(self) -> list[dict[str, Any]]:
         """The tidy table as a list of dicts, one per variant, mechanism and metric.
 
         Keys: the grid's dotted keys, then ``mechanism, metric, mean, ci_low,
-        ci_high, se, n``.
+        ci_high, se, n``. A variant has rows for its mode's metrics only.
 
         Returns
         -------
@@ -506,8 +280,11 @@ class SweepResult:
         out = []
         for v, vals in enumerate(self.variants):
             head = dict(zip(self.keys, vals, strict=True))
+            has = self._has(v)
             for i, mech in enumerate(self.mechanisms):
                 for k, met in enumerate(self.metrics):
+                    if met not in has:
+                        continue
                     row: dict[str, Any] = {**head, "mechanism": mech, "metric": met}
                     for s in _STATS:
                         row[s] = float(getattr(self, s)[v, i, k])
@@ -545,7 +322,7 @@ class SweepResult:
         for row in self.rows():
             w.writerow(
                 [
-                    *(_cell_text(row[k]) for k in self.keys),
+                    *(cell_text(row[k]) for k in self.keys),
                     row["mechanism"],
                     row["metric"],
                     *("" if math.isnan(row[s]) else repr(row[s]) for s in _STATS),
@@ -558,23 +335,26 @@ class SweepResult:
                 f.write(text)
         return text
 
-    def table(
-        self,
-        metrics: Sequence[str] = ("first_preference", "placed_on_list", "unplaced"),
-    ) -> str:
+    def table(self, metrics: Sequence[str] | None = None) -> str:
         """A text table: one row per variant and mechanism, ``mean (95% range)``.
 
         Shares are shown as percentages.
+
+        Parameters
+        ----------
+        metrics : sequence of str, optional
+            The columns. Default: first preference, placed on the list and
+            unplaced for annual variants; first preference at arrival, days
+            waiting and still waiting at the year's end for in-year ones.
 
         Returns
         -------
         str
         """
-        from sendalloc.report import _ROWS
-        from sendalloc.simulate import _index
-
-        kinds = {m: kind for m, _, kind in _ROWS}
-        idx = [_index(self.metrics, m, "metric") for m in metrics]
+        if metrics is None:
+            metrics = tuple(m for m in TABLE_METRICS if m in self.metrics)
+        kinds = METRIC_KINDS
+        idx = [index_of(self.metrics, m, "metric") for m in metrics]
         head = [*self.keys, "mechanism", *metrics]
         body = []
         for v, vals in enumerate(self.variants):
@@ -593,7 +373,7 @@ class SweepResult:
                         )
                     else:
                         cells.append(f"{mean:.4g} ({lo:.3g}-{hi:.3g})")
-                body.append([*(_cell_text(x) for x in vals), mech, *cells])
+                body.append([*(cell_text(x) for x in vals), mech, *cells])
         widths = [max(len(r[c]) for r in [head, *body]) for c in range(len(head))]
         lines = [
             "  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True))
@@ -640,8 +420,6 @@ class SweepResult:
         """
         from matplotlib.figure import Figure
 
-        from sendalloc.simulate import _index
-
         keys = self.keys
         if x not in keys:
             raise ValueError(f"x: expected a grid key ({', '.join(keys)}), got {x!r}")
@@ -653,7 +431,7 @@ class SweepResult:
             )
         if band not in ("interval", "se"):
             raise ValueError(f"band: expected 'interval' or 'se', got {band!r}")
-        k = _index(self.metrics, y, "metric")
+        k = index_of(self.metrics, y, "metric")
         grid = dict(self.grid)
         facet_keys = [c for c in keys if c not in (x, hue) and len(grid[c]) > 1]
         facets = list(itertools.product(*(range(len(grid[c])) for c in facet_keys)))
@@ -699,18 +477,18 @@ class SweepResult:
                 else:
                     half = 1.96 * np.array([self.se[v, i, k] for _, v, i in pts])
                     lo, hi = mean - half, mean + half
-                label = str(h) if hue == "mechanism" else f"{hue} = {_cell_text(h)}"
+                label = str(h) if hue == "mechanism" else f"{hue} = {cell_text(h)}"
                 (line,) = ax.plot(px, mean, marker="o", label=label)
                 ax.fill_between(px, lo, hi, alpha=0.15, color=line.get_color())
             if not numeric:
                 ax.set_xticks(
                     [float(j) for j in range(len(xs_all))],
-                    [_cell_text(v) for v in xs_all],
+                    [cell_text(v) for v in xs_all],
                 )
             ax.set_xlabel(x)
             what = "95% range over rounds" if band == "interval" else "mean ± 1.96 se"
             ax.set_ylabel(f"{y} ({what})")
-            title = ", ".join(f"{c} = {_cell_text(v)}" for c, v in fixed.items())
+            title = ", ".join(f"{c} = {cell_text(v)}" for c, v in fixed.items())
             if hue != "mechanism" and len(self.mechanisms) > 1:
                 title = ", ".join(filter(None, [self.mechanisms[0], title]))
             if title:
@@ -732,38 +510,6 @@ class SweepResult:
 
 
 # --------------------------------------------------------------------------- driver
-def _run_on(
-    executor: Executor,
-    todo: Sequence[tuple[int, int]],
-    submit_args: Callable[[int, int], tuple[Any, ...]],
-    finish: Callable[[int, int, tuple[str, NDArray[np.float64]]], None],
-) -> None:
-    """Submit every unit, handle each as it finishes; on failure keep what runs."""
-    futures: dict[Future[tuple[str, NDArray[np.float64]]], tuple[int, int]] = {
-        executor.submit(_run_unit, *submit_args(v, c)): (v, c) for v, c in todo
-    }
-    pending = set(futures)
-    failure: Exception | None = None
-    try:
-        while pending and failure is None:
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in sorted(finished, key=futures.__getitem__):
-                try:
-                    finish(*futures[fut], fut.result())
-                except Exception as exc:  # keep storing the batch's other units
-                    failure = failure or exc
-    finally:
-        # After a failure or an interrupt: cancel what has not started, and
-        # store the units that were already running when they finish.
-        for fut in [f for f in pending if not f.cancel()]:
-            try:
-                finish(*futures[fut], fut.result())
-            except Exception:  # the first failure is the one reported
-                continue
-    if failure is not None:
-        raise failure
-
-
 def sweep(
     scenario: Scenario | str | os.PathLike[str],
     grid: Mapping[str, Iterable[Any]],
@@ -788,6 +534,9 @@ def sweep(
         ``"special.capacity_growth"``), each with the values to try. The sweep
         is the product of the lists, the last key varying fastest; ``{}`` is
         the scenario alone. Every variant is validated before any work starts.
+        ``"mode"`` is a key like any other: each variant runs in its own mode
+        (``"annual"``, ``"in_year"`` or ``"multi_year"``) and gets that mode's
+        metrics.
     mechanisms : iterable of (str or callable), optional
         As for :func:`~sendalloc.simulate`. Default: its default mechanisms.
     runs : int, default 1000
@@ -819,6 +568,7 @@ def sweep(
     Returns
     -------
     SweepResult
+        One row per variant, mechanism and metric of the variant's mode.
 
     Raises
     ------
@@ -832,12 +582,13 @@ def sweep(
     -----
     Run ``r`` of a variant draws from ``SeedSequence(seed, spawn_key=(*K, r))``
     where ``K`` is ``()`` with common random numbers (the streams of
-    :func:`~sendalloc.simulate`) or the variant's hash words; the unit runner
-    is :func:`~sendalloc.simulate`'s own. So a variant's numbers do not depend
+    :func:`~sendalloc.simulate`) or the variant's hash words; each unit is run
+    by the engine of the variant's mode, from the table
+    :func:`~sendalloc.simulate` uses. So a variant's numbers do not depend
     on the rest of the grid, the order, the executor, the chunk size, or on
     whether its runs came from the store: with common random numbers, a
     variant's row equals ``simulate(scenario.with_overrides(variant), ...)``'s
-    summary exactly. Cost: variants x runs simulated rounds, in
+    summary exactly, whatever its mode. Cost: variants x runs simulated rounds, in
     ``ceil(runs / chunk_size)`` units per variant.
 
     Examples
@@ -865,69 +616,63 @@ def sweep(
     >>> cell == one.summary().get("first_available", "placed_on_list")
     True
     """
-    if isinstance(runs, bool) or not isinstance(runs, int | np.integer) or runs < 1:
-        raise ValueError(f"runs: expected a positive integer, got {runs!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"seed: expected a non-negative integer, got {seed!r}")
-    if chunk_size is None:
-        chunk_size = DEFAULT_CHUNK_SIZE
-    elif (
-        isinstance(chunk_size, bool)
-        or not isinstance(chunk_size, int | np.integer)
-        or chunk_size < 1
-    ):
-        raise ValueError(f"chunk_size: expected a positive integer, got {chunk_size!r}")
-    runs, seed, chunk_size = int(runs), int(seed), int(chunk_size)
-    base = _resolve_scenario(scenario)
+    runs, seed = check_runs(runs), check_seed(seed)
+    size = check_chunk_size(chunk_size)
+    chunk = DEFAULT_CHUNK_SIZE if size is None else size
+    base = resolve_scenario(scenario)
     if not hasattr(base, "with_overrides") or not hasattr(base, "to_dict"):
         raise TypeError(
             "scenario: expected a Scenario, a preset name or a TOML path, got "
             f"{type(base).__name__}"
         )
     g = _normalise_grid(grid)
-    mechs, names = _resolve_mechanisms(mechanisms)
+    policies = resolve_policies(mechanisms)
+    names = tuple(p.name for p in policies)
     keys = [k for k, _ in g]
     combos = list(itertools.product(*(vals for _, vals in g)))
     scenarios = [
         base.with_overrides(dict(zip(keys, vals, strict=True))) if keys else base
         for vals in combos
     ]
+    modes = tuple(engine_for(s).mode for s in scenarios)
+    metrics = metrics_of(modes)
+    # Where each variant's metrics go among the sweep's.
+    columns = [
+        np.array([metrics.index(m) for m in ENGINES[mode].metrics]) for mode in modes
+    ]
     common = bool(common_random_numbers)
     spawn = [_spawn_key(_variant_key(keys, vals), common) for vals in combos]
-    bounds = [(a, min(a + chunk_size, runs)) for a in range(0, runs, chunk_size)]
+    bounds = chunk_bounds(runs, chunk)
     nv, nc = len(combos), len(bounds)
 
-    st: _Store | None = None
+    st: Store | None = None
     done: set[tuple[int, int]] = set()
     if store is not None:
         spec = {
-            "sendalloc_version": _version(),
+            "sendalloc_version": VERSION,
             "scenario": base.to_dict(),
-            "grid": [[k, [_plain(v) for v in vals]] for k, vals in g],
+            "grid": [[k, [plain(v) for v in vals]] for k, vals in g],
             "mechanisms": list(names),
             "runs": runs,
             "seed": seed,
-            "chunk_size": chunk_size,
+            "chunk_size": chunk,
             "common_random_numbers": common,
         }
-        st = _Store.open(store, spec, g, names)
+        st = Store.open(store, spec, g, names, metrics)
         done = {u for u in st.done() if u[0] < nv and u[1] < nc}
 
-    shape = (nv, len(names), len(METRICS))
+    shape = (nv, len(names), len(metrics))
     stats = {s: np.full(shape, np.nan) for s in _STATS}
     count = np.zeros(shape, dtype=np.int64)
     parts: dict[int, list[NDArray[np.float64] | None]] = {}
-    total = nv * runs
-    n_done = 0
+    tracker = Progress(progress, nv * runs)
 
     def accept(v: int, c: int, values: NDArray[np.float64]) -> None:
-        nonlocal n_done
         slots = parts.setdefault(v, [None] * nc)
         slots[c] = values
-        n_done += bounds[c][1] - bounds[c][0]
         if all(p is not None for p in slots):
             data = np.concatenate([p for p in slots if p is not None])
-            mean, lo, hi, se, n = _stats(data)
+            mean, lo, hi, se, n = summarise(data)
             for s, arr in zip(_STATS, (mean, lo, hi, se), strict=True):
                 stats[s][v] = arr
             count[v] = n
@@ -936,34 +681,30 @@ def sweep(
     for v, c in sorted(done):
         assert st is not None
         accept(v, c, st.read(v, c, *bounds[c]))
-    if done and progress is not None:
-        progress(n_done, total)
+        tracker.advance(bounds[c][1] - bounds[c][0], report=False)
+    if done:
+        tracker.report()
 
     todo = [(v, c) for v in range(nv) for c in range(nc) if (v, c) not in done]
-    version = _version()
 
-    def finish(v: int, c: int, out: tuple[str, NDArray[np.float64]]) -> None:
-        worker_version, values = out
-        if worker_version != version:
+    def finish(i: int, out: tuple[str, NDArray[np.float64]]) -> None:
+        v, c = todo[i]
+        worker_version, own = out
+        if worker_version != VERSION:
             raise RuntimeError(
-                f"a worker runs sendalloc {worker_version}, this process {version}: "
+                f"a worker runs sendalloc {worker_version}, this process {VERSION}: "
                 "install the same version on every worker"
             )
+        values = np.full((*own.shape[:2], len(metrics)), np.nan)
+        values[:, :, columns[v]] = own
         if st is not None:
             st.write(v, c, bounds[c][0], values)
         accept(v, c, values)
-        if progress is not None:
-            progress(n_done, total)
+        tracker.advance(bounds[c][1] - bounds[c][0])
 
-    def submit_args(v: int, c: int) -> tuple[Any, ...]:
-        return (scenarios[v], mechs, seed, spawn[v], *bounds[c])
-
+    units = [(scenarios[v], policies, seed, spawn[v], *bounds[c]) for v, c in todo]
     try:
-        if executor is None:
-            for v, c in todo:
-                finish(v, c, _run_unit(*submit_args(v, c)))
-        elif todo:
-            _run_on(executor, todo, submit_args, finish)
+        run_units(_run_unit, units, finish, executor=executor, drain=True)
     except BaseException as exc:
         if st is not None:
             exc.add_note(
@@ -977,7 +718,7 @@ def sweep(
         grid=g,
         variants=tuple(tuple(c) for c in combos),
         mechanisms=names,
-        metrics=METRICS,
+        metrics=metrics,
         runs=runs,
         seed=seed,
         mean=stats["mean"],
@@ -985,4 +726,5 @@ def sweep(
         ci_high=stats["ci_high"],
         se=stats["se"],
         n=count,
+        modes=modes,
     )

@@ -22,7 +22,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from sendalloc._rng import as_generator
 from sendalloc.errors import InvalidProblemError
-from sendalloc.problem import INDEX, Allocation, Problem, TieBreak, _align
+from sendalloc.problem import INDEX, Allocation, Problem, TieBreak, align_priorities
 from sendalloc.properties import is_feasible
 
 __all__ = ["break_ties", "is_weakly_stable", "weak_blocking_pairs"]
@@ -160,7 +160,9 @@ def break_ties(
         srt = np.lexsort((lot, klass[idx], owner))
         new_plist = ent[srt]
         pos = np.arange(total, dtype=np.int64) - np.repeat(new_start, counts)
-        prio = _align(new_plist, new_start, counts, pos, prefs.astype(np.int64), m)
+        prio = align_priorities(
+            new_plist, new_start, counts, pos, prefs.astype(np.int64), m
+        )
     record = TieBreak(
         rule=rule,
         ranks=_readonly(ranks.astype(INDEX)),
@@ -275,9 +277,7 @@ def _multiple_lottery(problem: Problem, lottery: Any) -> NDArray[np.int64]:
     return ranks
 
 
-def _strict_for(
-    problem: Problem, rule: str | None, rng: Any, mechanism: str
-) -> Problem:
+def strict_for(problem: Problem, rule: str | None, rng: Any, mechanism: str) -> Problem:
     """The strict problem a tie-breaking mechanism runs on.
 
     A problem whose ties :func:`break_ties` already broke is used as it is (its
@@ -299,7 +299,7 @@ def _strict_for(
     return problem
 
 
-def _weak_classes(problem: Problem) -> NDArray[np.int32]:
+def weak_classes(problem: Problem) -> NDArray[np.int32]:
     """The weak priority classes (N, L): recorded ones if ties were broken."""
     if problem.lottery is not None:
         return problem.lottery.priority_class
@@ -350,7 +350,7 @@ def weak_blocking_pairs(
     assign = _assignment(problem, a)
     m = problem.n_settings
     prefs = problem.preferences.astype(np.int64)
-    classes = _weak_classes(problem).astype(np.int64)
+    classes = weak_classes(problem).astype(np.int64)
     width = prefs.shape[1]
     listed = prefs >= 0
     hit = listed & (prefs == assign[:, None]) & (assign[:, None] >= 0)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from sendalloc._kernels.jit import kernel
 from sendalloc._rng import check_rng
-from sendalloc.mechanisms._jit import kernel
 from sendalloc.problem import Allocation, Problem
 
 __all__ = ["adaptive_boston", "adaptive_boston_kernel"]

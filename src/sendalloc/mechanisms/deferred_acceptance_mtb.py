@@ -11,7 +11,7 @@ from typing import Any
 from sendalloc._rng import check_rng
 from sendalloc.mechanisms.deferred_acceptance import deferred_acceptance_kernel
 from sendalloc.problem import Allocation, Problem
-from sendalloc.ties import _strict_for
+from sendalloc.ties import strict_for
 
 __all__ = ["deferred_acceptance_mtb"]
 
@@ -73,6 +73,6 @@ def deferred_acceptance_mtb(problem: Problem, *, rng: Any = None) -> Allocation:
     {'amy': 'Elm', 'ben': 'Oak'}
     """
     check_rng(rng)
-    strict = _strict_for(problem, "multiple", rng, "deferred_acceptance_mtb")
+    strict = strict_for(problem, "multiple", rng, "deferred_acceptance_mtb")
     a = deferred_acceptance_kernel(strict.capacity, strict.preferences, strict.priority)
     return Allocation._trusted(problem, a, "deferred_acceptance_mtb")

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from sendalloc._kernels.jit import kernel
 from sendalloc._rng import check_rng
-from sendalloc.mechanisms._jit import kernel
 from sendalloc.mechanisms._slots import slots_by_setting_kernel
 from sendalloc.problem import Allocation, Problem
 

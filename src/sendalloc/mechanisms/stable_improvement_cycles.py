@@ -17,11 +17,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from sendalloc._kernels.jit import kernel
 from sendalloc._rng import check_rng
-from sendalloc.mechanisms._jit import kernel
 from sendalloc.mechanisms.deferred_acceptance import deferred_acceptance_kernel
 from sendalloc.problem import Allocation, Problem
-from sendalloc.ties import _strict_for, _weak_classes
+from sendalloc.ties import strict_for, weak_classes
 
 __all__ = ["stable_improvement_cycles", "stable_improvement_cycles_kernel"]
 
@@ -254,14 +254,14 @@ def stable_improvement_cycles(problem: Problem, *, rng: Any = None) -> Allocatio
     {'amy': 'Elm', 'ben': 'Oak', 'cat': None}
     """
     check_rng(rng)
-    strict = _strict_for(problem, None, rng, "stable_improvement_cycles")
+    strict = strict_for(problem, None, rng, "stable_improvement_cycles")
     start = deferred_acceptance_kernel(
         strict.capacity, strict.preferences, strict.priority
     )
     a = stable_improvement_cycles_kernel(
         problem.n_settings,
         strict.preferences,
-        np.ascontiguousarray(_weak_classes(strict)),
+        np.ascontiguousarray(weak_classes(strict)),
         strict.priority,
         start,
     )

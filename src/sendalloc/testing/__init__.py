@@ -40,7 +40,6 @@ from sendalloc.problem import Allocation, Problem
 from sendalloc.testing import strategies
 from sendalloc.testing._assertions import (
     MechanismLike,
-    _run,
     assert_feasible,
     assert_label_invariant,
     assert_non_wasteful,
@@ -48,6 +47,7 @@ from sendalloc.testing._assertions import (
     assert_stable,
     assert_strategyproof,
     assert_within_lists,
+    run_mechanism,
 )
 
 __all__ = [
@@ -184,7 +184,7 @@ def check_mechanism(
     )
     @hypothesis.given(problem=strategy)
     def run(problem: Problem) -> None:
-        assignment = _run(mechanism, problem, seed)
+        assignment = run_mechanism(mechanism, problem, seed)
         for check in alloc_checks:
             check(problem, assignment)
         for mcheck in mech_checks:

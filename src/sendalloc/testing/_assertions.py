@@ -17,13 +17,13 @@ from numpy.typing import ArrayLike, NDArray
 from sendalloc.mechanisms import allocate
 from sendalloc.problem import Allocation, Problem
 from sendalloc.properties import (
-    _assignment,
-    _envy_mask,
-    _place,
-    _state,
-    _waste_mask,
+    allocation_state,
+    assignment_of,
+    describe_place,
+    envy_mask,
     is_feasible,
     pareto_improvement,
+    waste_mask,
 )
 
 __all__ = [
@@ -127,7 +127,7 @@ def describe(problem: Problem, assignment: ArrayLike | None = None) -> str:
     for i in range(min(n, _SHOW)):
         line = f"  {_c(problem, i)} ranks {_rows(problem)[i]}"
         if a is not None:
-            line += f" -> {_place(problem, i, int(a[i]))}"
+            line += f" -> {describe_place(problem, i, int(a[i]))}"
         lines.append(line)
     if n > _SHOW:
         lines.append(f"  ... and {n - _SHOW} more children")
@@ -168,7 +168,7 @@ def assert_feasible(problem: Problem, allocation: Allocation | ArrayLike) -> Non
     AssertionError: not feasible: setting 0 has 1 place but holds 2 children [0, 1]
     ...
     """
-    a = _assignment(problem, allocation, check_range=False)
+    a = assignment_of(problem, allocation, check_range=False)
     if is_feasible(problem, a):
         return
     m = problem.n_settings
@@ -216,7 +216,7 @@ def assert_within_lists(problem: Problem, allocation: Allocation | ArrayLike) ->
     AssertionError: not within lists: child 0 is placed at setting 1, which their ...
     ...
     """
-    st = _state(problem, allocation)
+    st = allocation_state(problem, allocation)
     off = np.flatnonzero(st.off_list)
     if off.size:
         i = int(off[0])
@@ -276,8 +276,8 @@ def assert_stable(problem: Problem, allocation: Allocation | ArrayLike) -> None:
     """
     assert_feasible(problem, allocation)
     assert_within_lists(problem, allocation)
-    st = _state(problem, allocation)
-    mask = _envy_mask(problem, st) | _waste_mask(st)
+    st = allocation_state(problem, allocation)
+    mask = envy_mask(problem, st) | waste_mask(st)
     if not mask.any():
         return
     rows, cols = np.nonzero(mask)
@@ -286,8 +286,8 @@ def assert_stable(problem: Problem, allocation: Allocation | ArrayLike) -> None:
     more = rows.size - 1
     _fail(
         f"not stable: blocking pair ({_c(problem, i)}, {_s(problem, s)}): "
-        f"{_c(problem, i)} ranks {_place(problem, i, s)} above "
-        f"{_place(problem, i, int(st.assign[i]))}, and "
+        f"{_c(problem, i)} ranks {describe_place(problem, i, s)} above "
+        f"{describe_place(problem, i, int(st.assign[i]))}, and "
         f"{_pair_reason(problem, st, i, s)}"
         + (f" ({more} more blocking pair{'s' if more != 1 else ''})" if more else ""),
         problem,
@@ -319,8 +319,8 @@ def assert_non_wasteful(problem: Problem, allocation: Allocation | ArrayLike) ->
     AssertionError: wasteful: child 0 has no place but ranks setting 0 (ranked 1st), ...
     ...
     """
-    st = _state(problem, allocation)
-    waste = _waste_mask(st)
+    st = allocation_state(problem, allocation)
+    waste = waste_mask(st)
     if not waste.any():
         return
     rows, cols = np.nonzero(waste)
@@ -330,10 +330,10 @@ def assert_non_wasteful(problem: Problem, allocation: Allocation | ArrayLike) ->
     have = (
         "has no place"
         if st.assign[i] < 0
-        else f"is placed at {_place(problem, i, int(st.assign[i]))}"
+        else f"is placed at {describe_place(problem, i, int(st.assign[i]))}"
     )
     _fail(
-        f"wasteful: {_c(problem, i)} {have} but ranks {_place(problem, i, s)}"
+        f"wasteful: {_c(problem, i)} {have} but ranks {describe_place(problem, i, s)}"
         f"{' higher' if st.assign[i] >= 0 else ''}, which has {free} free "
         f"place{'s' if free != 1 else ''}",
         problem,
@@ -372,7 +372,7 @@ def assert_pareto_efficient(
     ...
     """
     assert_feasible(problem, allocation)
-    a = _assignment(problem, allocation)
+    a = assignment_of(problem, allocation)
     imp = pareto_improvement(problem, a)
     if imp is None:
         return
@@ -385,9 +385,11 @@ def assert_pareto_efficient(
 
 
 # --------------------------------------------------------------------------- mechanisms
-def _run(mechanism: MechanismLike, problem: Problem, seed: int) -> NDArray[np.int64]:
+def run_mechanism(
+    mechanism: MechanismLike, problem: Problem, seed: int
+) -> NDArray[np.int64]:
     result = allocate(problem, mechanism, rng=np.random.default_rng(seed))
-    return _assignment(problem, result, check_range=False)
+    return assignment_of(problem, result, check_range=False)
 
 
 def rebuild(
@@ -497,7 +499,7 @@ def assert_strategyproof(
     ...                           priorities=[[1, 0, 2], [0, 2]])
     >>> assert_strategyproof("first_available", p)
     """
-    truth = _run(mechanism, problem, seed)
+    truth = run_mechanism(mechanism, problem, seed)
     rows = _rows(problem)
     for i, row in enumerate(rows):
         honest = _utility_rank(row, int(truth[i]))
@@ -507,13 +509,14 @@ def assert_strategyproof(
             if list(report) == row[: len(report)] and len(report) == len(row):
                 continue
             new_rows = [*rows[:i], list(report), *rows[i + 1 :]]
-            lie = _run(mechanism, rebuild(problem, new_rows), seed)
+            lie = run_mechanism(mechanism, rebuild(problem, new_rows), seed)
             got = _utility_rank(row, int(lie[i]))
             if got < honest:
+                was = describe_place(problem, i, int(truth[i]))
                 _fail(
                     f"not strategy-proof: {_c(problem, i)} ranks {row} and gets "
-                    f"{_place(problem, i, int(truth[i]))}; reporting {list(report)} "
-                    f"instead gets {_place(problem, i, int(lie[i]))}\n"
+                    f"{was}; reporting {list(report)} "
+                    f"instead gets {describe_place(problem, i, int(lie[i]))}\n"
                     f"assignment with the misreport: {lie.tolist()}",
                     problem,
                     truth,
@@ -588,7 +591,7 @@ def assert_label_invariant(
             else np.asarray(setting_permutation)
         )
         pairs = [(sig, tau)]
-    base = _run(mechanism, problem, seed)
+    base = run_mechanism(mechanism, problem, seed)
     for sig, tau in pairs:
         sig = np.asarray(sig, dtype=np.int64)
         tau = np.asarray(tau, dtype=np.int64)
@@ -599,7 +602,7 @@ def assert_label_invariant(
                 f"child_permutation {sig.tolist()} / setting_permutation "
                 f"{tau.tolist()}: expected permutations of range({n}) and range({m})"
             )
-        other = _run(
+        other = run_mechanism(
             mechanism,
             rebuild(problem, child_permutation=sig, setting_permutation=tau),
             seed,
@@ -614,8 +617,8 @@ def assert_label_invariant(
             _fail(
                 f"not label-invariant: after renumbering children by {sig.tolist()} "
                 f"and settings by {tau.tolist()}, {_c(problem, i)} gets "
-                f"{_place(problem, i, int(back[i]))} instead of "
-                f"{_place(problem, i, int(base[i]))}\n"
+                f"{describe_place(problem, i, int(back[i]))} instead of "
+                f"{describe_place(problem, i, int(base[i]))}\n"
                 f"assignment mapped back: {back.tolist()}",
                 problem,
                 base,

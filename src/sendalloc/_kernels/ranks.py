@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from sendalloc.mechanisms._jit import kernel
+from sendalloc._kernels.jit import kernel
 
 __all__ = ["ranks_kernel"]
 

@@ -1,0 +1,93 @@
+"""The annual engine: one placement round per run, every policy on the same round.
+
+Run ``r`` samples one instance from its ``instance`` stream, then each policy
+places the round with a fresh generator on the run's ``mechanism`` stream (the
+same for every policy: common random numbers), then the outcome metrics
+(:func:`sendalloc.metrics.outcome_arrays`) are measured on the policy's final
+placements, with justified envy judged on the rule's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sendalloc._engine.policies import Policy
+from sendalloc._engine.results import SimulationResult
+from sendalloc._engine.runner import Engine, RunArrays, stack_runs
+from sendalloc._engine.streams import generator, stream
+from sendalloc.metrics import (
+    GROUPINGS,
+    METRICS,
+    Context,
+    Outcome,
+    class_justified_envy,
+    group_labels,
+    outcome_arrays,
+)
+
+if TYPE_CHECKING:
+    from sendalloc.scenario import Instance, Scenario
+
+__all__ = ["ANNUAL", "first_instance", "run_chunk", "run_one"]
+
+
+def first_instance(scenario: Scenario, run: np.random.SeedSequence) -> Instance:
+    """The instance run ``run`` samples (in every mode, its first year's)."""
+    return scenario.sample(generator(run, "instance"))
+
+
+def run_one(
+    scenario: Any, policies: Sequence[Policy], run: np.random.SeedSequence
+) -> list[Outcome]:
+    """The outcome of every policy on the round of one run."""
+    inst = first_instance(scenario, run)
+    ctx = Context.of(inst)
+    mech_ss = stream(run, "mechanism")
+    out = []
+    for policy in policies:
+        placed = policy.place(inst, np.random.default_rng(mech_ss))
+        envy = class_justified_envy(inst.problem, placed.assignment)
+        out.append(
+            outcome_arrays(inst, placed.assignment, placed.final, envy, context=ctx)
+        )
+    return out
+
+
+def run_chunk(
+    scenario: Any,
+    policies: Sequence[Policy],
+    seeds: Sequence[np.random.SeedSequence],
+) -> RunArrays:
+    """The runs of ``seeds``: values, rank profiles and breakdowns."""
+    return stack_runs([run_one(scenario, policies, ss) for ss in seeds], GROUPINGS)
+
+
+def result(
+    scenario: Any, names: tuple[str, ...], runs: int, seed: int, arrays: RunArrays
+) -> SimulationResult:
+    """The :class:`SimulationResult` of an annual simulation."""
+    labels = group_labels()
+    return SimulationResult(
+        scenario=str(getattr(scenario, "name", "scenario")),
+        mechanisms=names,
+        runs=runs,
+        seed=seed,
+        values=arrays.values,
+        rank_profile=arrays.profile,
+        groups=arrays.groups,
+        group_labels={g: labels[g] for g in GROUPINGS},
+        description=str(getattr(scenario, "description", "")),
+    )
+
+
+#: The annual engine.
+ANNUAL = Engine(
+    mode="annual",
+    metrics=METRICS,
+    run_chunk=run_chunk,
+    result=result,
+    first_instance=first_instance,
+)

@@ -1,0 +1,85 @@
+"""The mode table: one engine per scenario ``mode``, used by every entry point.
+
+:func:`~sendalloc.simulate`, :func:`~sendalloc.sweep` and
+:mod:`~sendalloc.capacity` all find their engine here, so a variant of a sweep
+runs exactly as :func:`~sendalloc.simulate` would run it, whatever its mode. A
+new mode is a new :class:`~sendalloc._engine.runner.Engine` added to
+:data:`ENGINES`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor
+from functools import partial
+from types import MappingProxyType
+from typing import Any
+
+from sendalloc._engine.annual import ANNUAL
+from sendalloc._engine.policies import Policy
+from sendalloc._engine.results import SimulationResult
+from sendalloc._engine.runner import Engine, run_chunks
+from sendalloc._engine.timed import IN_YEAR, MULTI_YEAR
+
+__all__ = ["ENGINES", "engine_for", "metrics_of", "run_simulation"]
+
+#: Every engine, by the scenario ``mode`` it runs.
+ENGINES: Mapping[str, Engine] = MappingProxyType(
+    {e.mode: e for e in (ANNUAL, IN_YEAR, MULTI_YEAR)}
+)
+
+
+def engine_for(scenario: Any) -> Engine:
+    """The engine of a scenario's ``mode`` (``"annual"`` when it has none)."""
+    mode = str(getattr(scenario, "mode", "annual"))
+    try:
+        return ENGINES[mode]
+    except KeyError:
+        raise ValueError(
+            f"scenario mode {mode!r}: expected one of {', '.join(ENGINES)}"
+        ) from None
+
+
+def metrics_of(modes: Sequence[str]) -> tuple[str, ...]:
+    """The metrics of every mode in ``modes``, each once, in the table's order.
+
+    Examples
+    --------
+    >>> metrics_of(["in_year"])[:2]
+    ('children', 'mean_days_waiting')
+    >>> "waited" in metrics_of(["annual", "in_year"])
+    True
+    """
+    out: dict[str, None] = {}
+    for mode in ENGINES:
+        if mode in modes:
+            out |= dict.fromkeys(ENGINES[mode].metrics)
+    return tuple(out)
+
+
+def run_simulation(
+    scenario: Any,
+    policies: Sequence[Policy],
+    *,
+    runs: int,
+    seed: int,
+    executor: Executor | None,
+    progress: Callable[[int, int], object] | None,
+    chunk_size: int | None,
+) -> SimulationResult:
+    """Run every policy on ``runs`` rounds of a scenario with its mode's engine.
+
+    Arguments already checked (:mod:`sendalloc._engine.runner`); the result's
+    class is the engine's.
+    """
+    engine = engine_for(scenario)
+    arrays = run_chunks(
+        partial(engine.run_chunk, scenario, tuple(policies)),
+        runs,
+        seed,
+        executor=executor,
+        progress=progress,
+        chunk_size=chunk_size,
+    )
+    names = tuple(p.name for p in policies)
+    return engine.result(scenario, names, runs, seed, arrays)

@@ -1,0 +1,175 @@
+"""Policies: what a Monte Carlo run applies to each simulated round.
+
+A policy is anything with a ``name`` and the two methods of :class:`Policy`:
+``place`` decides an annual round from the whole sampled
+:class:`~sendalloc.scenario.Instance` (settings' kinds, costs, fullness, the
+parents' off-list favourites: all of it, not only the
+:class:`~sendalloc.Problem`), and ``allocate`` decides one batch of an in-year
+round from its :class:`~sendalloc.Problem`. The engines call nothing else, so a
+rule that is not a mechanism (today's statutory process, say) runs beside the
+mechanisms by being a policy.
+
+The common case is :class:`MechanismPolicy`: a mechanism (a name from
+:data:`~sendalloc.MECHANISMS` or a callable ``f(problem, *, rng)``) followed by
+the scenario's LA fallback. :func:`resolve_policies` turns what a user passes to
+:func:`~sendalloc.simulate` into policies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sendalloc.mechanisms import MECHANISMS, allocate
+from sendalloc.metrics import fallback_assignment
+from sendalloc.problem import Allocation, Problem
+
+if TYPE_CHECKING:
+    from sendalloc.metrics import InstanceLike
+
+__all__ = [
+    "DEFAULT_MECHANISMS",
+    "MechanismPolicy",
+    "Placement",
+    "Policy",
+    "resolve_policies",
+]
+
+#: Mechanisms :func:`~sendalloc.simulate` runs when none are named, in report
+#: order: the proposal, the main alternatives and the planner's benchmark.
+#: Names not registered in :data:`~sendalloc.MECHANISMS` are skipped.
+DEFAULT_MECHANISMS: tuple[str, ...] = (
+    "first_available",
+    "random_serial_dictatorship",
+    "boston",
+    "deferred_acceptance",
+    "top_trading_cycles",
+    "max_placement",
+)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Placement:
+    """What a policy did with one annual round.
+
+    Attributes
+    ----------
+    assignment : ndarray of int, shape (N,)
+        The rule's own placements (-1 = none): what justified envy is judged on.
+    final : ndarray of int, shape (N,)
+        The placements after every stage (the LA's fallback): what the outcome
+        metrics measure. The same array as ``assignment`` when there is no
+        later stage.
+    """
+
+    assignment: NDArray[Any]
+    final: NDArray[Any]
+
+
+@runtime_checkable
+class Policy(Protocol):
+    """What the engines apply to each simulated round.
+
+    Implementations must be picklable (an executor may run them in other
+    processes) and must draw only from the ``rng`` they are given.
+    """
+
+    @property
+    def name(self) -> str:
+        """The policy's name in results (a column of every table)."""
+        ...
+
+    def place(self, instance: InstanceLike, rng: np.random.Generator) -> Placement:
+        """Decide an annual round of a sampled instance."""
+        ...
+
+    def allocate(self, problem: Problem, *, rng: Any = None) -> Allocation:
+        """Decide one batch of an in-year round (a mechanism's signature)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class MechanismPolicy:
+    """A mechanism, then the scenario's LA fallback (if it has one switched on).
+
+    Parameters
+    ----------
+    rule : str or callable
+        A name from :data:`~sendalloc.MECHANISMS`, or a callable
+        ``f(problem, *, rng=None) -> Allocation``.
+    """
+
+    rule: str | Callable[..., Allocation]
+
+    @property
+    def name(self) -> str:
+        """The mechanism's name (a callable's ``__name__``)."""
+        if isinstance(self.rule, str):
+            return self.rule
+        return str(getattr(self.rule, "__name__", repr(self.rule)))
+
+    def place(self, instance: InstanceLike, rng: np.random.Generator) -> Placement:
+        """The mechanism on ``instance.problem``, then the fallback if switched on."""
+        problem = instance.problem
+        a = allocate(problem, self.rule, rng=rng).assignment
+        if not instance.fallback:
+            return Placement(a, a)
+        final = fallback_assignment(problem.capacity, problem.order, instance.lists, a)
+        return Placement(a, final)
+
+    def allocate(self, problem: Problem, *, rng: Any = None) -> Allocation:
+        """The mechanism on one batch."""
+        return allocate(problem, self.rule, rng=rng)
+
+
+def resolve_policies(
+    mechanisms: Iterable[str | Callable[..., Allocation] | Policy] | str | None,
+) -> tuple[Policy, ...]:
+    """Policies from names, callables or policies; checks names and duplicates.
+
+    ``None`` gives :data:`DEFAULT_MECHANISMS`. A name must be in
+    :data:`~sendalloc.MECHANISMS`; an object with ``name``, ``place`` and
+    ``allocate`` is taken as a :class:`Policy`; any other callable is a
+    mechanism.
+
+    Raises
+    ------
+    ValueError
+        For no policies, an unknown name (listing the valid ones) or two
+        policies of the same name.
+    TypeError
+        For anything else.
+    """
+    if mechanisms is None:
+        given: list[Any] = [m for m in DEFAULT_MECHANISMS if m in MECHANISMS]
+    elif isinstance(mechanisms, str):
+        given = [mechanisms]
+    else:
+        given = list(mechanisms)
+    if not given:
+        raise ValueError("mechanisms: expected at least one mechanism")
+    out: list[Policy] = []
+    for m in given:
+        if isinstance(m, str):
+            if m not in MECHANISMS:
+                raise ValueError(
+                    f"unknown mechanism {m!r}; valid names: "
+                    + ", ".join(sorted(MECHANISMS))
+                )
+            out.append(MechanismPolicy(m))
+        elif isinstance(m, Policy):
+            out.append(m)
+        elif callable(m):
+            out.append(MechanismPolicy(m))
+        else:
+            raise TypeError(
+                f"mechanisms: expected names or callables, got {type(m).__name__}"
+            )
+    names = [p.name for p in out]
+    if len(set(names)) != len(names):
+        raise ValueError(f"mechanisms: duplicate names in {names}")
+    return tuple(out)
