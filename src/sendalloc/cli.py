@@ -1,6 +1,6 @@
 """The ``sendalloc`` command.
 
-::
+Usage:
 
     sendalloc run [SCENARIO] [--mechanism NAME ...] [--runs N] [--seed S]
                   [--workers N] [--json PATH] [--csv PATH] [--plot PATH]
@@ -33,6 +33,9 @@ from typing import Any, TextIO
 __all__ = ["main"]
 
 DEFAULT_SCENARIO = "county"
+#: The documentation site. Help text points at its pages, never at files of the
+#: source tree, which an installed package does not have.
+DOCS_URL = "https://sendalloc.github.io/sendalloc/"
 _SIGPIPE_STATUS = 128 + 13  # what a shell reports for a tool killed by SIGPIPE
 
 
@@ -41,6 +44,12 @@ class _UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Descriptions and epilogs print as written: argparse would otherwise
+        # rewrap them and could break a URL at a hyphen.
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> Any:  # one line, status 2, like every error here
         raise _UsageError(message)
 
@@ -130,6 +139,7 @@ def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="sendalloc",
         description="Simulate allocation of SEND placements from tailored lists.",
+        epilog=f"Documentation: {DOCS_URL}",
     )
     parser.add_argument(
         "--version", action="version", version=f"sendalloc {__version__}"
@@ -140,6 +150,8 @@ def _build_parser() -> argparse.ArgumentParser:
         "run",
         help="simulate a scenario and compare mechanisms",
         description="Simulate many rounds of a scenario and compare mechanisms.",
+        epilog=f"The output explained: {DOCS_URL}reading-results/\n"
+        f"In-year and multi-year modes: {DOCS_URL}dynamics/",
     )
     run.add_argument(
         "scenario",
@@ -172,7 +184,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "--mode",
         choices=("annual", "in_year", "multi_year"),
         help="override the scenario's mode (default: the scenario's, annual for "
-        "presets); see docs/dynamics.md",
+        "presets)",
     )
     run.add_argument("--years", type=_positive, help="years of a multi_year projection")
 
@@ -182,6 +194,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "gap",
         help="capacity gap of a scenario",
         description="Max-flow bound on placements, bottlenecks and places needed.",
+        epilog=f"The capacity gap explained: {DOCS_URL}reading-results/",
     )
     gap.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO)
     gap.add_argument("--runs", "-n", type=_positive, default=100, help="default 100")
@@ -206,8 +219,8 @@ def _add_sweep_parser(sub: Any) -> None:
     sw = sub.add_parser(
         "sweep",
         help="simulate a grid of scenario variants (resumable, local or dask)",
-        description="Simulate every combination of the --set values; see "
-        "docs/sweeps.md.",
+        description="Simulate every combination of the --set values.",
+        epilog=f"Parameter sweeps explained: {DOCS_URL}sweeps/",
     )
     sw.add_argument("scenario", help="preset name or TOML path")
     sw.add_argument(
