@@ -45,7 +45,7 @@ from sendalloc._engine.runner import (
 )
 from sendalloc._engine.stats import index_of, summarise
 from sendalloc._engine.store import Store, SweepStoreError, cell_text
-from sendalloc._engine.streams import run_streams
+from sendalloc._engine.streams import Root, SeedLike, run_streams, seed_json
 from sendalloc._report.common import METRIC_KINDS
 from sendalloc._version import VERSION
 from sendalloc.problem import Allocation
@@ -161,7 +161,7 @@ def _spawn_key(variant_key: str, common: bool) -> tuple[int, ...]:
 def _run_unit(
     scenario: Any,
     policies: Sequence[Policy],
-    entropy: int,
+    root: Root,
     spawn_key: tuple[int, ...],
     start: int,
     stop: int,
@@ -170,7 +170,7 @@ def _run_unit(
 
     The values are the metrics of the variant's mode, by its engine.
     """
-    seeds = run_streams(entropy, start, stop, spawn_key)
+    seeds = run_streams(root, start, stop, spawn_key)
     return VERSION, engine_for(scenario).run_chunk(scenario, policies, seeds).values
 
 
@@ -194,7 +194,11 @@ class SweepResult:
         :data:`sendalloc.metrics.METRICS` for annual variants, then
         :data:`sendalloc.dynamic.DYNAMIC_METRICS` (and ``PROJECTION_METRICS``)
         for in-year (and multi-year) ones.
-    runs, seed : int
+    runs : int
+    seed : int or numpy.random.SeedSequence
+        The root of the runs' streams, as :attr:`SimulationResult.seed
+        <sendalloc.SimulationResult>`: passed back as ``seed``, the same sweep
+        (and the same store).
     mean, ci_low, ci_high, se : ndarray of float64, shape (V, n_mech, n_metrics)
         As in :class:`~sendalloc.simulate.Summary`: the mean over runs, the
         2.5th and 97.5th percentiles over runs (the 95% range from one
@@ -214,7 +218,7 @@ class SweepResult:
     mechanisms: tuple[str, ...]
     metrics: tuple[str, ...]
     runs: int
-    seed: int
+    seed: Root
     mean: NDArray[np.float64]
     ci_low: NDArray[np.float64]
     ci_high: NDArray[np.float64]
@@ -516,7 +520,7 @@ def sweep(
     *,
     mechanisms: Iterable[str | Callable[..., Allocation]] | str | None = None,
     runs: int = 1000,
-    seed: int = 0,
+    seed: SeedLike = 0,
     executor: Executor | None = None,
     store: str | os.PathLike[str] | None = None,
     progress: Callable[[int, int], object] | None = None,
@@ -541,8 +545,11 @@ def sweep(
         As for :func:`~sendalloc.simulate`. Default: its default mechanisms.
     runs : int, default 1000
         Simulated rounds per variant.
-    seed : int, default 0
-        Root seed.
+    seed : int, SeedSequence, Generator or None, default 0
+        The root of the runs' streams, as for :func:`~sendalloc.simulate` (a
+        Generator is spawned from, not drawn from; None draws fresh entropy).
+        The result's ``seed`` records the root; to resume a store, pass the
+        same root again (an int, or the recorded SeedSequence).
     executor : concurrent.futures.Executor, optional
         Runs the work units: a ``ProcessPoolExecutor``, or a dask.distributed
         ``Client(address).get_executor()``. Default: in this process.
@@ -616,7 +623,7 @@ def sweep(
     >>> cell == one.summary().get("first_available", "placed_on_list")
     True
     """
-    runs, seed = check_runs(runs), check_seed(seed)
+    runs, root = check_runs(runs), check_seed(seed)
     size = check_chunk_size(chunk_size)
     chunk = DEFAULT_CHUNK_SIZE if size is None else size
     base = resolve_scenario(scenario)
@@ -654,7 +661,7 @@ def sweep(
             "grid": [[k, [plain(v) for v in vals]] for k, vals in g],
             "mechanisms": list(names),
             "runs": runs,
-            "seed": seed,
+            "seed": seed_json(root),
             "chunk_size": chunk,
             "common_random_numbers": common,
         }
@@ -702,14 +709,22 @@ def sweep(
         accept(v, c, values)
         tracker.advance(bounds[c][1] - bounds[c][0])
 
-    units = [(scenarios[v], policies, seed, spawn[v], *bounds[c]) for v, c in todo]
+    units = [(scenarios[v], policies, root, spawn[v], *bounds[c]) for v, c in todo]
     try:
         run_units(_run_unit, units, finish, executor=executor, drain=True)
     except BaseException as exc:
         if st is not None:
+            again = ""
+            if isinstance(root, int) and not isinstance(seed, int | np.integer):
+                again = f" with seed={root}"
+            elif isinstance(root, np.random.SeedSequence):
+                again = (
+                    f" with seed=numpy.random.SeedSequence({root.entropy!r}, "
+                    f"spawn_key={root.spawn_key!r})"
+                )
             exc.add_note(
                 f"finished units are kept in {st.path}; "
-                "run the same sweep again to resume"
+                f"run the same sweep again{again} to resume"
             )
         raise
 
@@ -720,7 +735,7 @@ def sweep(
         mechanisms=names,
         metrics=metrics,
         runs=runs,
-        seed=seed,
+        seed=root,
         mean=stats["mean"],
         ci_low=stats["ci_low"],
         ci_high=stats["ci_high"],

@@ -19,6 +19,7 @@ from sendalloc._engine.annual import ANNUAL
 from sendalloc._engine.policies import Policy
 from sendalloc._engine.results import SimulationResult
 from sendalloc._engine.runner import Engine, run_chunks
+from sendalloc._engine.streams import Root
 from sendalloc._engine.timed import IN_YEAR, MULTI_YEAR
 
 __all__ = ["ENGINES", "engine_for", "metrics_of", "run_simulation"]
@@ -62,7 +63,7 @@ def run_simulation(
     policies: Sequence[Policy],
     *,
     runs: int,
-    seed: int,
+    seed: Root,
     executor: Executor | None,
     progress: Callable[[int, int], object] | None,
     chunk_size: int | None,

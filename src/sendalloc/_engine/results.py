@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sendalloc._engine.stats import Summary, index_of, summarise
+from sendalloc._engine.streams import Root
 from sendalloc._report import data, figures, text
 from sendalloc.metrics import GROUP_METRICS, METRICS
 
@@ -40,7 +41,11 @@ class SimulationResult:
         The scenario's name.
     mechanisms : tuple of str
     runs : int
-    seed : int
+    seed : int or numpy.random.SeedSequence
+        The root of the runs' streams: passed back to
+        :func:`~sendalloc.simulate` as ``seed`` it gives the same result (for
+        ``seed=None``, the fresh entropy drawn; for a Generator, the child
+        sequence spawned from it).
     values : ndarray of float64, shape (runs, n_mech, len(METRICS))
         Scalar metrics per run and mechanism (:data:`sendalloc.metrics.METRICS`).
     rank_profile : ndarray of float64, shape (runs, n_mech, L)
@@ -57,7 +62,7 @@ class SimulationResult:
     scenario: str
     mechanisms: tuple[str, ...]
     runs: int
-    seed: int
+    seed: Root
     values: NDArray[np.float64]
     rank_profile: NDArray[np.float64]
     groups: dict[str, NDArray[np.float64]]

@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 
 from sendalloc._engine.policies import Policy
 from sendalloc._engine.results import SimulationResult
-from sendalloc._engine.streams import run_streams
+from sendalloc._engine.streams import Root, root_seed, run_streams
 from sendalloc.scenario import load_scenario
 
 if TYPE_CHECKING:
@@ -64,11 +64,14 @@ def check_runs(runs: object) -> int:
     return int(runs)
 
 
-def check_seed(seed: object) -> int:
-    """``seed`` as an int; a ValueError unless it is a non-negative integer."""
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"seed: expected a non-negative integer, got {seed!r}")
-    return int(seed)
+def check_seed(seed: object) -> Root:
+    """The root of the runs' streams from a ``seed`` argument (``streams.root_seed``).
+
+    An int ``>= 0``, a SeedSequence, a Generator (spawned from, not drawn
+    from) or None (fresh entropy); the root returned is what the result
+    records, an int or a SeedSequence.
+    """
+    return root_seed(seed, "seed")
 
 
 def check_chunk_size(chunk_size: object) -> int | None:
@@ -223,7 +226,7 @@ class Engine:
     run_chunk: Callable[
         [Any, Sequence[Policy], Sequence[np.random.SeedSequence]], RunArrays
     ]
-    result: Callable[[Any, tuple[str, ...], int, int, RunArrays], SimulationResult]
+    result: Callable[[Any, tuple[str, ...], int, Root, RunArrays], SimulationResult]
     first_instance: Callable[[Scenario, np.random.SeedSequence], Instance]
 
 
@@ -291,7 +294,7 @@ def run_units(
 def run_chunks(
     run_chunk: Callable[[Sequence[np.random.SeedSequence]], RunArrays],
     runs: int,
-    seed: int,
+    seed: Root,
     *,
     executor: Executor | None,
     progress: Callable[[int, int], object] | None,
@@ -299,7 +302,8 @@ def run_chunks(
 ) -> RunArrays:
     """Run ``run_chunk`` over the runs' streams, chunk by chunk; joined in run order.
 
-    Run ``r`` gets ``SeedSequence(seed).spawn(runs)[r]`` whatever the chunking
+    Run ``r`` gets ``run_streams(seed, 0, runs)[r]`` (for an int seed,
+    ``SeedSequence(seed).spawn(runs)[r]``) whatever the chunking
     and the executor. ``chunk_size`` None: about four units per worker, at
     most :data:`MAX_CHUNK` runs each.
     """

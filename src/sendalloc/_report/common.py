@@ -10,6 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sendalloc._engine.stats import Summary
+from sendalloc._engine.streams import Root
 
 __all__ = [
     "MECHANISM_LABELS",
@@ -42,7 +43,7 @@ class Reportable(Protocol):
     @property
     def runs(self) -> int: ...
     @property
-    def seed(self) -> int: ...
+    def seed(self) -> Root: ...
     @property
     def mechanisms(self) -> tuple[str, ...]: ...
     @property
