@@ -45,7 +45,7 @@ from sendalloc._engine.modes import run_simulation
 from sendalloc._engine.policies import resolve_policies
 from sendalloc._engine.projection import simulate_projection
 from sendalloc._engine.results import DynamicResult
-from sendalloc._engine.runner import check_seed
+from sendalloc._engine.runner import ProgressLike, check_seed
 from sendalloc._engine.streams import SeedLike
 from sendalloc._engine.timemetrics import (
     DYNAMIC_GROUP_METRICS,
@@ -87,7 +87,7 @@ def simulate_dynamic(
     runs: int,
     seed: SeedLike,
     executor: Executor | None = None,
-    progress: Callable[[int, int], object] | None = None,
+    progress: ProgressLike = None,
     chunk_size: int | None = None,
 ) -> DynamicResult:
     """The Monte Carlo engine of the ``in_year`` and ``multi_year`` modes.

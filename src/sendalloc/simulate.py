@@ -22,7 +22,13 @@ from typing import TYPE_CHECKING
 from sendalloc._engine.modes import run_simulation
 from sendalloc._engine.policies import DEFAULT_MECHANISMS, resolve_policies
 from sendalloc._engine.results import SimulationResult
-from sendalloc._engine.runner import check_runs, check_seed, resolve_scenario
+from sendalloc._engine.runner import (
+    ProgressLike,
+    check_progress,
+    check_runs,
+    check_seed,
+    resolve_scenario,
+)
 from sendalloc._engine.stats import Summary
 from sendalloc._engine.streams import SeedLike
 from sendalloc.problem import Allocation
@@ -45,7 +51,7 @@ def simulate(
     runs: int = 1000,
     seed: SeedLike = 0,
     executor: Executor | None = None,
-    progress: Callable[[int, int], object] | None = None,
+    progress: ProgressLike = None,
     chunk_size: int | None = None,
 ) -> SimulationResult:
     """Simulate many allocation rounds and measure every mechanism on each.
@@ -72,8 +78,11 @@ def simulate(
     executor : concurrent.futures.Executor, optional
         Runs the chunks, e.g. a ``ProcessPoolExecutor`` or a dask.distributed
         client's ``get_executor()``. Default: in this process.
-    progress : callable, optional
-        Called as ``progress(done_runs, runs)`` after each chunk completes.
+    progress : bool or callable, optional
+        True draws a progress bar with ``tqdm.auto`` (a widget in Jupyter, text
+        on the terminal; needs the ``progress`` extra, ``pip install
+        'sendalloc[progress]'``). A callable is called as ``progress(done_runs,
+        runs)`` after each chunk completes. None or False: silent.
     chunk_size : int, optional
         Runs per task. Default: about four tasks per worker, at most 25 runs.
         It affects only speed, never the result.
@@ -110,6 +119,7 @@ def simulate(
     True
     """
     runs, root = check_runs(runs), check_seed(seed)
+    progress = check_progress(progress)
     scen = resolve_scenario(scenario)
     policies = resolve_policies(mechanisms)
     return run_simulation(

@@ -36,7 +36,9 @@ from sendalloc._engine.modes import ENGINES, engine_for, metrics_of
 from sendalloc._engine.policies import Policy, resolve_policies
 from sendalloc._engine.runner import (
     Progress,
+    ProgressLike,
     check_chunk_size,
+    check_progress,
     check_runs,
     check_seed,
     chunk_bounds,
@@ -523,7 +525,7 @@ def sweep(
     seed: SeedLike = 0,
     executor: Executor | None = None,
     store: str | os.PathLike[str] | None = None,
-    progress: Callable[[int, int], object] | None = None,
+    progress: ProgressLike = None,
     chunk_size: int | None = None,
     common_random_numbers: bool = True,
 ) -> SweepResult:
@@ -559,9 +561,11 @@ def sweep(
         Units already in it are read, not recomputed. It must be new, empty or
         a store of this very sweep: one from another spec raises
         :class:`SweepStoreError`.
-    progress : callable, optional
-        Called as ``progress(done_runs, total_runs)`` as units finish (and
-        once at the start when a store already holds some).
+    progress : bool or callable, optional
+        True draws a progress bar with ``tqdm.auto`` (a widget in Jupyter;
+        needs the ``progress`` extra). A callable is called as
+        ``progress(done_runs, total_runs)`` as units finish (and once at the
+        start when a store already holds some). None or False: silent.
     chunk_size : int, optional
         Runs per work unit (default :data:`DEFAULT_CHUNK_SIZE`). It affects
         speed and the store's layout, never the numbers.
@@ -625,6 +629,7 @@ def sweep(
     """
     runs, root = check_runs(runs), check_seed(seed)
     size = check_chunk_size(chunk_size)
+    progress = check_progress(progress)
     chunk = DEFAULT_CHUNK_SIZE if size is None else size
     base = resolve_scenario(scenario)
     if not hasattr(base, "with_overrides") or not hasattr(base, "to_dict"):
@@ -632,6 +637,7 @@ def sweep(
             "scenario: expected a Scenario, a preset name or a TOML path, got "
             f"{type(base).__name__}"
         )
+    name = str(getattr(base, "name", "scenario"))
     g = _normalise_grid(grid)
     policies = resolve_policies(mechanisms)
     names = tuple(p.name for p in policies)
@@ -672,7 +678,6 @@ def sweep(
     stats = {s: np.full(shape, np.nan) for s in _STATS}
     count = np.zeros(shape, dtype=np.int64)
     parts: dict[int, list[NDArray[np.float64] | None]] = {}
-    tracker = Progress(progress, nv * runs)
 
     def accept(v: int, c: int, values: NDArray[np.float64]) -> None:
         slots = parts.setdefault(v, [None] * nc)
@@ -684,13 +689,6 @@ def sweep(
                 stats[s][v] = arr
             count[v] = n
             del parts[v]
-
-    for v, c in sorted(done):
-        assert st is not None
-        accept(v, c, st.read(v, c, *bounds[c]))
-        tracker.advance(bounds[c][1] - bounds[c][0], report=False)
-    if done:
-        tracker.report()
 
     todo = [(v, c) for v in range(nv) for c in range(nc) if (v, c) not in done]
 
@@ -710,7 +708,14 @@ def sweep(
         tracker.advance(bounds[c][1] - bounds[c][0])
 
     units = [(scenarios[v], policies, root, spawn[v], *bounds[c]) for v, c in todo]
+    tracker = Progress(progress, nv * runs, desc=f"{name}: {nv} variants")
     try:
+        for v, c in sorted(done):
+            assert st is not None
+            accept(v, c, st.read(v, c, *bounds[c]))
+            tracker.advance(bounds[c][1] - bounds[c][0], report=False)
+        if done:
+            tracker.report()
         run_units(_run_unit, units, finish, executor=executor, drain=True)
     except BaseException as exc:
         if st is not None:
@@ -727,9 +732,11 @@ def sweep(
                 f"run the same sweep again{again} to resume"
             )
         raise
+    finally:
+        tracker.close()
 
     return SweepResult(
-        scenario=str(getattr(base, "name", "scenario")),
+        scenario=name,
         grid=g,
         variants=tuple(tuple(c) for c in combos),
         mechanisms=names,

@@ -4,8 +4,10 @@ Every Monte Carlo entry point (:func:`~sendalloc.simulate`,
 :func:`~sendalloc.sweep`) checks its arguments with the functions here, cuts
 its runs into work units, runs them through :func:`run_units` (in this process,
 or on any :class:`concurrent.futures.Executor`) and reports progress through a
-:class:`Progress`. A unit's numbers depend only on its runs' streams
-(:mod:`sendalloc._engine.streams`), never on the executor or the chunking.
+:class:`Progress`: a tqdm bar for ``progress=True`` (``tqdm.auto``, a widget in
+Jupyter; the ``progress`` extra), a callback, or nothing. A unit's numbers
+depend only on its runs' streams (:mod:`sendalloc._engine.streams`), never on
+the executor or the chunking.
 
 An engine (one per mode, see :mod:`sendalloc._engine.modes`) is an
 :class:`Engine`: a picklable chunk runner that returns :class:`RunArrays`, the
@@ -19,7 +21,8 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -36,9 +39,11 @@ __all__ = [
     "MAX_CHUNK",
     "Engine",
     "Progress",
+    "ProgressLike",
     "RunArrays",
     "RunOutcome",
     "check_chunk_size",
+    "check_progress",
     "check_runs",
     "check_seed",
     "chunk_bounds",
@@ -54,6 +59,15 @@ __all__ = [
 MAX_CHUNK = 25
 
 T = TypeVar("T")
+
+#: What an entry point takes as ``progress``: True for a bar, a callback
+#: ``f(done_runs, total_runs)``, or None/False for nothing.
+ProgressLike: TypeAlias = bool | Callable[[int, int], object] | None
+
+_NO_TQDM = (
+    "progress=True draws a progress bar with tqdm, which is not installed: "
+    "pip install 'sendalloc[progress]' (or pass a callable progress(done, total))"
+)
 
 
 # --------------------------------------------------------------------------- checks
@@ -100,16 +114,66 @@ def resolve_scenario(scenario: Any) -> Any:
 
 
 # --------------------------------------------------------------------------- progress
-class Progress:
-    """Counts finished runs and reports them as ``callback(done, total)``.
+def _tqdm() -> Any:
+    """``tqdm.auto.tqdm`` (a notebook widget in Jupyter, text elsewhere)."""
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        raise ImportError(_NO_TQDM) from None
+    return tqdm
 
-    The one place progress is reported from; ``callback`` None reports nothing.
+
+def check_progress(progress: object) -> ProgressLike:
+    """``progress`` checked: True (and tqdm installed), False, None or a callable.
+
+    Raises
+    ------
+    TypeError
+        For any other value.
+    ImportError
+        For True without tqdm, naming the ``progress`` extra.
+    """
+    if progress is True:
+        _tqdm()
+        return True
+    if progress is None or progress is False:
+        return None
+    if isinstance(progress, bool | int | float | str) or not callable(progress):
+        raise TypeError(
+            "progress: expected True (a tqdm bar), False, None or a callable "
+            f"progress(done_runs, total_runs), got {progress!r}"
+        )
+    return progress
+
+
+class Progress:
+    """Counts finished runs and shows them: a tqdm bar, a callback or nothing.
+
+    The one place progress is reported from. ``progress`` True draws a
+    ``tqdm.auto`` bar of ``total`` runs labelled ``desc`` (closed by
+    :meth:`close`, or on leaving a ``with`` block); a callable is called as
+    ``progress(done, total)``; None or False reports nothing.
+
+    Examples
+    --------
+    >>> seen = []
+    >>> with Progress(lambda d, t: seen.append((d, t)), 5) as p:
+    ...     p.advance(2)
+    ...     p.advance(3)
+    >>> seen
+    [(2, 5), (5, 5)]
     """
 
-    def __init__(self, callback: Callable[[int, int], object] | None, total: int):
-        self.callback = callback
+    def __init__(self, progress: ProgressLike, total: int, *, desc: str = ""):
+        progress = check_progress(progress)
         self.total = total
         self.done = 0
+        self.callback: Callable[[int, int], object] | None = None
+        self.bar: Any = None
+        if progress is True:
+            self.bar = _tqdm()(total=total, desc=desc or None, unit="run")
+        elif callable(progress):
+            self.callback = progress
 
     def advance(self, runs: int, *, report: bool = True) -> None:
         """Count ``runs`` more finished runs, and report unless told not to."""
@@ -119,8 +183,26 @@ class Progress:
 
     def report(self) -> None:
         """Report the count as it stands."""
+        if self.bar is not None:
+            self.bar.update(self.done - self.bar.n)
         if self.callback is not None:
             self.callback(self.done, self.total)
+
+    def close(self) -> None:
+        """Close the bar (if any); the count stays."""
+        if self.bar is not None:
+            self.bar.close()
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
 
 
 # --------------------------------------------------------------------------- arrays
@@ -297,15 +379,17 @@ def run_chunks(
     seed: Root,
     *,
     executor: Executor | None,
-    progress: Callable[[int, int], object] | None,
+    progress: ProgressLike,
     chunk_size: int | None,
+    desc: str = "",
 ) -> RunArrays:
     """Run ``run_chunk`` over the runs' streams, chunk by chunk; joined in run order.
 
     Run ``r`` gets ``run_streams(seed, 0, runs)[r]`` (for an int seed,
     ``SeedSequence(seed).spawn(runs)[r]``) whatever the chunking
     and the executor. ``chunk_size`` None: about four units per worker, at
-    most :data:`MAX_CHUNK` runs each.
+    most :data:`MAX_CHUNK` runs each. ``progress`` as for :class:`Progress`,
+    its bar labelled ``desc``.
     """
     size = check_chunk_size(chunk_size)
     if size is None:
@@ -313,11 +397,13 @@ def run_chunks(
     seeds = run_streams(seed, 0, runs)
     bounds = chunk_bounds(runs, size)
     parts: list[RunArrays | None] = [None] * len(bounds)
-    tracker = Progress(progress, runs)
 
-    def finish(c: int, part: RunArrays) -> None:
-        parts[c] = part
-        tracker.advance(bounds[c][1] - bounds[c][0])
+    with Progress(progress, runs, desc=desc) as tracker:
 
-    run_units(run_chunk, [(seeds[a:b],) for a, b in bounds], finish, executor=executor)
+        def finish(c: int, part: RunArrays) -> None:
+            parts[c] = part
+            tracker.advance(bounds[c][1] - bounds[c][0])
+
+        units = [(seeds[a:b],) for a, b in bounds]
+        run_units(run_chunk, units, finish, executor=executor)
     return RunArrays.join([p for p in parts if p is not None])
