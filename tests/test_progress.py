@@ -74,9 +74,7 @@ def test_the_bar_counts_the_same_runs_as_a_callback(bars: list[FakeBar]) -> None
 
 def test_sweep_and_the_time_engines_draw_a_bar(bars: list[FakeBar]) -> None:
     grid = {"lists.max_length": [3, 5]}
-    sa.sweep(
-        "london_borough", grid, mechanisms=MECHS, runs=2, seed=0, progress=True
-    )
+    sa.sweep("london_borough", grid, mechanisms=MECHS, runs=2, seed=0, progress=True)
     sc = sa.load_scenario("london_borough").with_overrides({"mode": "in_year"})
     simulate_dynamic(sc, MECHS, tuple(MECHS), runs=2, seed=0, progress=True)
     sweep_bar, year_bar = bars
