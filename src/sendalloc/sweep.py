@@ -47,8 +47,9 @@ from sendalloc._engine.runner import (
 )
 from sendalloc._engine.stats import index_of, summarise
 from sendalloc._engine.store import Store, SweepStoreError, cell_text
-from sendalloc._engine.streams import Root, SeedLike, run_streams, seed_json
-from sendalloc._report.common import METRIC_KINDS
+from sendalloc._engine.streams import Root, SeedLike, run_streams, seed_json, seed_text
+from sendalloc._html import html_table, number
+from sendalloc._report.common import METRIC_KINDS, PERCENT_METRICS
 from sendalloc._version import VERSION
 from sendalloc.problem import Allocation
 
@@ -511,7 +512,43 @@ class SweepResult:
         return (
             f"SweepResult(scenario={self.scenario!r}, variants={len(self.variants)}, "
             f"keys={list(self.keys)}, mechanisms={list(self.mechanisms)}, "
-            f"runs={self.runs}, seed={self.seed})"
+            f"runs={self.runs}, seed={seed_text(self.seed)})"
+        )
+
+    def _repr_html_(self) -> str:
+        """The default :meth:`table` as HTML, for notebooks."""
+        metrics = [m for m in TABLE_METRICS if m in self.metrics]
+        idx = [self.metrics.index(m) for m in metrics]
+        head = [
+            *self.keys,
+            "mechanism",
+            *(m + (" %" if m in PERCENT_METRICS else "") for m in metrics),
+        ]
+        body = []
+        for v, vals in enumerate(self.variants):
+            for i, mech in enumerate(self.mechanisms):
+                cells = [
+                    number(
+                        float(self.mean[v, i, k]),
+                        float(self.ci_low[v, i, k]),
+                        float(self.ci_high[v, i, k]),
+                        percent=m in PERCENT_METRICS,
+                    )
+                    for m, k in zip(metrics, idx, strict=True)
+                ]
+                body.append([*(cell_text(x) for x in vals), mech, *cells])
+        return html_table(
+            head,
+            body,
+            title=(
+                f"{self.scenario}: {len(self.variants)} variants, "
+                f"{self.runs} simulated rounds each"
+            ),
+            note=(
+                f"mean (95% range over rounds); seed {seed_text(self.seed)}. "
+                ".rows(), .to_frame() and .to_csv() hold every metric; .plot(x, y) "
+                "draws one."
+            ),
         )
 
 

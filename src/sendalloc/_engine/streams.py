@@ -51,6 +51,7 @@ __all__ = [
     "root_seed",
     "run_streams",
     "seed_json",
+    "seed_text",
     "stream",
 ]
 
@@ -192,6 +193,27 @@ def seed_json(root: Root) -> int | dict[str, Any]:
     if root.pool_size != DEFAULT_POOL_SIZE:
         doc["pool_size"] = int(root.pool_size)
     return doc
+
+
+def seed_text(root: Root) -> str:
+    """A root on one line, as Python that rebuilds it (numpy imported as ``np``).
+
+    Examples
+    --------
+    >>> seed_text(3)
+    '3'
+    >>> seed_text(np.random.SeedSequence(3, spawn_key=(0, 7)))
+    'np.random.SeedSequence(3, spawn_key=(0, 7))'
+    """
+    if isinstance(root, int):
+        return str(root)
+    doc = seed_json(root)
+    assert isinstance(doc, dict)
+    pool = f", pool_size={doc['pool_size']}" if "pool_size" in doc else ""
+    return (
+        f"np.random.SeedSequence({doc['entropy']!r}, "
+        f"spawn_key={tuple(doc['spawn_key'])!r}{pool})"
+    )
 
 
 def child(root: Root, *key: int) -> np.random.SeedSequence:
