@@ -50,6 +50,13 @@ from sendalloc._engine.store import Store, SweepStoreError, cell_text
 from sendalloc._engine.streams import Root, SeedLike, run_streams, seed_json, seed_text
 from sendalloc._html import html_table, number
 from sendalloc._report.common import METRIC_KINDS, PERCENT_METRICS
+from sendalloc._report.figures import (
+    PALETTE,
+    figure_label,
+    figure_metric_label,
+    is_percent_key,
+    key_label,
+)
 from sendalloc._version import VERSION
 from sendalloc.problem import Allocation
 
@@ -426,6 +433,8 @@ class SweepResult:
         matplotlib.figure.Figure
         """
         from matplotlib.figure import Figure
+        from matplotlib.lines import Line2D
+        from matplotlib.patches import Patch
 
         keys = self.keys
         if x not in keys:
@@ -447,15 +456,35 @@ class SweepResult:
         numeric = all(
             isinstance(v, int | float) and not isinstance(v, bool) for v in xs_all
         )
+        x_pct = is_percent_key(x, xs_all)
+        xscale = 100.0 if x_pct else 1.0
         xpos = {
-            _canon_text(v): (float(v) if numeric else float(j))
+            _canon_text(v): (xscale * float(v) if numeric else float(j))
             for j, v in enumerate(xs_all)
         }
+        y_pct = y in PERCENT_METRICS
+        yscale = 100.0 if y_pct else 1.0
         ncols = min(3, len(facets))
         nrows = math.ceil(len(facets) / ncols)
-        fig = Figure(figsize=(5.2 * ncols, 3.9 * nrows), layout="constrained")
-        axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
+        fig = Figure(
+            figsize=(max(8.5, 5.2 * ncols), 3.6 * nrows + 1.4), layout="constrained"
+        )
+        axes = np.atleast_1d(
+            fig.subplots(nrows, ncols, squeeze=False, sharey=True)
+        ).ravel()
         pos = {c: j for j, c in enumerate(keys)}
+        colours = {h: PALETTE[j % len(PALETTE)] for j, h in enumerate(map(str, hues))}
+
+        def value_text(key: str, v: Any) -> str:
+            if is_percent_key(key, grid[key]):
+                return f"{100 * float(v):+.0f}%" if float(v) else "0%"
+            return cell_text(v)
+
+        def hue_label(h: Any) -> str:
+            if hue == "mechanism":
+                return figure_label(str(h))
+            return f"{key_label(hue)} = {value_text(hue, h)}"
+
         for ax, facet in zip(axes, facets, strict=False):
             fixed = {c: grid[c][j] for c, j in zip(facet_keys, facet, strict=True)}
             for h in hues:
@@ -484,28 +513,61 @@ class SweepResult:
                 else:
                     half = 1.96 * np.array([self.se[v, i, k] for _, v, i in pts])
                     lo, hi = mean - half, mean + half
-                label = str(h) if hue == "mechanism" else f"{hue} = {cell_text(h)}"
-                (line,) = ax.plot(px, mean, marker="o", label=label)
-                ax.fill_between(px, lo, hi, alpha=0.15, color=line.get_color())
-            if not numeric:
+                colour = colours[str(h)]
+                ax.plot(px, yscale * mean, marker="o", color=colour, label=hue_label(h))
+                ax.fill_between(
+                    px,
+                    yscale * lo,
+                    yscale * hi,
+                    facecolor=colour,
+                    edgecolor=colour,
+                    alpha=0.15,
+                    linewidth=0.8,
+                )
+            if numeric:
+                ax.set_xticks(sorted(set(xpos.values())))
+                if x_pct:
+                    ax.set_xticklabels([value_text(x, v) for v in sorted(xs_all)])
+            else:
                 ax.set_xticks(
                     [float(j) for j in range(len(xs_all))],
                     [cell_text(v) for v in xs_all],
                 )
-            ax.set_xlabel(x)
-            what = "95% range over rounds" if band == "interval" else "mean ± 1.96 se"
-            ax.set_ylabel(f"{y} ({what})")
-            title = ", ".join(f"{c} = {cell_text(v)}" for c, v in fixed.items())
+            ax.set_xlabel(key_label(x) + (" (change in %)" if x_pct else ""))
+            ax.grid(alpha=0.3)
+            title = ", ".join(
+                f"{key_label(c)} = {value_text(c, v)}" for c, v in fixed.items()
+            )
             if hue != "mechanism" and len(self.mechanisms) > 1:
-                title = ", ".join(filter(None, [self.mechanisms[0], title]))
+                title = ", ".join(
+                    filter(None, [figure_label(self.mechanisms[0]), title])
+                )
             if title:
                 ax.set_title(title, fontsize="medium")
-            ax.legend(fontsize="small")
+        for ax in axes[:: max(ncols, 1)]:
+            ax.set_ylabel(
+                f"{figure_metric_label(y)}" + (", % of children" if y_pct else "")
+            )
         for ax in axes[len(facets) :]:
             ax.set_visible(False)
-        fig.suptitle(f"{self.scenario}: {self.runs} simulated rounds per variant")
+        what = "95% range over rounds" if band == "interval" else "mean ± 1.96 se"
+        handles: list[Any] = [
+            Line2D([], [], color=colours[str(h)], marker="o", label=hue_label(h))
+            for h in hues
+        ]
+        handles.append(Patch(color="0.6", alpha=0.3, label=f"shaded: {what}"))
+        fig.legend(
+            handles=handles,
+            loc="outside lower center",
+            ncols=min(2 if ncols == 1 else 4, len(handles)),
+            frameon=False,
+        )
+        fig.suptitle(
+            f"{figure_metric_label(y)} by {key_label(x)}\n"
+            f"{self.scenario}, {self.runs} simulated rounds per variant"
+        )
         if path is not None:
-            fig.savefig(path)
+            fig.savefig(path, dpi=150)
         return fig
 
     def __repr__(self) -> str:
