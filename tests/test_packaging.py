@@ -119,7 +119,15 @@ def test_every_public_module_has_an_api_page() -> None:
     }
     documented = {name for names in directives.values() for name in names}
     # The package itself is the API index: it re-exports, it defines nothing.
-    missing = set(_public_modules()) - documented - {"sendalloc"}
+    # A module inside a documented package (sendalloc.scenario.sections, say) is
+    # documented by its package's page, which renders every name the package
+    # re-exports; whatever else such a module names is internal to the package.
+    covered = {
+        m
+        for m in _public_modules()
+        if m.rpartition(".")[0] in documented - {"sendalloc"}
+    }
+    missing = set(_public_modules()) - documented - covered - {"sendalloc"}
     assert missing == set(), f"public modules without an API page: {missing}"
     internal = {n for n in documented if any(p.startswith("_") for p in n.split("."))}
     assert internal == set(), f"internal modules documented: {internal}"
