@@ -47,5 +47,6 @@ def random_serial_dictatorship(
     """
     gen = np.random.default_rng(rng)
     order = gen.permutation(problem.n_children).astype(INDEX)
+    order.flags.writeable = False  # as problem.order: the kernel compiles once
     a = serial_dictatorship_kernel(problem.capacity, problem.preferences, order)
     return Allocation._trusted(problem, a, "random_serial_dictatorship")
