@@ -17,7 +17,7 @@ read-only install where neither is writable, numba refuses to cache
 (``RuntimeError: cannot cache function ...: no locator available``). Kernels
 then use a private directory under the system's temporary directory, and if
 there is none, are compiled in every process without a cache; either way one
-line on the ``sendalloc`` logger says so, once per process.
+line on the ``sendalloc.kernels`` logger says so, once per process.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ __all__ = ["cache_directory", "helper", "kernel"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-_LOG = logging.getLogger("sendalloc")
+_LOG = logging.getLogger("sendalloc.kernels")
 _LOCK = threading.RLock()  # one compile at a time; numba's own lock is global too
 # How kernels are cached in this process, decided by the first compile:
 # "numba" (numba's own locators), a directory path (the fallback), or "" (none).
