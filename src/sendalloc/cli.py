@@ -249,23 +249,47 @@ def _check_plot_path(text: str) -> None:
 def _connect(address: str) -> Any:
     """A dask.distributed client of ``address``, or a one-line error, quickly.
 
-    A listener that is not a dask scheduler (an HTTP server, a silent port)
-    would otherwise hang the client or make it read garbage as a frame length.
+    dask's own client can wait for ever on a listener that is not a dask
+    scheduler (a silent port, an HTTP server) or read its reply as a frame
+    length (3 EiB). So first, under one overall timeout, open a connection and
+    ask the other end who it is; only a scheduler that answers gets a client.
     """
     _require("distributed", "dask", "--scheduler")
+    import asyncio
     import importlib
 
-    dist: Any = importlib.import_module("distributed")
+    comm: Any = importlib.import_module("distributed.comm")
+
+    async def identity() -> Any:
+        c = await comm.connect(address, timeout=_CONNECT_SECONDS)
+        try:
+            await c.write({"op": "identity", "reply": True})
+            return await c.read()
+        finally:
+            c.abort()
+
+    ident: Any = None
+    reason = ""
     try:
-        return dist.Client(address, timeout=_CONNECT_SECONDS, set_as_default=False)
-    except (OSError, TimeoutError, MemoryError, ValueError, TypeError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        if isinstance(exc, MemoryError):
-            reason = "it answered with something other than the dask protocol"
-        raise _UsageError(
-            f"--scheduler {address}: no dask scheduler there (within "
-            f"{_CONNECT_SECONDS:g} s: {reason})"
-        ) from None
+        ident = asyncio.run(asyncio.wait_for(identity(), _CONNECT_SECONDS))
+    except TimeoutError:
+        reason = f"no dask answer within {_CONNECT_SECONDS:g} s"
+    except OSError as exc:  # refused, unreachable, closed: no scheduler there
+        reason = f"cannot connect: {str(exc).splitlines()[0] if str(exc) else exc!r}"
+    except Exception as exc:  # e.g. a reply read as a 3 EiB frame length
+        text = str(exc).splitlines()[0] if str(exc) else ""
+        reason = "it answered with something other than the dask protocol"
+        if text and not isinstance(exc, MemoryError):  # not "allocate 3 EiB"
+            reason += f" ({type(exc).__name__}: {text})"
+    else:
+        kind = ident.get("type") if isinstance(ident, dict) else None
+        if kind != "Scheduler":
+            what = f"a dask {kind}" if isinstance(kind, str) else "something else"
+            reason = f"it is {what}, not a scheduler"
+    if reason:
+        raise _UsageError(f"--scheduler {address}: not a dask scheduler ({reason})")
+    dist: Any = importlib.import_module("distributed")
+    return dist.Client(address, timeout=_CONNECT_SECONDS, set_as_default=False)
 
 
 def _positive(text: str) -> int:
