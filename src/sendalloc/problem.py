@@ -25,6 +25,7 @@ __all__ = ["Allocation", "Problem", "TieBreak", "Unplaced"]
 
 IntArray = NDArray[np.int32]
 INDEX = np.int32  # dtype of every index array a Problem holds
+_TWO63 = 2.0**63  # exact in every float dtype: the first float past int64
 
 
 # --------------------------------------------------------------------------- helpers
@@ -89,6 +90,15 @@ def _as_int_array(
             pos = tuple(int(i) for i in np.argwhere(bad)[0])
             raise InvalidProblemError(
                 f"{where(pos)} = {a[pos].item()!r}: expected an integer"
+            )
+        # Casting 2**63 or more (or below -2**63) to int64 wraps to INT64_MIN:
+        # a huge priority would silently become the best one.
+        big = (a >= _TWO63) | (a < -_TWO63)
+        if big.any():
+            pos = tuple(int(i) for i in np.argwhere(big)[0])
+            raise InvalidProblemError(
+                f"{where(pos)} = {a[pos].item()!r}: outside the int64 range "
+                "[-2**63, 2**63)"
             )
     if a.dtype.kind == "u" and a.size and int(a.max()) > np.iinfo(np.int64).max:
         raise InvalidProblemError(f"{name}: values exceed the int64 range")
