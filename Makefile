@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+DEMO_STAMP := $(VENV)/.demo-stamp
 
 .PHONY: test lint typecheck pytest demo bench clean
 
@@ -27,7 +28,15 @@ pytest: $(STAMP)
 
 test: lint typecheck pytest
 
-demo: $(STAMP)
+# The demo needs only the package and matplotlib, not the whole dev extra
+# (dask, pyarrow, mypy, ruff: minutes to install); a venv that has the dev
+# extra already has both.
+$(DEMO_STAMP): pyproject.toml | $(BIN)/python
+	if [ -f $(STAMP) ] && [ $(STAMP) -nt pyproject.toml ]; then :; \
+	else $(BIN)/python -m pip install --quiet -e '.[plot]'; fi
+	touch $@
+
+demo: $(DEMO_STAMP)
 	$(BIN)/sendalloc run county
 
 # Optional: YARDSTICK=path/to/refalloc.c (a plain-C reference of serial dictatorship
