@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import sendalloc as sa
-from sendalloc.executors import compiling, process_pool
+from sendalloc.executors import compiling, precompile_kernels, process_pool
 
 LINUX = sys.platform.startswith("linux")
 
@@ -173,3 +173,57 @@ def test_library_pool_workers_exit_when_their_parent_is_killed() -> None:
         """
     )
     assert _kill_parent_and_watch([sys.executable, "-c", code], workers=2) == []
+
+
+# --------------------------------------------------------------------------- precompile
+def test_precompile_rejects_unknown_mechanisms() -> None:
+    with pytest.raises(ValueError, match="unknown mechanism 'nope'; valid names: "):
+        precompile_kernels(["nope"])
+
+
+@pytest.mark.skipif(not LINUX, reason="forks helper processes on Linux only")
+def test_precompile_shares_a_cold_start_and_forks_nothing_when_warm(
+    tmp_path: Path,
+) -> None:
+    code = textwrap.dedent(
+        """
+        import multiprocessing, os
+        forks = []
+        os.register_at_fork(after_in_parent=lambda: forks.append(1))
+        import sendalloc as sa
+        from sendalloc.executors import precompile_kernels
+        precompile_kernels(["max_placement", "boston"], processes=2)
+        p = sa.Problem.from_lists([1, 1], [[0, 1], [0], [1, 0]])
+        print(len(forks), len(multiprocessing.active_children()),
+              sa.allocate(p, "max_placement").assignment.tolist())
+        """
+    )
+    env = {
+        **os.environ,
+        "NUMBA_CACHE_DIR": str(tmp_path / "cache"),
+        "NUMBA_DEBUG_CACHE": "1",
+    }
+
+    def run() -> tuple[list[str], list[str]]:
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=True,
+        )
+        lines = out.stdout.splitlines()
+        saved = [ln for ln in lines if ln.startswith("[cache] data saved")]
+        return lines[-1].split(maxsplit=2), saved
+
+    (forks, children, assignment), saved = run()
+    assert (forks, children) == ("1", "0")  # one helper, gone when done
+    assert assignment == "[0, -1, 1]"
+    # Each unit compiled by one process: max_placement's helpers on their own.
+    names = [ln.rsplit("/", 1)[-1] for ln in saved]
+    assert len(names) == len(set(names)), names
+    assert any("_exchange" in n for n in names)
+    (forks, children, assignment), saved = run()
+    assert (forks, children, saved) == ("0", "0", [])  # warm: loads, forks nothing
+    assert assignment == "[0, -1, 1]"

@@ -31,9 +31,9 @@ import threading
 import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
-__all__ = ["cache_directory", "helper", "kernel"]
+__all__ = ["cache_directory", "helper", "kernel", "precompile_tasks"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -94,15 +94,23 @@ def _numba_cache_dir(path: str) -> Iterator[None]:
         config.CACHE_DIR = old
 
 
-def _njit(fn: Callable[..., Any], *, cache: bool) -> Any:
-    """``numba.njit(nogil=True)``, cached where a cache can be written."""
+def _njit(fn: Callable[..., Any], *, cache: bool, signature: str | None = None) -> Any:
+    """``numba.njit(nogil=True)``, cached where a cache can be written.
+
+    With a ``signature`` the function is compiled (or loaded) for it at once.
+    """
     import numba
 
+    def jit(cache: bool) -> Any:
+        if signature:
+            return numba.njit(signature, cache=cache, nogil=True)
+        return numba.njit(cache=cache, nogil=True)
+
     if not cache:
-        return numba.njit(nogil=True)(fn)
+        return jit(False)(fn)
     if _where[0] in (None, "numba"):
         try:
-            dispatcher = numba.njit(cache=True, nogil=True)(fn)
+            dispatcher = jit(True)(fn)
         except RuntimeError as exc:  # numba: "... no locator available ..."
             if "locator" not in str(exc):
                 raise
@@ -125,9 +133,9 @@ def _njit(fn: Callable[..., Any], *, cache: bool) -> Any:
             )
     path = _where[0]
     if not path:
-        return numba.njit(nogil=True)(fn)
+        return jit(False)(fn)
     with _numba_cache_dir(path):
-        return numba.njit(cache=True, nogil=True)(fn)
+        return jit(True)(fn)
 
 
 def _with_helpers(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -157,27 +165,86 @@ def _with_helpers(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 class _Helper:
-    """A function kernels call; compiled (uncached) with its first caller."""
+    """A function kernels call, compiled with its first caller.
 
-    def __init__(self, fn: Callable[..., Any]) -> None:
+    Without a signature it is typed by its caller and compiled into it
+    (uncached: the caller's cache holds it). With one, it is compiled for that
+    signature alone and cached on its own, so that it can be compiled ahead,
+    in another process, while other kernels compile (:func:`precompile_tasks`).
+    """
+
+    def __init__(self, fn: Callable[..., Any], signature: str | None) -> None:
         functools.update_wrapper(self, fn)
         self.py_func = fn
+        self.signature = signature
         self._compiled: Any = None
 
     def __call__(self, *args: Any) -> Any:
         return self.py_func(*args)
 
+    def __reduce__(self) -> tuple[Any, tuple[str, str]]:
+        return _module_attribute, (self.py_func.__module__, self.py_func.__name__)
+
     def dispatcher(self) -> Any:
+        """The compiled helper (compiled, or loaded from the cache, on first use)."""
         with _LOCK:
             if self._compiled is None:
-                # Uncached: the kernel that calls it is cached with it inside.
-                self._compiled = _njit(_with_helpers(self.py_func), cache=False)
+                self._compiled = _njit(
+                    _with_helpers(self.py_func),
+                    cache=self.signature is not None,
+                    signature=self.signature,
+                )
             return self._compiled
 
 
-def helper(fn: F) -> F:
-    """Mark ``fn`` as a helper of the kernels of its module (see module notes)."""
-    return _Helper(fn)  # type: ignore[return-value]
+def _module_attribute(module: str, name: str) -> Any:
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
+
+_SIGNED: list[_Helper] = []  # helpers with a signature, in definition order
+
+
+@overload
+def helper(fn: F) -> F: ...
+
+
+@overload
+def helper(*, signature: str) -> Callable[[F], F]: ...
+
+
+def helper(
+    fn: F | None = None, *, signature: str | None = None
+) -> F | Callable[[F], F]:
+    """Mark ``fn`` as a helper of the kernels of its module (see module notes).
+
+    ``@helper`` or ``@helper(signature="(int64[::1], int64)")``: a numba
+    signature of the arguments, exactly as the kernels pass them.
+    """
+
+    def wrap(f: F) -> F:
+        h = _Helper(f, signature)
+        if signature is not None:
+            _SIGNED.append(h)
+        return h  # type: ignore[return-value]
+
+    return wrap if fn is None else wrap(fn)
+
+
+def precompile_tasks(module: str) -> list[Callable[[], object]]:
+    """One task per signed helper of ``module`` that no other one calls.
+
+    Each task compiles its helper, with the helpers it calls, or loads them
+    from the cache, so that several processes can share the compiling of one
+    module's kernels without compiling anything twice. Longest code first:
+    the code length stands in for the compile time.
+    """
+    signed = [h for h in _SIGNED if h.py_func.__module__ == module]
+    called = {name for h in signed for name in h.py_func.__code__.co_names}
+    roots = [h for h in signed if h.py_func.__name__ not in called]
+    roots.sort(key=lambda h: -len(h.py_func.__code__.co_code))
+    return [h.dispatcher for h in roots]
 
 
 def kernel(fn: F) -> F:

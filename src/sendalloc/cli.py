@@ -114,18 +114,24 @@ def _workers(workers: int | None, runs: int) -> int:
     return workers
 
 
-def _executor(workers: int, warm_up: Callable[[], object]) -> Executor | None:
-    """A process pool (None for one worker), kernels compiled first in this process.
+def _executor(
+    workers: int, warm_up: Callable[[], object], mechanisms: Sequence[str] | None
+) -> Executor | None:
+    """A process pool (None for one worker), kernels compiled before it starts.
 
-    Workers started after the warm-up load the kernels from numba's cache (or
-    inherit them, forked) instead of each compiling them; they exit if this
-    process is killed.
+    The kernels of ``mechanisms`` are compiled side by side in ``workers``
+    processes, then ``warm_up`` (one run of the job) loads them here and
+    compiles the rest; workers forked after it inherit them (or load them from
+    numba's cache) instead of each compiling them. They exit if this process
+    is killed.
     """
     if workers == 1:
         return None
     from sendalloc.executors import process_pool
+    from sendalloc.simulate import DEFAULT_MECHANISMS
 
-    return process_pool(workers, warm_up=warm_up)
+    names = list(mechanisms or DEFAULT_MECHANISMS)
+    return process_pool(workers, warm_up=warm_up, precompile=names)
 
 
 @contextlib.contextmanager
@@ -504,7 +510,8 @@ def _cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     variant = scen.with_overrides({"mode": mode})
                     simulate(variant, args.mechanism, runs=1, seed=args.seed)
 
-            executor = _executor(_workers(args.workers, args.runs * variants), warm_up)
+            workers = _workers(args.workers, args.runs * variants)
+            executor = _executor(workers, warm_up, args.mechanism)
         label = f"{scen.name}: {variants} variants"
         progress = None if quiet else _progress_bar(err, label)
         try:
@@ -564,6 +571,7 @@ def _cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         executor = _executor(
             _workers(args.workers, args.runs),
             lambda: simulate(scen, mechs, runs=1, seed=args.seed),
+            mechs,
         )
         progress = None if quiet else _progress_bar(err, str(scen.name))
         try:

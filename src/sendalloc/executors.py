@@ -13,7 +13,9 @@ the ``sendalloc`` command uses, with two differences from a plain
   worker starts: called with a small run of the job, it compiles the numba
   kernels the job needs and writes numba's on-disk cache, so that workers load
   them instead of each compiling the same kernels again (workers forked after
-  it, the default on Linux, inherit them compiled).
+  it, the default on Linux, inherit them compiled). With ``precompile`` (the
+  mechanisms the job runs) the kernels are first compiled side by side in as
+  many processes as the pool will have (:func:`precompile_kernels`).
 
 :func:`compiling` tells a program when numba starts compiling (on a first run,
 or after an upgrade) so that it can say why nothing happens for a while.
@@ -22,17 +24,22 @@ or after an upgrade) so that it can say why nothing happens for a while.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from multiprocessing.context import BaseContext
 from typing import Any
 
-__all__ = ["PARENT_CHECK_SECONDS", "compiling", "process_pool"]
+from sendalloc._jit import precompile_tasks
+from sendalloc.mechanisms import MECHANISMS, allocate
+from sendalloc.problem import Problem
+
+__all__ = ["PARENT_CHECK_SECONDS", "compiling", "precompile_kernels", "process_pool"]
 
 #: How often a worker checks that its parent is still alive.
 PARENT_CHECK_SECONDS = 0.2
@@ -81,10 +88,119 @@ def _start_worker(
         initializer(*initargs)
 
 
+def _tiny_problem() -> Problem:
+    """Three children, two settings, strict priorities: every rule can run."""
+    prefs = [[0, 1], [1, 0], [0, -1]]
+    return Problem.from_arrays([1, 1], prefs, priority=[[2, 1], [0, 3], [1, -1]])
+
+
+class _Allocate:
+    """A picklable task: run one mechanism on the tiny problem (compiles it)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __call__(self) -> None:
+        allocate(_tiny_problem(), self.name, rng=0)
+
+
+def _drain(
+    tasks: Sequence[Callable[[], object]], counter: Any, parent: int | None
+) -> None:
+    """Run tasks from the shared ``counter`` until none is left.
+
+    In a helper process (``parent`` given) watch the parent as workers do and
+    keep quiet about the kernel cache. A failing task is skipped: this only
+    fills numba's cache, and the job itself reports its own errors.
+    """
+    if parent is not None:
+        _start_worker(parent, PARENT_CHECK_SECONDS, None, ())
+    while True:
+        with counter.get_lock():
+            i = counter.value
+            counter.value = i + 1
+        if i >= len(tasks):
+            return
+        try:
+            tasks[i]()
+        except Exception:  # the run itself will raise it
+            continue
+
+
+def precompile_kernels(mechanisms: Iterable[str], processes: int = 1) -> None:
+    """Compile (or load) the kernels of ``mechanisms``, in several processes.
+
+    The work is split into independent units (each rule on a tiny problem,
+    and the separately compiled helpers of long kernels such as
+    max_placement's), taken in turn by this process and ``processes - 1``
+    forked helper processes that exit when done; each unit is written to
+    numba's on-disk cache, and this process later loads what the others
+    compiled. Nothing is forked when the first unit shows the cache is warm
+    (it loads instead of compiling), nor where ``fork`` is not available.
+
+    Parameters
+    ----------
+    mechanisms : iterable of str
+        Names from :data:`~sendalloc.MECHANISMS`; unknown names raise.
+    processes : int, default 1
+        Processes to share the compiling (this one included).
+
+    Examples
+    --------
+    >>> from sendalloc.executors import precompile_kernels
+    >>> precompile_kernels(["first_available", "boston"], processes=2)
+    """
+    names = list(dict.fromkeys(mechanisms))
+    for name in names:
+        if name not in MECHANISMS:
+            raise ValueError(
+                f"unknown mechanism {name!r}; valid names: "
+                + ", ".join(sorted(MECHANISMS))
+            )
+    # First a small unit every simulation needs (serial dictatorship is the
+    # LA's fallback, ranks every rule's): it tells a cold cache from a warm one.
+    # Then the helpers, longest first, then each rule, those whose helpers
+    # were compiled ahead last.
+    helpers = {n: precompile_tasks(MECHANISMS[n].__module__) for n in names}
+    rules = sorted(names, key=lambda n: bool(helpers[n]))
+    tasks: list[Callable[[], object]] = [_Allocate("first_available")]
+    tasks += [t for n in names for t in helpers[n]]
+    tasks += [_Allocate(n) for n in rules]
+    compiled: list[bool] = []
+    with compiling(lambda: compiled.append(True)):
+        _run_quietly(tasks[0])
+    forkable = "fork" in multiprocessing.get_all_start_methods()
+    if not compiled or processes < 2 or not forkable or sys.platform == "darwin":
+        for task in tasks[1:]:
+            _run_quietly(task)
+        return
+    ctx = multiprocessing.get_context("fork")
+    counter = ctx.Value("q", 1)
+    helpers_procs = [
+        ctx.Process(target=_drain, args=(tasks, counter, os.getpid()), daemon=True)
+        for _ in range(processes - 1)
+    ]
+    for proc in helpers_procs:
+        proc.start()
+    try:
+        _drain(tasks, counter, None)
+    finally:
+        for proc in helpers_procs:
+            proc.join()
+
+
+def _run_quietly(task: Callable[[], object]) -> None:
+    try:
+        task()
+    except Exception:  # the run itself will raise it
+        return
+
+
 def process_pool(
     max_workers: int | None = None,
     *,
     warm_up: Callable[[], object] | None = None,
+    precompile: Iterable[str] = (),
     mp_context: BaseContext | None = None,
     initializer: Callable[..., object] | None = None,
     initargs: tuple[Any, ...] = (),
@@ -100,6 +216,10 @@ def process_pool(
         one-run version of the job (``lambda: sa.simulate(scenario, runs=1)``),
         which compiles and caches the numba kernels the job needs so that the
         workers do not each compile them.
+    precompile : iterable of str, optional
+        Mechanisms whose kernels are compiled first, shared among
+        ``max_workers`` processes (:func:`precompile_kernels`): on a cold
+        cache the compiling takes about as many times less.
     mp_context : multiprocessing context, optional
         As for :class:`~concurrent.futures.ProcessPoolExecutor`.
     initializer, initargs : optional
@@ -135,6 +255,9 @@ def process_pool(
     """
     if max_workers is not None and max_workers < 1:
         raise ValueError(f"max_workers: expected a positive integer, got {max_workers}")
+    names = list(precompile)
+    if names:
+        precompile_kernels(names, max_workers or os.cpu_count() or 1)
     if warm_up is not None:
         warm_up()
     return ProcessPoolExecutor(

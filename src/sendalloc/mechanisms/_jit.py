@@ -6,6 +6,6 @@ builders compile kernels too; this module keeps the mechanisms' import path.
 
 from __future__ import annotations
 
-from sendalloc._jit import cache_directory, helper, kernel
+from sendalloc._jit import cache_directory, helper, kernel, precompile_tasks
 
-__all__ = ["cache_directory", "helper", "kernel"]
+__all__ = ["cache_directory", "helper", "kernel", "precompile_tasks"]

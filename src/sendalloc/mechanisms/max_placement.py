@@ -23,6 +23,23 @@ _INF = 1 << 62  # "unreached" distance
 _Int = int | np.int64
 
 
+def _signature(*args: str) -> str:
+    return "(" + ", ".join(args) + ")"
+
+
+# Signatures of the helpers with arrays of the kernel's own making: each is
+# compiled (and cached) alone, so that processes can compile them side by side
+# on a cold start (sendalloc.executors).
+_A = "int64[::1]"
+_A2 = "int64[:, ::1]"
+_SIG_RELAX = _signature("int64", "int64", *[_A] * 2, "int64", *[_A] * 3)
+_SIG_GROWN = _signature(_A, "int64")
+_SIG_SHORTEST_PATHS = _signature(_A2, *[_A] * 13)
+_SIG_SORT_DISTINCT = _signature(_A, "int64")
+_SIG_AUGMENT = _signature(_A2, *[_A] * 16, "int64")
+_SIG_EXCHANGE = _signature(_A2, *[_A] * 7, "int64", *[_A] * 2)
+
+
 @helper
 def _canonical(
     capacity: NDArray[np.int32],
@@ -88,7 +105,7 @@ def _canonical(
     return prefs, deg, cap, start, r_child, r_rank, old_of
 
 
-@helper
+@helper(signature=_SIG_RELAX)
 def _relax(
     v: int,
     nd: int,
@@ -123,7 +140,7 @@ def _relax(
     return nre
 
 
-@helper
+@helper(signature=_SIG_GROWN)
 def _grown(head: NDArray[np.int64], size: int) -> NDArray[np.int64]:
     """``head`` copied into a longer array (at least ``size``), padded with -1."""
     grown = np.full(max(2 * head.shape[0], size), -1, dtype=np.int64)
@@ -132,7 +149,7 @@ def _grown(head: NDArray[np.int64], size: int) -> NDArray[np.int64]:
     return grown
 
 
-@helper
+@helper(signature=_SIG_SHORTEST_PATHS)
 def _shortest_paths(
     prefs: NDArray[np.int64],
     deg: NDArray[np.int64],
@@ -224,7 +241,7 @@ def _shortest_paths(
     return best, head
 
 
-@helper
+@helper(signature=_SIG_SORT_DISTINCT)
 def _sort_distinct(a: NDArray[np.int64], count: _Int) -> None:
     """Sort ``a[:count]`` (distinct values) in place: a heapsort.
 
@@ -258,7 +275,7 @@ def _sort_distinct(a: NDArray[np.int64], count: _Int) -> None:
         a[r] = x
 
 
-@helper
+@helper(signature=_SIG_AUGMENT)
 def _augment(
     prefs: NDArray[np.int64],
     deg: NDArray[np.int64],
@@ -398,7 +415,7 @@ def _augment(
                     done[u] = rnd
 
 
-@helper
+@helper(signature=_SIG_EXCHANGE)
 def _exchange(
     prefs: NDArray[np.int64],
     deg: NDArray[np.int64],
