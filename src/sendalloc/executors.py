@@ -159,34 +159,37 @@ def precompile_kernels(mechanisms: Iterable[str], processes: int = 1) -> None:
             )
     # First a small unit every simulation needs (serial dictatorship is the
     # LA's fallback, ranks every rule's): it tells a cold cache from a warm one.
-    # Then the helpers, longest first, then each rule, those whose helpers
-    # were compiled ahead last.
+    # Then, shared out, the helpers (longest first) and the rules without
+    # helpers; last, once those are cached, the rules that call them (which
+    # would otherwise compile a helper another process is still compiling).
     helpers = {n: precompile_tasks(MECHANISMS[n].__module__) for n in names}
-    rules = sorted(names, key=lambda n: bool(helpers[n]))
     tasks: list[Callable[[], object]] = [_Allocate("first_available")]
     tasks += [t for n in names for t in helpers[n]]
-    tasks += [_Allocate(n) for n in rules]
+    tasks += [_Allocate(n) for n in names if not helpers[n]]
+    last = [_Allocate(n) for n in names if helpers[n]]
     compiled: list[bool] = []
     with compiling(lambda: compiled.append(True)):
         _run_quietly(tasks[0])
     forkable = "fork" in multiprocessing.get_all_start_methods()
-    if not compiled or processes < 2 or not forkable or sys.platform == "darwin":
+    if compiled and processes > 1 and forkable and sys.platform != "darwin":
+        ctx = multiprocessing.get_context("fork")
+        counter = ctx.Value("q", 1)
+        procs = [
+            ctx.Process(target=_drain, args=(tasks, counter, os.getpid()), daemon=True)
+            for _ in range(processes - 1)
+        ]
+        for proc in procs:
+            proc.start()
+        try:
+            _drain(tasks, counter, None)
+        finally:
+            for proc in procs:
+                proc.join()
+    else:
         for task in tasks[1:]:
             _run_quietly(task)
-        return
-    ctx = multiprocessing.get_context("fork")
-    counter = ctx.Value("q", 1)
-    helpers_procs = [
-        ctx.Process(target=_drain, args=(tasks, counter, os.getpid()), daemon=True)
-        for _ in range(processes - 1)
-    ]
-    for proc in helpers_procs:
-        proc.start()
-    try:
-        _drain(tasks, counter, None)
-    finally:
-        for proc in helpers_procs:
-            proc.join()
+    for task in last:
+        _run_quietly(task)
 
 
 def _run_quietly(task: Callable[[], object]) -> None:
