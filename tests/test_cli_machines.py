@@ -182,6 +182,26 @@ def test_missing_distributed_is_named_before_running(
     assert no_simulation == []
 
 
+def test_missing_pyarrow_for_a_parquet_store_is_named_before_running(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    no_simulation: list[object],
+) -> None:
+    real = importlib.util.find_spec
+
+    def without(name: str, *args: Any) -> Any:
+        return None if name.split(".")[0] == "pyarrow" else real(name, *args)
+
+    monkeypatch.setattr(importlib.util, "find_spec", without)
+    sweep = ["sweep", SMALL, "--set", "lists.max_length=3", "--runs", "2"]
+    code, _, err = run(capsys, *sweep, "--store", str(tmp_path / "s.parquet"))
+    assert code == 2
+    assert "needs pyarrow" in err
+    assert "pip install 'sendalloc[parquet]'" in err
+    assert no_simulation == []
+
+
 # --------------------------------------------------------------------------- schedulers
 def _serve(handler: Callable[[socket.socket], None]) -> Iterator[str]:
     """A listener on 127.0.0.1 calling ``handler`` per connection; its address."""

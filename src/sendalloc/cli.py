@@ -219,6 +219,8 @@ def _check_store(text: str) -> None:
     if not existing.is_dir():
         raise _UsageError(f"--store {text}: {existing} is not a directory")
     _check_writable_dir(existing, f"--store {text}")
+    if path.suffix.lower() == ".parquet":
+        _require("pyarrow", "parquet", f"--store {text} (Parquet)")
 
 
 def _require(module: str, extra: str, why: str) -> None:
