@@ -127,7 +127,7 @@ def test_outputs_are_written_atomically(
     monkeypatch.setattr(simulate_module.SimulationResult, "to_json", half_then_fail)
     code, _, err = run(capsys, *RUN, "--json", str(js))
     assert code == 2
-    assert "No space left on device" in err
+    assert err.endswith(f"\nsendalloc: error: {js}: No space left on device\n")
     assert json.loads(js.read_text()) == {"old": True}  # the old file, whole
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.json"]  # no leftovers
 

@@ -188,9 +188,11 @@ class _Outputs:
         try:
             writer(str(tmp))
             os.replace(tmp, target)
-        except BaseException:
+        except BaseException as exc:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+            if isinstance(exc, OSError) and exc.strerror:  # name the file asked for
+                raise OSError(exc.errno, exc.strerror, str(target)) from exc
             raise
 
 
