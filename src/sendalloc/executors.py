@@ -246,6 +246,8 @@ def process_pool(
     ends and so would kill the workers of a pool created or first used from a
     short-lived thread. Worker processes are started by the pool as usual
     (``fork`` on Linux before Python 3.14, else ``spawn`` or ``forkserver``).
+    On Windows, where a process is not re-parented, a dead parent is not
+    detected.
 
     Examples
     --------

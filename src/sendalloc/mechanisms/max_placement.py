@@ -683,7 +683,8 @@ def max_placement(problem: Problem, *, rng: object = None) -> Allocation:
     sink (capacity the setting's places); a minimum-cost maximum flow is an
     optimal allocation [1]_.
 
-    *Algorithm.* One numba kernel in three steps.
+    *Algorithm.* One numba kernel in three steps (each a helper: numba
+    compiles several short functions much faster than one long one).
 
     1. *Canonical numbering.* Children are renumbered by their position in
        ``problem.order`` and settings by their first appearance when the lists
