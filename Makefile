@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DOCS_STAMP := $(VENV)/.docs-stamp
+DEMO_STAMP := $(VENV)/.demo-stamp
 
 .PHONY: test lint typecheck pytest demo bench docs clean sources-doc
 
@@ -32,7 +33,15 @@ test: lint typecheck pytest
 sources-doc: $(STAMP)
 	$(BIN)/python -c 'import sendalloc.sources as s; open("docs/sources.md", "w", encoding="utf-8").write(s.render_markdown())'
 
-demo: $(STAMP)
+# The demo needs only the package and matplotlib, not the whole dev extra
+# (dask, pyarrow, mypy, ruff: minutes to install); a venv that has the dev
+# extra already has both.
+$(DEMO_STAMP): pyproject.toml | $(BIN)/python
+	if [ -f $(STAMP) ] && [ $(STAMP) -nt pyproject.toml ]; then :; \
+	else $(BIN)/python -m pip install --quiet -e '.[plot]'; fi
+	touch $@
+
+demo: $(DEMO_STAMP)
 	$(BIN)/sendalloc run county
 
 # Optional: YARDSTICK=path/to/refalloc.c (a plain-C reference of serial dictatorship
