@@ -7,9 +7,11 @@ docs/sources.md (sendalloc.sources).
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import sendalloc as sa
+from sendalloc.population import KINDS, SPECIALIST_KINDS
 from sendalloc.sources import source
 
 PRESETS = ["county", "london_borough", "large_county"]
@@ -36,3 +38,53 @@ def test_new_plan_specialist_share_is_a_range_over_the_unknown(name: str) -> Non
     central = sc.population.specialist_share_new
     assert central == _value("pq-53854-new-plans-special-of-named")
     assert low < central < high
+
+
+# ------------------------------------------------- units and resourced provision
+@pytest.mark.parametrize("name", PRESETS)
+def test_unit_pupils_count_as_needing_specialist_provision(name: str) -> None:
+    """lords-2024-stock-mainstream: the 54.6% in mainstream includes pupils in SEN
+    units and resourced provision. The model lists unit places only for children
+    who need specialist provision, so those pupils must be in the specialist
+    demand: s + (1 - s) x unit_share, with unit-rp-share-of-mainstream as the
+    share; and the preset's own units must hold a share of its mainstream pupils
+    with a plan inside the range that source allows."""
+    sc = sa.load_scenario(name)
+    pop = sc.population
+    assert pop is not None
+    assert "resourced_provision" in SPECIALIST_KINDS
+    src = source("unit-rp-share-of-mainstream")
+    assert pop.unit_share == src.value
+    u = sc.uncertainty["population.unit_share"]
+    assert (u.low, u.high) == (src.low, src.high)
+    new, transfer = pop.specialist_need()
+    s_tr = pop.specialist_share_transfer
+    assert s_tr == _value("lords-2024-stock-not-mainstream")
+    assert transfer == pytest.approx(s_tr + (1 - s_tr) * src.value)
+    assert transfer > s_tr + 0.05
+    assert new > pop.specialist_share_new + 0.05
+    # The layout's unit rolls against the school-age mainstream plans.
+    st = sc.settings()
+    roll = st.on_roll[st.kind == KINDS.index("resourced_provision")].sum()
+    mainstream_plans = pop.plans * pop.school_age_share * (1 - s_tr)
+    assert src.low is not None
+    assert src.high is not None
+    assert src.low <= roll / mainstream_plans <= src.high
+
+
+def test_specialist_need_is_the_sampled_share() -> None:
+    sc = sa.load_scenario("county")
+    assert sc.population is not None
+    new, transfer = sc.population.specialist_need()
+    kids = [sc.sample(seed).children for seed in range(15)]
+    got_new = np.concatenate([c.specialist[~c.transfer] for c in kids]).mean()
+    got_tr = np.concatenate([c.specialist[c.transfer] for c in kids]).mean()
+    # about 9,000 new plans and 9,400 transfers: a binomial sd of 0.5 points
+    assert got_new == pytest.approx(new, abs=0.02)
+    assert got_tr == pytest.approx(transfer, abs=0.02)
+    plain = sc.with_overrides({"population.unit_share": 0.0})
+    assert plain.population is not None
+    assert plain.population.specialist_need() == (
+        sc.population.specialist_share_new,
+        sc.population.specialist_share_transfer,
+    )

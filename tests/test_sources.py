@@ -246,7 +246,10 @@ def test_rendered_page_shows_every_entry() -> None:
         assert page.count(f'<a id="{sid}"></a>') == 1, sid
     assert "| `new-plan-rate` |" not in page  # ids carry an anchor
     assert "638,700 plans in January 2025 = 15.3% (from" in page
-    assert "rests on unverified `unit-rp-places-each`" not in page
+    # an unverified entry that nothing derives from is never named as a basis
+    assert "rests on unverified `php-law-2022-five-placements`" not in page
+    # unit-rp-places-national derives from the unverified unit size
+    assert "rests on unverified `unit-rp-places-each`" in page
     assert "15.3% a year" in page  # shares rendered as percentages
     assert "£62,500 a year" in page
     # a derived figure resting on an unverified one says so

@@ -391,8 +391,9 @@ def _pop_tables(pop: PopulationSpec) -> _PopTables:
     frac_older = float(new_p[new_ages >= pop.new_older_from_age].sum())
     mix_new = (1 - frac_older) * mix + frac_older * older
     odds = np.asarray(pop.specialist_log_odds)
-    a_new = _logit_shift(pop.specialist_share_new, mix_new, odds)
-    a_tr = _logit_shift(pop.specialist_share_transfer, mix, odds)
+    share_new, share_tr = pop.specialist_need()
+    a_new = _logit_shift(share_new, mix_new, odds)
+    a_tr = _logit_shift(share_tr, mix, odds)
     ps = 1.0 / (1.0 + np.exp(-(np.array([[a_new], [a_tr]]) + odds[None, :])))
     cdf = np.cumsum(np.vstack([mix, older]), axis=1)
     cdf[:, -1] = 1.0

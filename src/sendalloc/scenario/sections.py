@@ -107,13 +107,15 @@ class PopulationSpec:
         conv=number,
         low=0.0,
         high=1.0,
-        doc="Share of new plans needing specialist provision.",
+        doc="Share of new plans needing non-mainstream specialist provision "
+        "(units and resourced provision: `unit_share`).",
     )
     specialist_share_transfer: float = spec_field(
         conv=number,
         low=0.0,
         high=1.0,
-        doc="Share of phase transfers needing specialist provision.",
+        doc="Share of phase transfers needing non-mainstream specialist provision "
+        "(units and resourced provision: `unit_share`).",
     )
     transfer_ages: tuple[int, ...] = spec_field(
         (11, 16),
@@ -151,6 +153,14 @@ class PopulationSpec:
     new_older_from_age: int = spec_field(
         10, integer, low=0, high=25, doc="Age from which `need_mix_new_older` applies."
     )
+    unit_share: float = spec_field(
+        0.0,
+        number,
+        low=0.0,
+        high=1.0,
+        doc="Share of mainstream placements that are in an SEN unit or resourced "
+        "provision (these children need specialist provision too).",
+    )
     specialist_log_odds: tuple[float, ...] = spec_field(
         (0.0,) * _N,
         need_map,
@@ -182,6 +192,27 @@ class PopulationSpec:
                 list(self.transfer_days),
                 f"expected {n} days of the year in 1..365, one per transfer age",
             )
+
+    def specialist_need(self) -> tuple[float, float]:
+        """Shares of new plans and of transfers that need specialist provision.
+
+        A child needs specialist provision when placed outside mainstream
+        (``specialist_share_new``, ``specialist_share_transfer``), or in an SEN
+        unit or resourced provision of a mainstream school (``unit_share`` of
+        the rest): ``s + (1 - s) * unit_share``. Units and resourced provision
+        are specialist settings of the model, but the sources count their pupils
+        as mainstream (docs/modelling.md, "Who needs specialist provision").
+
+        Examples
+        --------
+        >>> import sendalloc as sa
+        >>> new, transfer = sa.load_scenario("county").population.specialist_need()
+        >>> round(new, 3), round(transfer, 3)
+        (0.275, 0.548)
+        """
+        u = self.unit_share
+        s_new, s_tr = self.specialist_share_new, self.specialist_share_transfer
+        return s_new + (1.0 - s_new) * u, s_tr + (1.0 - s_tr) * u
 
     def round_size(self, plans: int | None = None) -> float:
         """Expected children in a round: new plans plus phase transfers."""
