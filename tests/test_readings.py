@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import sendalloc as sa
+from sendalloc.io import DEFAULT_COSTS
 from sendalloc.population import KINDS, SPECIALIST_KINDS
 from sendalloc.sources import source
 
@@ -88,3 +89,25 @@ def test_specialist_need_is_the_sampled_share() -> None:
         sc.population.specialist_share_new,
         sc.population.specialist_share_transfer,
     )
+
+
+# ------------------------------------------------------- cost of a unit place
+@pytest.mark.parametrize("name", PRESETS)
+def test_unit_place_cost_is_place_funding_plus_a_top_up(name: str) -> None:
+    """hn-guide-unit-rp-place-funding: unit and resourced-provision places are
+    funded at £6,000-10,000 plus an LA top-up; the place funding replaces the
+    mainstream notional £6,000 (hn-guide-mainstream-notional), it is not added
+    to it. The top-up is bounded by a special school's (special-top-up)."""
+    sc = sa.load_scenario(name)
+    group = dict(sc.groups)["resourced_provision"]
+    funding = source("hn-guide-unit-rp-place-funding")
+    assert funding.low is not None
+    assert funding.high is not None
+    top_up = _value("special-top-up")
+    cite = sc.citations["resourced_provision.cost"]
+    assert "hn-guide-mainstream-notional" not in cite
+    assert "hn-guide-unit-rp-place-funding" in cite
+    assert funding.low <= group.cost <= funding.high + top_up
+    u = sc.uncertainty["resourced_provision.cost"]
+    assert (u.low, u.high) == (funding.low, funding.high + top_up)
+    assert DEFAULT_COSTS["resourced_provision"] == group.cost
