@@ -111,3 +111,19 @@ def test_unit_place_cost_is_place_funding_plus_a_top_up(name: str) -> None:
     u = sc.uncertainty["resourced_provision.cost"]
     assert (u.low, u.high) == (funding.low, funding.high + top_up)
     assert DEFAULT_COSTS["resourced_provision"] == group.cost
+
+
+# ---------------------------------------------------------------- transport
+def test_county_transport_cost_per_plan_is_the_national_figure() -> None:
+    """send-transport-spend-per-plan: SEND transport costs £2,710 a plan (£1.73bn /
+    638,700); htst-spend-per-plan: all home-to-school transport, £3,601 a plan, an
+    upper bound. The county charged every child placed (about £5,300 each); only
+    the children it transports pay now, and their share is reported, not set."""
+    sc = sa.load_scenario("county")
+    s = sa.simulate(sc, ["first_available"], runs=40, seed=0).summary()
+    per_child = s.get("first_available", "transport_cost_per_child")["mean"]
+    assert _value("send-transport-spend-per-plan") <= per_child
+    assert per_child <= _value("htst-spend-per-plan")
+    transported = s.get("first_available", "transported")["mean"]
+    assert 0.0 < transported < 0.5
+    assert "transported" not in str(sc.to_dict())  # an output, not an input

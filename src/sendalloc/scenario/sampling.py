@@ -69,10 +69,15 @@ class Instance:
         The scenario's LA-fallback switch (what happens to children with no
         listed place is decided by the simulation; default True in presets).
     transport_cost_per_km : float
-        Annual home-to-school transport cost per km of one-way distance, GBP
-        (from SEND transport costs per child: sources
-        ``ccn-2024-county-send-transport-per-child``,
+        Annual home-to-school transport cost per km of one-way distance of a
+        child the LA transports, GBP (from SEND transport costs per child
+        transported: sources ``ccn-2024-county-send-transport-per-child``,
         ``isos-2024-send-transport-per-child``).
+    transport_within_walking : float
+        Share transported of the children placed at a specialist setting within
+        the statutory walking distance; beyond it every such child is, and no
+        child at a general setting is
+        (:func:`sendalloc.metrics.transport_weight`).
     """
 
     problem: Problem
@@ -84,6 +89,7 @@ class Instance:
     distance_km: NDArray[np.float64]
     fallback: bool
     transport_cost_per_km: float
+    transport_within_walking: float = 0.5
 
     def __repr__(self) -> str:
         return (

@@ -525,6 +525,7 @@ class Scenario:
             distance_km=freeze(d_list),
             fallback=self.allocation.fallback,
             transport_cost_per_km=self.allocation.transport_cost_per_km,
+            transport_within_walking=self.allocation.transport_within_walking,
         )
 
 

@@ -455,7 +455,16 @@ class AllocationSpec:
         number,
         low=0.0,
         high=1_000_000.0,
-        doc="Annual transport cost per km of one-way distance, GBP.",
+        doc="Annual transport cost per km of one-way distance of a child the LA "
+        "transports, GBP.",
+    )
+    transport_within_walking: float = spec_field(
+        0.5,
+        number,
+        low=0.0,
+        high=1.0,
+        doc="Share transported of the children at a specialist setting within the "
+        "statutory walking distance (beyond it: all; at general settings: none).",
     )
     # With priority = "classes": the distance bands and how ties are broken.
     distance_bands_km: tuple[float, ...] = spec_field(
