@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import sendalloc as sa
+from sendalloc._engine import year as year_module
 from sendalloc.io import DEFAULT_COSTS
 from sendalloc.population import KINDS, SPECIALIST_KINDS
 from sendalloc.sources import source
@@ -127,3 +128,46 @@ def test_county_transport_cost_per_plan_is_the_national_figure() -> None:
     transported = s.get("first_available", "transported")["mean"]
     assert 0.0 < transported < 0.5
     assert "transported" not in str(sc.to_dict())  # an output, not an input
+
+
+# ----------------------------------------------------------------- leavers
+def test_ceased_plans_leave_specialist_rolls_and_mobility_general_ones() -> None:
+    """ceased-plan-rate (7.8% of plans a year) is a rate of plans ceasing: it
+    applies to pupils with a plan, so to the rolls of specialist settings, not to
+    every pupil of every mainstream school (dynamics.mobility_rate, an
+    assumption, does that)."""
+    sc = sa.load_scenario("county").with_overrides(
+        {"mode": "in_year", "dynamics.mobility_rate": 0.0}
+    )
+    assert sc.dynamics.leave_rate == _value("ceased-plan-rate")
+    assert "dynamics.mobility_rate" in sa.load_scenario("county").uncertainty
+    inst = sc.sample(0)
+    st = inst.settings
+    spec = np.asarray(st.specialist)
+    rates = year_module.leave_rates(st, sc.dynamics)
+    assert (rates[spec] == sc.dynamics.leave_rate).all()
+    assert (rates[~spec] == 0.0).all()
+    # A year of events: no general setting loses a pupil; specialist ones do.
+    plans = year_module.resolve_plans(sc, st)
+    places = year_module.initial_places(st, plans)
+    frac = year_module.release_fraction(st, year_module.transfer_ages(sc))
+    start = places.roll - np.rint(places.roll * frac).astype(np.int64)
+    rng = np.random.default_rng(1)
+    out, _ = year_module.run_instance_year(
+        inst,
+        "first_available",
+        sc.dynamics,
+        year_module.waiting_policy(sc),
+        places,
+        frac,
+        plans,
+        0,
+        rng,
+        rng,
+    )
+    a = out.assignment
+    placed = np.bincount(a[a >= 0], minlength=st.n)
+    assert (places.roll[~spec] == start[~spec] + placed[~spec]).all()
+    left = start[spec] + placed[spec] - places.roll[spec]
+    # about 7.8% of the specialist rolls
+    assert left.sum() == pytest.approx(0.078 * start[spec].sum(), rel=0.2)

@@ -36,6 +36,7 @@ NOT_QUANTITIES = {
 DYNAMICS_DEFAULTS = [
     "dynamics.consultation_days",
     "dynamics.leave_rate",
+    "dynamics.mobility_rate",
     "dynamics.out_of_list_cost",
     "dynamics.new_plan_growth",
 ]

@@ -33,6 +33,7 @@ __all__ = [
     "Places",
     "Plans",
     "initial_places",
+    "leave_rates",
     "release_fraction",
     "resolve_plans",
     "run_instance_year",
@@ -310,8 +311,20 @@ def waiting_policy(scenario: Any) -> str:
     return w
 
 
+def leave_rates(settings: Any, dyn: DynamicsSpec) -> NDArray[np.float64]:
+    """Share of each setting's roll that leaves during a year, shape (M,).
+
+    Every pupil at a specialist setting (``settings.specialist``) has a plan:
+    they leave as plans cease, ``dyn.leave_rate`` (source ``ceased-plan-rate``).
+    A general setting's roll is mostly pupils without a plan, who leave at the
+    general pupil mobility ``dyn.mobility_rate`` (an assumption).
+    """
+    specialist = np.asarray(settings.specialist, dtype=bool)
+    return np.where(specialist, float(dyn.leave_rate), float(dyn.mobility_rate))
+
+
 def _leavers(
-    roll: NDArray[np.int64], rate: float, rng: np.random.Generator
+    roll: NDArray[np.int64], rate: NDArray[np.float64], rng: np.random.Generator
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Pupils leaving each setting during the year, on uniform random days."""
     count = rng.binomial(np.maximum(roll, 0), rate)
@@ -358,7 +371,7 @@ def run_instance_year(
     """One year of an instance; updates ``places`` to the next September."""
     roll_start = places.roll - np.rint(places.roll * frac).astype(np.int64)
     free = places.cap - roll_start
-    ld, ls = _leavers(roll_start, dyn.leave_rate, leave_rng)
+    ld, ls = _leavers(roll_start, leave_rates(inst.settings, dyn), leave_rng)
     cd, cs, cp = plans.of_year(year)
     c = inst.children
     out = run_year(
@@ -400,9 +413,11 @@ def simulate_instance_year(
 ) -> YearOutcome:
     """Simulate the year of a sampled instance under the scenario's ``[dynamics]``.
 
-    Leavers are drawn from the settings' rolls (``dynamics.leave_rate`` a year,
-    on uniform random days); places over capacity must empty before one frees;
-    ``dynamics.capacity_plans`` of year 1 add places on their days.
+    Leavers are drawn from the settings' rolls (``dynamics.leave_rate`` a year
+    at specialist settings, ``dynamics.mobility_rate`` at general ones: see
+    :func:`leave_rates`), on uniform random days; places over capacity must
+    empty before one frees; ``dynamics.capacity_plans`` of year 1 add places on
+    their days.
 
     Parameters
     ----------
