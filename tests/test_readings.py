@@ -12,6 +12,7 @@ import pytest
 
 import sendalloc as sa
 from sendalloc._engine import year as year_module
+from sendalloc._engine.projection import year_samples
 from sendalloc.io import DEFAULT_COSTS
 from sendalloc.population import KINDS, SPECIALIST_KINDS
 from sendalloc.sources import source
@@ -171,3 +172,39 @@ def test_ceased_plans_leave_specialist_rolls_and_mobility_general_ones() -> None
     left = start[spec] + placed[spec] - places.roll[spec]
     # about 7.8% of the specialist rolls
     assert left.sum() == pytest.approx(0.078 * start[spec].sum(), rel=0.2)
+
+
+# --------------------------------------------------------------- growth
+@pytest.mark.parametrize("name", PRESETS)
+def test_projection_grows_the_caseload_as_observed(name: str) -> None:
+    """caseload-growth-range: +9% to +11.5% a year (2019-2025); new-plans-growth-range:
+    new plans +6.8% to +27.2% a year (2022-2024). A projection adds the year's new
+    plans (population.new_plan_rate per plan at the year's start, grown by
+    dynamics.new_plan_growth a year) and removes dynamics.leave_rate of the
+    caseload: +15% less 8% gave +7% a year."""
+    sc = sa.load_scenario(name).with_overrides({"mode": "multi_year"})
+    pop, dyn = sc.population, sc.dynamics
+    assert pop is not None
+    caseload = source("caseload-growth-range")
+    new = source("new-plans-growth-range")
+    assert caseload.low is not None
+    assert caseload.high is not None
+    assert new.low is not None
+    assert new.high is not None
+    # The expected growth of each year of the projection, from the parameters.
+    for y in range(dyn.years - 1):
+        rate = pop.new_plan_rate * (1 + dyn.new_plan_growth) ** y
+        assert caseload.low <= rate - dyn.leave_rate <= caseload.high, y
+    if name != "county":
+        return
+    # Measured on sampled projections (20 runs of 5 years).
+    runs = [year_samples(sc, dyn.years, np.random.SeedSequence(r)) for r in range(20)]
+    c = np.array([cl for _, cl in runs], dtype=float)
+    n = np.array(
+        [[(~i.children.transfer).sum() for i in insts] for insts, _ in runs],
+        dtype=float,
+    )
+    growth = (c[:, 1:] / c[:, :-1] - 1).mean()
+    assert caseload.low <= growth <= caseload.high
+    new_growth = (n[:, 1:] / n[:, :-1] - 1).mean()
+    assert new.low <= new_growth <= new.high

@@ -389,7 +389,7 @@ def test_citation_check_fails_on_a_broken_preset(name: str) -> None:
     text = _preset_text(name)
     # a citation that does not resolve
     bad_id = text.replace(
-        '"population.new_plan_rate" = "new-plan-rate"',
+        '"population.new_plan_rate" = "new-plan-rate-start"',
         '"population.new_plan_rate" = "new-plan-rte"',
     )
     assert bad_id != text
@@ -446,22 +446,22 @@ def _county_with(tmp_path: Path, old: str, new: str) -> Path:
     ("old", "new", "match"),
     [
         (
-            '"population.new_plan_rate" = "new-plan-rate"',
+            '"population.new_plan_rate" = "new-plan-rate-start"',
             '"population.new_plan_rat" = "new-plan-rate"',
             r'cite\."population\.new_plan_rat": unknown key',
         ),
         (
-            '"population.new_plan_rate" = "new-plan-rate"',
+            '"population.new_plan_rate" = "new-plan-rate-start"',
             '"population.new_plan_rate" = 3',
             r'cite\."population\.new_plan_rate" = 3: expected a source id',
         ),
         (
-            '"population.new_plan_rate" = "new-plan-rate"',
+            '"population.new_plan_rate" = "new-plan-rate-start"',
             '"population.new_plan_rate" = "New Plan Rate"',
             "'New Plan Rate' is not a source id",
         ),
         (
-            '"population.new_plan_rate" = "new-plan-rate"',
+            '"population.new_plan_rate" = "new-plan-rate-start"',
             '"population.new_plan_rate" = ["new-plan-rate", "new-plan-rate"]',
             "an id is repeated",
         ),

@@ -163,7 +163,7 @@ class DynamicsSpec:
     )
     years: int = spec_field(5, integer, low=1, high=MAX_YEARS, doc="Years projected.")
     new_plan_growth: float = spec_field(
-        0.0,
+        0.038,
         number,
         low=-1.0,
         high=1.0,
