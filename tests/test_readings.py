@@ -13,6 +13,7 @@ import pytest
 import sendalloc as sa
 from sendalloc._engine import year as year_module
 from sendalloc._engine.projection import year_samples
+from sendalloc.dynamic import simulate_instance_year, simulate_projection
 from sendalloc.io import DEFAULT_COSTS
 from sendalloc.population import KINDS, SPECIALIST_KINDS
 from sendalloc.sources import source
@@ -120,9 +121,15 @@ def test_county_transport_cost_per_plan_is_the_national_figure() -> None:
     """send-transport-spend-per-plan: SEND transport costs £2,710 a plan (£1.73bn /
     638,700); htst-spend-per-plan: all home-to-school transport, £3,601 a plan, an
     upper bound. The county charged every child placed (about £5,300 each); only
-    the children it transports pay now, and their share is reported, not set."""
+    the children it transports pay now, and their share is reported, not set.
+
+    The national figures are per plan of the caseload. A round's phase transfers
+    carry the caseload's placement mix (54.8% need specialist provision); its new
+    plans go to mainstream more often (27.5%), so the like-for-like round is the
+    transfers alone (population.new_plan_rate = 0)."""
     sc = sa.load_scenario("county")
-    s = sa.simulate(sc, ["first_available"], runs=40, seed=0).summary()
+    stock_like = sc.with_overrides({"population.new_plan_rate": 0.0})
+    s = sa.simulate(stock_like, ["first_available"], runs=60, seed=0).summary()
     per_child = s.get("first_available", "transport_cost_per_child")["mean"]
     assert _value("send-transport-spend-per-plan") <= per_child
     assert per_child <= _value("htst-spend-per-plan")
@@ -138,7 +145,13 @@ def test_ceased_plans_leave_specialist_rolls_and_mobility_general_ones() -> None
     every pupil of every mainstream school (dynamics.mobility_rate, an
     assumption, does that)."""
     sc = sa.load_scenario("county").with_overrides(
-        {"mode": "in_year", "dynamics.mobility_rate": 0.0}
+        {
+            "mode": "in_year",
+            "dynamics.mobility_rate": 0.0,
+            # no leaver replaced by another LA's child (cross-border competition)
+            "geography.in_area_taken": 0.0,
+            "geography.out_of_area_taken": 0.0,
+        }
     )
     assert sc.dynamics.leave_rate == _value("ceased-plan-rate")
     assert "dynamics.mobility_rate" in sa.load_scenario("county").uncertainty
@@ -208,3 +221,94 @@ def test_projection_grows_the_caseload_as_observed(name: str) -> None:
     assert caseload.low <= growth <= caseload.high
     new_growth = (n[:, 1:] / n[:, :-1] - 1).mean()
     assert new.low <= new_growth <= new.high
+
+
+# ------------------------------------------------- cross-border competition
+@pytest.mark.parametrize("name", PRESETS)
+def test_cross_border_shares_are_cited(name: str) -> None:
+    """in-area-imported-share: LAs import as many children as they export, 9.1%
+    (out-of-area-share: ~43,000 of 473,300); out-of-area-setting-taken: a setting
+    across the border keeps 90.9% of its places for others; the range reaches
+    Rutland's 38% imports (tbij-2022-rutland-cross-border)."""
+    geo = sa.load_scenario(name).geography
+    assert geo.in_area_taken == _value("in-area-imported-share")
+    assert geo.out_of_area_taken == _value("out-of-area-setting-taken")
+    u = sa.load_scenario(name).uncertainty["geography.out_of_area_taken"]
+    assert u.low == pytest.approx(1 - _value("tbij-2022-rutland-cross-border"))
+    assert u.low < geo.out_of_area_taken < u.high
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_specialist_supply_matches_the_stock_shares(name: str) -> None:
+    """lords-2024-stock-*, nao-2024-independent-share-of-plans: the LA's own pupils
+    at each kind of specialist setting (rolls less the share other LAs' children
+    hold) against its school-age plans; and the places open to the LA
+    per 1,000 plans alike in every preset. london_borough counted the whole of its
+    neighbours' schools as its own: 759 specialist places per 1,000 plans against
+    the county's 418."""
+    sc = sa.load_scenario(name)
+    pop, geo = sc.population, sc.geography
+    assert pop is not None
+    st = sc.settings()
+    own = 1 - geo.taken_share(st.in_area)
+    school_age = pop.plans * pop.school_age_share
+    for kind, sid, tol in [
+        ("special", "lords-2024-stock-state-special", 0.05),
+        ("non_maintained_special", "lords-2024-stock-nmss", 0.005),
+        ("independent_special", "nao-2024-independent-share-of-plans", 0.02),
+    ]:
+        got = (st.on_roll * own)[st.kind == KINDS.index(kind)].sum() / school_age
+        assert got == pytest.approx(_value(sid), abs=tol), kind
+
+    def places_per_1000(s: sa.Scenario) -> float:
+        t = s.settings()
+        assert s.population is not None
+        open_ = t.capacity * (1 - s.geography.taken_share(t.in_area))
+        return float(open_[t.specialist].sum()) / s.population.plans * 1000
+
+    county = places_per_1000(sa.load_scenario("county"))
+    assert places_per_1000(sc) == pytest.approx(county, rel=0.15)
+
+
+def test_other_authorities_take_their_share_of_free_places() -> None:
+    sc = sa.load_scenario("county")
+    free, taken, inside = [], [], []
+    for seed in range(10):
+        inst = sc.sample(seed)
+        assert inst.cross_border_taken is not None
+        t = inst.cross_border_taken
+        free.append(inst.problem.capacity + t)
+        taken.append(t)
+        inside.append(inst.settings.in_area)
+    f, t, a = (np.concatenate(x) for x in (free, taken, inside))
+    # binomial thinning of thousands of places in area, hundreds outside
+    assert t[a].sum() / f[a].sum() == pytest.approx(0.091, abs=0.01)
+    assert t[~a].sum() / f[~a].sum() == pytest.approx(0.909, abs=0.03)
+    # the children are the same whatever the shares (common random numbers)
+    none = sc.with_overrides(
+        {"geography.in_area_taken": 0.0, "geography.out_of_area_taken": 0.0}
+    )
+    a0, a1 = none.sample(3), sc.sample(3)
+    assert (a0.problem.preferences == a1.problem.preferences).all()
+    assert (a0.problem.capacity >= a1.problem.capacity).all()
+    assert a0.cross_border_taken is not None
+    assert not a0.cross_border_taken.any()
+
+
+def test_every_place_taken_leaves_nothing_in_year() -> None:
+    """With every free place, and every place a leaver frees, taken by other
+    authorities' children, no child of the LA is placed all year."""
+    sc = sa.load_scenario("london_borough").with_overrides(
+        {
+            "mode": "in_year",
+            "geography.in_area_taken": 1.0,
+            "geography.out_of_area_taken": 1.0,
+        }
+    )
+    inst = sc.sample(0)
+    assert inst.problem.capacity.sum() == 0
+    out = simulate_instance_year(inst, sc, rng=1)
+    assert (out.assignment == -1).all()
+    # nor in a projection's later years, when September frees places again
+    proj = simulate_projection(sc.with_overrides({"mode": "multi_year"}), years=2)
+    assert all((o.assignment == -1).all() for _, o in proj)

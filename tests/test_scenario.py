@@ -68,8 +68,11 @@ def test_free_places_rule(county):
     inst = county.sample(0)
     s = inst.settings
     free = inst.problem.capacity
+    taken = inst.cross_border_taken  # by other LAs' children (cross-border)
     assert (free >= 0).all()
-    assert (free >= np.maximum(s.capacity - s.on_roll, 0)).all()
+    assert (taken >= 0).all()
+    assert (free + taken >= np.maximum(s.capacity - s.on_roll, 0)).all()
+    assert (free + taken == sa.scenario.free_places(s)).all()
 
 
 @pytest.mark.parametrize("name", ["county", "london_borough", "large_county"])
@@ -195,8 +198,10 @@ def test_setting_counts(county):
 
 def test_placement_stock_shares(layouts, county):
     """lords-2024-stock-* (school pupils with an EHCP): state special ≈36%,
-    NMSS ≈1%; independent special ≈5-6%; ap-other-stock-share 2-3%. Settings' rolls are
-    compared with the county's school-age plans."""
+    NMSS ≈1%; independent special ≈5-6%; ap-other-stock-share 2-3%. The county's
+    pupils at the settings (the rolls, less the share other LAs' children hold:
+    geography.in_area_taken, out_of_area_taken) are compared with its school-age
+    plans."""
     pop = county.population
     school_age = pop.plans * pop.school_age_share
     for kind, source, tol in [
@@ -205,7 +210,14 @@ def test_placement_stock_shares(layouts, county):
         ("independent_special", 0.06, 0.02),
         ("alternative_provision", 0.025, 0.01),
     ]:
-        got = np.mean([s.on_roll[s.kind == KINDS.index(kind)].sum() for s in layouts])
+        got = np.mean(
+            [
+                (s.on_roll * (1 - county.geography.taken_share(s.in_area)))[
+                    s.kind == KINDS.index(kind)
+                ].sum()
+                for s in layouts
+            ]
+        )
         assert got / school_age == pytest.approx(source, abs=tol), kind
 
 

@@ -368,10 +368,32 @@ def run_instance_year(
     *,
     trace: bool = False,
 ) -> tuple[YearOutcome, NDArray[np.int64]]:
-    """One year of an instance; updates ``places`` to the next September."""
+    """One year of an instance; updates ``places`` to the next September.
+
+    Other authorities' children (cross-border competition) take a share of the
+    places free at the start, ``inst.cross_border_share``: in year 0 the
+    instance's own draw (so the year starts with the annual round's places),
+    later ``Binomial(free, share)``; and the same share of the places leavers
+    free during the year (those leavers are replaced, not drawn).
+    """
     roll_start = places.roll - np.rint(places.roll * frac).astype(np.int64)
+    m = roll_start.size
+    share = (
+        np.zeros(m)
+        if inst.cross_border_share is None
+        else np.asarray(inst.cross_border_share, dtype=np.float64)
+    )
+    open_places = np.maximum(places.cap - roll_start, 0)
+    if year == 0 and inst.cross_border_taken is not None:
+        taken = np.minimum(np.asarray(inst.cross_border_taken, np.int64), open_places)
+    elif share.any():
+        taken = leave_rng.binomial(open_places, share).astype(np.int64)
+    else:
+        taken = np.zeros(m, dtype=np.int64)
+    roll_start = roll_start + taken
     free = places.cap - roll_start
-    ld, ls = _leavers(roll_start, leave_rates(inst.settings, dyn), leave_rng)
+    rates = leave_rates(inst.settings, dyn) * (1.0 - share)
+    ld, ls = _leavers(roll_start, rates, leave_rng)
     cd, cs, cp = plans.of_year(year)
     c = inst.children
     out = run_year(

@@ -78,6 +78,13 @@ class Instance:
         the statutory walking distance; beyond it every such child is, and no
         child at a general setting is
         (:func:`sendalloc.metrics.transport_weight`).
+    cross_border_share : ndarray of float64, shape (M,), or None
+        Share of each setting's free places that other authorities' children
+        take (:meth:`GeographySpec.taken_share
+        <sendalloc.scenario.GeographySpec.taken_share>`); None: none.
+    cross_border_taken : ndarray of int32, shape (M,), or None
+        The places they took this round, ``Binomial(free, cross_border_share)``:
+        ``problem.capacity`` is the free places less these.
     """
 
     problem: Problem
@@ -90,6 +97,8 @@ class Instance:
     fallback: bool
     transport_cost_per_km: float
     transport_within_walking: float = 0.5
+    cross_border_share: NDArray[np.float64] | None = None
+    cross_border_taken: NDArray[np.int32] | None = None
 
     def __repr__(self) -> str:
         return (

@@ -15,6 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+from numpy.typing import NDArray
+
 from sendalloc._keys import check_ranges
 from sendalloc.population import KINDS, NEEDS, bad
 from sendalloc.preferences import ORDERS, PRIORITIES, PreferenceModel
@@ -229,6 +232,11 @@ class GeographySpec:
     square. Out-of-area settings lie in a band ``out_of_area_ring_km`` wide
     around the square. ``layout_seed`` fixes the towns and the generated
     settings for every sample (None: drawn afresh each sample).
+
+    Cross-border competition: other authorities' children take a share of each
+    setting's free places before this LA's round, ``in_area_taken`` of an
+    in-area setting's and ``out_of_area_taken`` of an out-of-area setting's
+    (:meth:`taken_share`; docs/modelling.md, "Cross-border competition").
     """
 
     centre_km: tuple[float, ...] = spec_field(
@@ -260,6 +268,22 @@ class GeographySpec:
         high=500.0,
         doc="Width of the band of out-of-area settings.",
     )
+    in_area_taken: float = spec_field(
+        0.0,
+        number,
+        low=0.0,
+        high=1.0,
+        doc="Share of an in-area setting's free places taken by children other "
+        "LAs place there.",
+    )
+    out_of_area_taken: float = spec_field(
+        0.0,
+        number,
+        low=0.0,
+        high=1.0,
+        doc="Share of an out-of-area setting's free places taken by other LAs' "
+        "children (its own LA's and others').",
+    )
     layout_seed: int | None = spec_field(
         None,
         integer,
@@ -271,6 +295,33 @@ class GeographySpec:
 
     def __post_init__(self) -> None:
         check_ranges(self)
+
+    def taken_share(self, in_area: NDArray[np.bool_]) -> NDArray[np.float64]:
+        """Share of each setting's free places other authorities' children take.
+
+        Parameters
+        ----------
+        in_area : ndarray of bool, shape (M,)
+            The settings inside the LA.
+
+        Returns
+        -------
+        ndarray of float64, shape (M,)
+            ``in_area_taken`` in the area, ``out_of_area_taken`` outside it.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import sendalloc as sa
+        >>> geo = sa.load_scenario("county").geography
+        >>> geo.taken_share(np.array([True, False])).round(3).tolist()
+        [0.091, 0.909]
+        """
+        return np.where(
+            np.asarray(in_area, dtype=bool),
+            float(self.in_area_taken),
+            float(self.out_of_area_taken),
+        )
 
 
 @dataclass(frozen=True, slots=True)
