@@ -296,13 +296,17 @@ def test_other_authorities_take_their_share_of_free_places() -> None:
 
 
 def test_every_place_taken_leaves_nothing_in_year() -> None:
-    """With every free place, and every place a leaver frees, taken by other
-    authorities' children, no child of the LA is placed all year."""
+    """With every free place, every place a leaver frees and every place a
+    capacity plan opens taken by other authorities' children, no child of the LA
+    is placed all year."""
     sc = sa.load_scenario("london_borough").with_overrides(
         {
             "mode": "in_year",
             "geography.in_area_taken": 1.0,
             "geography.out_of_area_taken": 1.0,
+            "dynamics.capacity_plans": [
+                {"year": 1, "setting": "special", "places": 60, "day": 60}
+            ],
         }
     )
     inst = sc.sample(0)

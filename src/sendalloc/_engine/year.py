@@ -374,7 +374,8 @@ def run_instance_year(
     places free at the start, ``inst.cross_border_share``: in year 0 the
     instance's own draw (so the year starts with the annual round's places),
     later ``Binomial(free, share)``; and the same share of the places leavers
-    free during the year (those leavers are replaced, not drawn).
+    free during the year (those leavers are replaced, not drawn) and of the
+    places capacity plans open.
     """
     roll_start = places.roll - np.rint(places.roll * frac).astype(np.int64)
     m = roll_start.size
@@ -395,6 +396,12 @@ def run_instance_year(
     rates = leave_rates(inst.settings, dyn) * (1.0 - share)
     ld, ls = _leavers(roll_start, rates, leave_rng)
     cd, cs, cp = plans.of_year(year)
+    # Places a capacity plan opens are shared with other LAs' children alike.
+    cp_taken = (
+        leave_rng.binomial(cp, share[cs]).astype(np.int64)
+        if cp.size and share.any()
+        else np.zeros(cp.size, dtype=np.int64)
+    )
     c = inst.children
     out = run_year(
         inst.problem,
@@ -407,7 +414,7 @@ def run_instance_year(
         leave_setting=ls,
         capacity_day=cd,
         capacity_setting=cs,
-        capacity_places=cp,
+        capacity_places=cp - cp_taken,
         mechanism=mech,
         batch=dyn.batch,
         consultation_days=dyn.consultation_days,
@@ -421,6 +428,7 @@ def run_instance_year(
     placed = np.bincount(a[a >= 0], minlength=places.cap.size).astype(np.int64)
     left = np.bincount(ls, minlength=places.cap.size).astype(np.int64)
     places.roll = roll_start - left + placed
+    np.add.at(places.roll, cs, cp_taken)
     np.add.at(places.cap, cs, cp)
     return out, free
 
