@@ -278,7 +278,25 @@ def test_year_one_places_match_the_annual_round(county_instance: sa.Instance) ->
     places = year_module.initial_places(st, plans)
     frac = year_module.release_fraction(st, sc.population.transfer_ages)
     free = places.cap - (places.roll - np.rint(places.roll * frac).astype(np.int64))
-    assert (np.maximum(free, 0) == county_instance.problem.capacity).all()
+    taken = county_instance.cross_border_taken  # by other LAs' children
+    assert taken is not None
+    assert taken.sum() > 0
+    assert (np.maximum(free, 0) - taken == county_instance.problem.capacity).all()
+    # and the in-year engine starts year 1 with the same places
+    rng = np.random.default_rng(0)
+    _, start = year_module.run_instance_year(
+        county_instance,
+        "first_available",
+        sc.dynamics,
+        "wait",
+        places,
+        frac,
+        plans,
+        0,
+        rng,
+        rng,
+    )
+    assert (np.maximum(start, 0) == county_instance.problem.capacity).all()
 
 
 # ------------------------------------------------------------------ conservation

@@ -15,7 +15,10 @@ The instance (N = 5 children, M = 3 settings, processing order 0..4):
     c4    SLCN (1)   secondary (2) []                        []        []
 
     priorities: A ranks [c3, c0]; B ranks [c2, c0, c1]; C ranks [c1]
-    favourite off the list: c1 and c4.   transport: 100 GBP per km a year.
+    favourite off the list: c1 and c4.   ages: 6, 9, 12, 13, 14.
+    transport: 100 GBP per km a year for a child the LA transports: at a
+    specialist setting (B, C) beyond the walking distance (3.2 km under 8,
+    4.8 km from 8), and half of those within it; none at A (mainstream).
 
 first_available (order 0..4, ignores priorities):
     c0 -> B (rank 0); c1 -> B full -> C (rank 1); c2 -> B full -> unplaced;
@@ -50,6 +53,7 @@ def make_instance(fallback: bool = True) -> NS:
     children = NS(
         need=np.array([0, 0, 2, 2, 1], dtype=np.int8),
         phase=np.array([1, 1, 2, 2, 2], dtype=np.int8),
+        age=np.array([6, 9, 12, 13, 14]),
         x_km=np.zeros(5),
         y_km=np.zeros(5),
     )
@@ -76,6 +80,7 @@ def make_instance(fallback: bool = True) -> NS:
         off_list_wish=np.array([False, True, False, False, True]),
         fallback=fallback,
         transport_cost_per_km=100.0,
+        transport_within_walking=0.5,
     )
 
 
@@ -106,9 +111,12 @@ def test_scalar_metrics(outcome: sa.metrics.Outcome) -> None:
         "justified_envy": 1 / 5,  # c2
         "off_list_wish": 2 / 5,  # c1, c4
         "mean_distance_km": (2 + 12 + 9 + 2) / 4,  # c0@B, c1@C, c2@C, c3@A
-        # places 25k + 60k + 60k + 10k, transport 100 * (2 + 12 + 9 + 2)
-        "annual_cost": 155_000 + 2_500,
-        "cost_per_child": 157_500 / 4,
+        # places 25k + 60k + 60k + 10k; transport 100 * (0.5 * 2 + 12 + 9): c0 is
+        # 2 km from B (within 3.2 km: half), c1 and c2 beyond, c3 at mainstream
+        "annual_cost": 155_000 + 2_200,
+        "cost_per_child": 157_200 / 4,
+        "transport_cost_per_child": 2_200 / 4,
+        "transported": (0.5 + 1 + 1 + 0) / 4,
         "specialist_fill": 3 / 4,  # B 1 of 1, C 2 of 3
         "children": 5,
     }
@@ -148,13 +156,15 @@ def test_by_need(outcome: sa.metrics.Outcome) -> None:
     assert asd["mean_rank"] == pytest.approx(1.5)
     assert asd["off_list_wish"] == pytest.approx(1 / 2)
     assert asd["mean_distance_km"] == pytest.approx(7.0)  # (2 + 12) / 2
-    assert asd["annual_cost"] == pytest.approx(25_200 + 61_200)
+    # c0 half-transported 2 km (100), c1 12 km (1,200)
+    assert asd["annual_cost"] == pytest.approx(25_100 + 61_200)
     semh = _row(outcome, "need", "SEMH")  # c2, c3
     assert semh["any_preference"] == pytest.approx(1 / 2)
     assert semh["placed_by_fallback"] == pytest.approx(1 / 2)
     assert semh["justified_envy"] == pytest.approx(1 / 2)
     assert semh["mean_distance_km"] == pytest.approx(5.5)  # (9 + 2) / 2
-    assert semh["annual_cost"] == pytest.approx(60_900 + 10_200)
+    # c3 at a mainstream school: no SEND transport
+    assert semh["annual_cost"] == pytest.approx(60_900 + 10_000)
     slcn = _row(outcome, "need", "SLCN")  # c4
     assert slcn["unplaced"] == 1
     assert np.isnan(slcn["mean_rank"])
@@ -187,7 +197,7 @@ def test_by_kind(outcome: sa.metrics.Outcome) -> None:
     assert special["any_preference"] == pytest.approx(2 / 3)
     assert special["mean_rank"] == pytest.approx(1.5)
     assert special["mean_distance_km"] == pytest.approx(23 / 3)
-    assert special["annual_cost"] == pytest.approx(25_200 + 61_200 + 60_900)
+    assert special["annual_cost"] == pytest.approx(25_100 + 61_200 + 60_900)
     assert special["fill_rate"] == pytest.approx(1.0)  # B: 1 of 1
     main = _row(outcome, "kind", "mainstream")  # c3
     assert main["first_preference"] == 1
@@ -224,6 +234,7 @@ def test_empty_round() -> None:
     inst.children = NS(
         need=np.zeros(0, np.int8),
         phase=np.zeros(0, np.int8),
+        age=np.zeros(0, np.int16),
         x_km=np.zeros(0),
         y_km=np.zeros(0),
     )
@@ -235,6 +246,7 @@ def test_empty_round() -> None:
     assert v["children"] == 0
     assert np.isnan(v["first_preference"])
     assert v["annual_cost"] == 0
+    assert np.isnan(v["transported"])  # of no child placed
 
 
 def test_top_three_stops_at_the_third_choice() -> None:
@@ -272,3 +284,39 @@ def test_top_three_stops_at_the_third_choice() -> None:
     assert out.rank_profile.tolist() == [1 / 4] * 4
     asd = out.group_dict("need")["ASD"]
     assert asd["top3_preference"] == 3 / 4
+
+
+def test_transport_charged_only_to_transported_children() -> None:
+    """Transport is charged per child the LA transports (pq-142506-walking-distance:
+    the statutory walking distance; SEND transport does not depend on it), not to
+    every child placed: a child at a mainstream setting pays none, whatever the
+    distance; a child at a specialist setting pays beyond the walking distance
+    for their age, and ``transport_within_walking`` of it within."""
+    inst = make_instance()
+    final = np.array([A, B, B, C, C])
+    inst.distance_km = np.array(
+        [[9, 9, 9], [3, 3, 3], [4, 4, 4], [4, 4, 4], [6, 6, 6]], dtype=float
+    )
+    inst.lists = np.array([[A, B, C]] * 5, dtype=np.int32)
+    # ages 6, 9, 12, 13, 14: walking distance 3.2, 4.8, 4.8, 4.8, 4.8 km
+    for within, want in [(0.0, [0, 0, 0, 0, 1]), (0.5, [0, 0.5, 0.5, 0.5, 1])]:
+        inst.transport_within_walking = within
+        out = sa.metrics.outcome_arrays(inst, final, final, np.zeros(5, bool))
+        v = out.as_dict()
+        assert v["transported"] == pytest.approx(sum(want) / 5)
+        km = float(np.dot(want, [9, 3, 4, 4, 6]))
+        assert v["transport_cost_per_child"] == pytest.approx(100 * km / 5)
+        place = 10_000 + 2 * 25_000 + 2 * 60_000
+        assert v["annual_cost"] == pytest.approx(place + 100 * km)
+    # the 3 km child aged 6 is within 2 miles; at 4 km (beyond) they are carried
+    inst.transport_within_walking = 0.0
+    inst.distance_km[1] = 4.0
+    out = sa.metrics.outcome_arrays(inst, final, final, np.zeros(5, bool))
+    assert out.as_dict()["transported"] == pytest.approx(1 / 5)  # age 9: 4.8 km
+    inst.children.age = np.array([6, 6, 12, 13, 14])
+    out = sa.metrics.outcome_arrays(inst, final, final, np.zeros(5, bool))
+    assert out.as_dict()["transported"] == pytest.approx(2 / 5)
+    # an instance with no transport rule charges every child placed
+    del inst.transport_within_walking
+    out = sa.metrics.outcome_arrays(inst, final, final, np.zeros(5, bool))
+    assert out.as_dict()["transported"] == 1.0

@@ -88,7 +88,7 @@ def test_unreadable_file_is_named(tmp_path: Path) -> None:
             r"\[0, 1\]",
         ),
         (
-            "new_plan_rate = 0.15",
+            "new_plan_rate = 0.17",
             "new_plan_rate = 5.0",
             "population.new_plan_rate",
             r"\[0, 1\]",
@@ -177,12 +177,12 @@ def test_direct_construction_with_no_settings_is_a_clear_error() -> None:
 
 
 def test_sizes_refused_before_any_allocation(tmp_path: Path) -> None:
-    # within each key's range, but a round of ~306,000 children against
+    # within each key's range, but a round of ~326,000 children against
     # 50,000+ settings would need ~1.6e10 taste draws
     sc = sa.load_scenario("county")
     with pytest.raises(
         sa.InvalidScenarioError,
-        match=r"population\.plans = 1000000: a round of about 306,\d+ children "
+        match=r"population\.plans = 1000000: a round of about 326,\d+ children "
         r"against 50,0\d\d settings needs .* taste draws, above 250,000,000",
     ):
         sc.with_overrides(
@@ -226,8 +226,8 @@ def test_multi_year_growth_refused(tmp_path: Path) -> None:
     grow = {"mode": "multi_year", "dynamics.new_plan_growth": 0.5, "dynamics.years": 10}
     with pytest.raises(
         sa.InvalidScenarioError,
-        match=r"dynamics\.new_plan_growth = 0\.5: population\.new_plan_rate = 0\.15 "
-        r"grown for 5 years reaches 1\.14",
+        match=r"dynamics\.new_plan_growth = 0\.5: population\.new_plan_rate = 0\.17 "
+        r"grown for 5 years reaches 1\.29",
     ):
         sc.with_overrides(grow)
     # the same dynamics in an annual scenario are never used: not refused

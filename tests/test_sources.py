@@ -36,6 +36,7 @@ NOT_QUANTITIES = {
 DYNAMICS_DEFAULTS = [
     "dynamics.consultation_days",
     "dynamics.leave_rate",
+    "dynamics.mobility_rate",
     "dynamics.out_of_list_cost",
     "dynamics.new_plan_growth",
 ]
@@ -246,7 +247,10 @@ def test_rendered_page_shows_every_entry() -> None:
         assert page.count(f'<a id="{sid}"></a>') == 1, sid
     assert "| `new-plan-rate` |" not in page  # ids carry an anchor
     assert "638,700 plans in January 2025 = 15.3% (from" in page
-    assert "rests on unverified `unit-rp-places-each`" not in page
+    # an unverified entry that nothing derives from is never named as a basis
+    assert "rests on unverified `php-law-2022-five-placements`" not in page
+    # unit-rp-places-national derives from the unverified unit size
+    assert "rests on unverified `unit-rp-places-each`" in page
     assert "15.3% a year" in page  # shares rendered as percentages
     assert "£62,500 a year" in page
     # a derived figure resting on an unverified one says so
@@ -385,7 +389,7 @@ def test_citation_check_fails_on_a_broken_preset(name: str) -> None:
     text = _preset_text(name)
     # a citation that does not resolve
     bad_id = text.replace(
-        '"population.new_plan_rate" = "new-plan-rate"',
+        '"population.new_plan_rate" = "new-plan-rate-start"',
         '"population.new_plan_rate" = "new-plan-rte"',
     )
     assert bad_id != text
@@ -442,22 +446,22 @@ def _county_with(tmp_path: Path, old: str, new: str) -> Path:
     ("old", "new", "match"),
     [
         (
-            '"population.new_plan_rate" = "new-plan-rate"',
+            '"population.new_plan_rate" = "new-plan-rate-start"',
             '"population.new_plan_rat" = "new-plan-rate"',
             r'cite\."population\.new_plan_rat": unknown key',
         ),
         (
-            '"population.new_plan_rate" = "new-plan-rate"',
+            '"population.new_plan_rate" = "new-plan-rate-start"',
             '"population.new_plan_rate" = 3',
             r'cite\."population\.new_plan_rate" = 3: expected a source id',
         ),
         (
-            '"population.new_plan_rate" = "new-plan-rate"',
+            '"population.new_plan_rate" = "new-plan-rate-start"',
             '"population.new_plan_rate" = "New Plan Rate"',
             "'New Plan Rate' is not a source id",
         ),
         (
-            '"population.new_plan_rate" = "new-plan-rate"',
+            '"population.new_plan_rate" = "new-plan-rate-start"',
             '"population.new_plan_rate" = ["new-plan-rate", "new-plan-rate"]',
             "an id is repeated",
         ),

@@ -37,6 +37,7 @@ __all__ = [
     "GROUPINGS",
     "GROUP_METRICS",
     "METRICS",
+    "WALKING_DISTANCE_KM",
     "Context",
     "Outcome",
     "class_justified_envy",
@@ -45,6 +46,7 @@ __all__ = [
     "group_labels",
     "la_fallback",
     "outcome_arrays",
+    "transport_weight",
 ]
 
 #: Scalar metrics of one allocation, in the order of :attr:`Outcome.values`.
@@ -61,6 +63,8 @@ METRICS: tuple[str, ...] = (
     "mean_distance_km",
     "annual_cost",
     "cost_per_child",
+    "transport_cost_per_child",
+    "transported",
     "specialist_fill",
     "children",
 )
@@ -107,6 +111,8 @@ class _Col(enum.IntEnum):
     DISTANCE = 10  # km travelled (0 unplaced)
     COST = 11  # annual cost of the placement (0 unplaced)
     PLACED = 12  # placed anywhere
+    TRANSPORTED = 13  # transported to the placement (expected share, 0 unplaced)
+    TRANSPORT_COST = 14  # annual transport cost (0 unplaced)
 
 
 #: Metrics that are a column's share of the children (overall and in a group).
@@ -125,7 +131,13 @@ _RATIOS: Mapping[str, tuple[_Col, _Col]] = {
     "mean_rank": (_Col.RANK, _Col.RANKED),
     "mean_distance_km": (_Col.DISTANCE, _Col.PLACED),
     "cost_per_child": (_Col.COST, _Col.PLACED),
+    "transport_cost_per_child": (_Col.TRANSPORT_COST, _Col.PLACED),
+    "transported": (_Col.TRANSPORTED, _Col.PLACED),
 }
+
+#: Statutory walking distances, km: 2 miles for a child under 8, 3 miles from 8
+#: (source ``pq-142506-walking-distance``).
+WALKING_DISTANCE_KM: tuple[float, float] = (2 * 1.609344, 3 * 1.609344)
 
 
 class _Settings(Protocol):
@@ -144,6 +156,8 @@ class _Children(Protocol):
     def need(self) -> NDArray[Any]: ...
     @property
     def phase(self) -> NDArray[Any]: ...
+    @property
+    def age(self) -> NDArray[Any]: ...  # read only with a transport rule
     @property
     def x_km(self) -> NDArray[Any]: ...
     @property
@@ -169,6 +183,53 @@ class InstanceLike(Protocol):
     def fallback(self) -> bool: ...
     @property
     def transport_cost_per_km(self) -> float: ...
+
+
+def transport_weight(
+    distance_km: NDArray[Any],
+    age: NDArray[Any],
+    specialist: NDArray[Any],
+    within_walking: float,
+) -> NDArray[np.float64]:
+    """Whether each placed child is transported by the LA: an expected share in [0, 1].
+
+    A child at a specialist setting is transported when the one-way distance
+    exceeds the statutory walking distance for their age
+    (:data:`WALKING_DISTANCE_KM`: 2 miles under 8, 3 miles from 8), and with
+    probability ``within_walking`` when it does not (transport for a child with
+    SEN does not depend on distance: source ``pq-142506-walking-distance``). A
+    child at a general setting (mainstream, a general college) is not on SEND
+    transport. See docs/modelling.md, "Transport".
+
+    Parameters
+    ----------
+    distance_km : ndarray of float, shape (N,)
+        One-way distance to the placement.
+    age : ndarray of int, shape (N,)
+    specialist : ndarray of bool, shape (N,)
+        The placement is a specialist setting.
+    within_walking : float
+        Share transported of the children at a specialist setting within the
+        walking distance.
+
+    Returns
+    -------
+    ndarray of float64, shape (N,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> transport_weight(np.array([2.0, 4.0, 4.0, 9.0]), np.array([6, 6, 12, 12]),
+    ...                  np.array([True, True, True, False]), 0.5)
+    array([0.5, 1. , 0.5, 0. ])
+    """
+    d = np.asarray(distance_km, dtype=np.float64)
+    walk = np.where(np.asarray(age) < 8, WALKING_DISTANCE_KM[0], WALKING_DISTANCE_KM[1])
+    return np.where(
+        np.asarray(specialist, dtype=bool),
+        np.where(d > walk, 1.0, float(within_walking)),
+        0.0,
+    )
 
 
 def group_labels() -> dict[str, tuple[str, ...]]:
@@ -469,11 +530,22 @@ def outcome_arrays(
             np.asarray(children.x_km)[off] - np.asarray(settings.x_km)[s],
             np.asarray(children.y_km)[off] - np.asarray(settings.y_km)[s],
         )
-    cost = np.where(
-        placed,
-        ctx.cost[np.maximum(final, 0)] + float(instance.transport_cost_per_km) * dist,
-        0.0,
-    )
+    within = getattr(instance, "transport_within_walking", None)
+    if within is None:  # an instance with no transport rule: everyone placed
+        carried = placed.astype(np.float64)
+    else:
+        carried = np.where(
+            placed,
+            transport_weight(
+                dist,
+                instance.children.age,
+                ctx.is_specialist[np.maximum(final, 0)],
+                float(within),
+            ),
+            0.0,
+        )
+    transport = float(instance.transport_cost_per_km) * dist * carried
+    cost = np.where(placed, ctx.cost[np.maximum(final, 0)] + transport, 0.0)
 
     first = rank == 0
     top3 = ranked & (rank < 3)
@@ -503,6 +575,8 @@ def outcome_arrays(
         _Col.DISTANCE: dist,
         _Col.COST: cost,
         _Col.PLACED: placed,
+        _Col.TRANSPORTED: carried,
+        _Col.TRANSPORT_COST: transport,
     }
     cols = np.empty((n, len(_Col)))
     for col, quantity in per_child.items():
@@ -576,7 +650,9 @@ def evaluate(
         object with the same attributes: ``problem``, ``children`` (``need``,
         ``phase``, ``x_km``, ``y_km``), ``settings`` (``kind``, ``cost``,
         ``x_km``, ``y_km``), ``lists`` (N, K), ``off_list_wish`` (N,),
-        ``distance_km`` (N, K), ``fallback`` and ``transport_cost_per_km``.
+        ``distance_km`` (N, K), ``fallback`` and ``transport_cost_per_km``,
+        and optionally ``transport_within_walking`` (then ``children`` needs
+        ``age``): without it every placed child is charged transport.
     allocation : Allocation
         A mechanism's allocation of ``instance.problem``.
     fallback : bool, optional
@@ -606,8 +682,14 @@ def evaluate(
       property of the instance, the same for every mechanism).
     - ``mean_distance_km``: mean home-to-setting distance of placed children.
     - ``annual_cost``: total annual cost (GBP) of the round's placements: the
-      setting's cost per place plus ``transport_cost_per_km`` times the
-      distance; ``cost_per_child`` divides it by the children placed.
+      setting's cost per place plus, for a child the LA transports,
+      ``transport_cost_per_km`` times the distance; ``cost_per_child`` divides
+      it by the children placed.
+    - ``transported``: share of the children placed whom the LA transports
+      (:func:`transport_weight`: at a specialist setting beyond the statutory
+      walking distance, and the instance's ``transport_within_walking`` share
+      of those within it; an expected share); ``transport_cost_per_child``: the
+      transport part of ``cost_per_child``.
     - ``specialist_fill``: share of this round's free places at specialist
       settings (``settings.specialist`` when the table has it, else the kinds
       in :data:`~sendalloc.population.SPECIALIST_KINDS`) that were filled.

@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 from sendalloc._arrays import safe_divide
 from sendalloc._engine.calendar import MONTH_END, MONTH_OF, MONTHS, YEAR_END
 from sendalloc._engine.events import OUT_OF_LIST, YearOutcome
-from sendalloc.metrics import group_labels
+from sendalloc.metrics import group_labels, transport_weight
 
 if TYPE_CHECKING:
     from sendalloc.scenario import Instance
@@ -206,8 +206,16 @@ def year_metrics(
     if lists.shape[1]:
         lpos = np.argmax(lists == end[:, None], axis=1)
         dist = np.where(on_list, inst.distance_km[np.arange(n), lpos], 0.0)
-        setting_cost = np.asarray(inst.settings.cost)[np.maximum(end, 0)]
-        cost = np.where(end >= 0, setting_cost + inst.transport_cost_per_km * dist, 0.0)
+        at = np.maximum(end, 0)
+        setting_cost = np.asarray(inst.settings.cost)[at]
+        carried = transport_weight(
+            dist,
+            inst.children.age,
+            np.asarray(inst.settings.specialist)[at],
+            inst.transport_within_walking,
+        )
+        transport = inst.transport_cost_per_km * dist * carried
+        cost = np.where(end >= 0, setting_cost + transport, 0.0)
     out_end = end == OUT_OF_LIST
     cost = np.where(out_end, out_of_list_cost, cost)
     on_day = (f >= 0) & (f == a)

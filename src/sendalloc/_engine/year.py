@@ -33,6 +33,7 @@ __all__ = [
     "Places",
     "Plans",
     "initial_places",
+    "leave_rates",
     "release_fraction",
     "resolve_plans",
     "run_instance_year",
@@ -310,8 +311,20 @@ def waiting_policy(scenario: Any) -> str:
     return w
 
 
+def leave_rates(settings: Any, dyn: DynamicsSpec) -> NDArray[np.float64]:
+    """Share of each setting's roll that leaves during a year, shape (M,).
+
+    Every pupil at a specialist setting (``settings.specialist``) has a plan:
+    they leave as plans cease, ``dyn.leave_rate`` (source ``ceased-plan-rate``).
+    A general setting's roll is mostly pupils without a plan, who leave at the
+    general pupil mobility ``dyn.mobility_rate`` (an assumption).
+    """
+    specialist = np.asarray(settings.specialist, dtype=bool)
+    return np.where(specialist, float(dyn.leave_rate), float(dyn.mobility_rate))
+
+
 def _leavers(
-    roll: NDArray[np.int64], rate: float, rng: np.random.Generator
+    roll: NDArray[np.int64], rate: NDArray[np.float64], rng: np.random.Generator
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Pupils leaving each setting during the year, on uniform random days."""
     count = rng.binomial(np.maximum(roll, 0), rate)
@@ -355,11 +368,40 @@ def run_instance_year(
     *,
     trace: bool = False,
 ) -> tuple[YearOutcome, NDArray[np.int64]]:
-    """One year of an instance; updates ``places`` to the next September."""
+    """One year of an instance; updates ``places`` to the next September.
+
+    Other authorities' children (cross-border competition) take a share of the
+    places free at the start, ``inst.cross_border_share``: in year 0 the
+    instance's own draw (so the year starts with the annual round's places),
+    later ``Binomial(free, share)``; and the same share of the places leavers
+    free during the year (those leavers are replaced, not drawn) and of the
+    places capacity plans open.
+    """
     roll_start = places.roll - np.rint(places.roll * frac).astype(np.int64)
+    m = roll_start.size
+    share = (
+        np.zeros(m)
+        if inst.cross_border_share is None
+        else np.asarray(inst.cross_border_share, dtype=np.float64)
+    )
+    open_places = np.maximum(places.cap - roll_start, 0)
+    if year == 0 and inst.cross_border_taken is not None:
+        taken = np.minimum(np.asarray(inst.cross_border_taken, np.int64), open_places)
+    elif share.any():
+        taken = leave_rng.binomial(open_places, share).astype(np.int64)
+    else:
+        taken = np.zeros(m, dtype=np.int64)
+    roll_start = roll_start + taken
     free = places.cap - roll_start
-    ld, ls = _leavers(roll_start, dyn.leave_rate, leave_rng)
+    rates = leave_rates(inst.settings, dyn) * (1.0 - share)
+    ld, ls = _leavers(roll_start, rates, leave_rng)
     cd, cs, cp = plans.of_year(year)
+    # Places a capacity plan opens are shared with other LAs' children alike.
+    cp_taken = (
+        leave_rng.binomial(cp, share[cs]).astype(np.int64)
+        if cp.size and share.any()
+        else np.zeros(cp.size, dtype=np.int64)
+    )
     c = inst.children
     out = run_year(
         inst.problem,
@@ -372,7 +414,7 @@ def run_instance_year(
         leave_setting=ls,
         capacity_day=cd,
         capacity_setting=cs,
-        capacity_places=cp,
+        capacity_places=cp - cp_taken,
         mechanism=mech,
         batch=dyn.batch,
         consultation_days=dyn.consultation_days,
@@ -386,6 +428,7 @@ def run_instance_year(
     placed = np.bincount(a[a >= 0], minlength=places.cap.size).astype(np.int64)
     left = np.bincount(ls, minlength=places.cap.size).astype(np.int64)
     places.roll = roll_start - left + placed
+    np.add.at(places.roll, cs, cp_taken)
     np.add.at(places.cap, cs, cp)
     return out, free
 
@@ -400,9 +443,11 @@ def simulate_instance_year(
 ) -> YearOutcome:
     """Simulate the year of a sampled instance under the scenario's ``[dynamics]``.
 
-    Leavers are drawn from the settings' rolls (``dynamics.leave_rate`` a year,
-    on uniform random days); places over capacity must empty before one frees;
-    ``dynamics.capacity_plans`` of year 1 add places on their days.
+    Leavers are drawn from the settings' rolls (``dynamics.leave_rate`` a year
+    at specialist settings, ``dynamics.mobility_rate`` at general ones: see
+    :func:`leave_rates`), on uniform random days; places over capacity must
+    empty before one frees; ``dynamics.capacity_plans`` of year 1 add places on
+    their days.
 
     Parameters
     ----------

@@ -94,8 +94,9 @@ skipped and reported (reason ``unknown_type``), or an error with ``strict=True``
 DEFAULT_COSTS: dict[str, float] = {
     # Annual cost per place; ids of sendalloc.sources (docs/sources.md):
     "mainstream": 6_000.0,  # hn-guide-mainstream-notional: the school's first £6k
-    # [D] hn-guide-mainstream-notional £6k + hn-guide-unit-rp-place-funding £10k
-    "resourced_provision": 16_000.0,
+    # hn-guide-unit-rp-place-funding £6-10k (replacing the notional £6k) + an LA
+    # top-up; assumption: £8k + half of special-top-up's £15k
+    "resourced_provision": 15_500.0,
     "special": 25_000.0,  # state-special-cost ≈ £24-26k (NAO 2024; DfE 2025/26)
     "non_maintained_special": 62_500.0,  # assumption: no NMSS figure; as independent
     "independent_special": 62_500.0,  # independent-special-cost ≈ £62-63k

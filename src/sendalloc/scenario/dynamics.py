@@ -108,7 +108,10 @@ class DynamicsSpec:
     ``auto`` follows ``allocation.fallback``. ``wait_order``: waiting lists
     served ``first_come`` or by ``severity``. ``moving_up``: placed children
     take a place they ranked higher when one frees. ``leave_rate``: share of
-    pupils on roll who leave during a year. ``years`` and
+    plans ceasing during a year (the caseload's leavers in a projection, and
+    the pupils leaving a specialist setting, all of whom have plans);
+    ``mobility_rate``: share of the pupils on a general setting's roll (most of
+    them without a plan) who leave during a year. ``years`` and
     ``new_plan_growth``: the multi-year projection. ``capacity_plans``: places
     added at dates.
     """
@@ -136,11 +139,20 @@ class DynamicsSpec:
         False, boolean, doc="Placed children move to a place they ranked higher."
     )
     leave_rate: float = spec_field(
-        0.08,
+        0.078,
         number,
         low=0.0,
         high=1.0,
-        doc="Share of pupils on roll leaving during a year.",
+        doc="Share of plans ceasing during a year: the caseload's leavers, and "
+        "the pupils leaving a specialist setting's roll.",
+    )
+    mobility_rate: float = spec_field(
+        0.05,
+        number,
+        low=0.0,
+        high=1.0,
+        doc="Share of the pupils on a general setting's roll (mainstream, "
+        "general college, AP) leaving during a year.",
     )
     out_of_list_cost: float = spec_field(
         62500.0,
@@ -151,7 +163,7 @@ class DynamicsSpec:
     )
     years: int = spec_field(5, integer, low=1, high=MAX_YEARS, doc="Years projected.")
     new_plan_growth: float = spec_field(
-        0.0,
+        0.038,
         number,
         low=-1.0,
         high=1.0,

@@ -69,10 +69,22 @@ class Instance:
         The scenario's LA-fallback switch (what happens to children with no
         listed place is decided by the simulation; default True in presets).
     transport_cost_per_km : float
-        Annual home-to-school transport cost per km of one-way distance, GBP
-        (from SEND transport costs per child: sources
-        ``ccn-2024-county-send-transport-per-child``,
+        Annual home-to-school transport cost per km of one-way distance of a
+        child the LA transports, GBP (from SEND transport costs per child
+        transported: sources ``ccn-2024-county-send-transport-per-child``,
         ``isos-2024-send-transport-per-child``).
+    transport_within_walking : float
+        Share transported of the children placed at a specialist setting within
+        the statutory walking distance; beyond it every such child is, and no
+        child at a general setting is
+        (:func:`sendalloc.metrics.transport_weight`).
+    cross_border_share : ndarray of float64, shape (M,), or None
+        Share of each setting's free places that other authorities' children
+        take (:meth:`GeographySpec.taken_share
+        <sendalloc.scenario.GeographySpec.taken_share>`); None: none.
+    cross_border_taken : ndarray of int32, shape (M,), or None
+        The places they took this round, ``Binomial(free, cross_border_share)``:
+        ``problem.capacity`` is the free places less these.
     """
 
     problem: Problem
@@ -84,6 +96,9 @@ class Instance:
     distance_km: NDArray[np.float64]
     fallback: bool
     transport_cost_per_km: float
+    transport_within_walking: float = 0.5
+    cross_border_share: NDArray[np.float64] | None = None
+    cross_border_taken: NDArray[np.int32] | None = None
 
     def __repr__(self) -> str:
         return (
@@ -391,8 +406,9 @@ def _pop_tables(pop: PopulationSpec) -> _PopTables:
     frac_older = float(new_p[new_ages >= pop.new_older_from_age].sum())
     mix_new = (1 - frac_older) * mix + frac_older * older
     odds = np.asarray(pop.specialist_log_odds)
-    a_new = _logit_shift(pop.specialist_share_new, mix_new, odds)
-    a_tr = _logit_shift(pop.specialist_share_transfer, mix, odds)
+    share_new, share_tr = pop.specialist_need()
+    a_new = _logit_shift(share_new, mix_new, odds)
+    a_tr = _logit_shift(share_tr, mix, odds)
     ps = 1.0 / (1.0 + np.exp(-(np.array([[a_new], [a_tr]]) + odds[None, :])))
     cdf = np.cumsum(np.vstack([mix, older]), axis=1)
     cdf[:, -1] = 1.0

@@ -99,7 +99,7 @@ class Scenario:
     >>> sc.with_overrides({"lists.max_length": 3}).lists.max_length
     3
     >>> sc.citations["population.new_plan_rate"]
-    'new-plan-rate'
+    'new-plan-rate-start'
     >>> sc.uncertainty["lists.speed_kmh"]
     Uncertainty(low=20.0, high=40.0, dist='uniform')
     """
@@ -451,7 +451,9 @@ class Scenario:
         Steps: settings (cached per ``layout_seed``) and their free places;
         children (new plans and phase transfers); distances, eligibility and
         tailored lists; utilities, rankings and wishes; processing order and
-        setting priorities; :meth:`Problem.from_arrays`. The lists and
+        setting priorities; the free places other authorities' children take
+        (``geography.in_area_taken``, ``out_of_area_taken``);
+        :meth:`Problem.from_arrays`. The lists and
         preferences are those of :func:`~sendalloc.lists.tailored_lists` and
         :func:`~sendalloc.preferences.draw_preferences`, bit for bit and from
         the same draws, but worked out only at each child's candidate settings
@@ -501,8 +503,14 @@ class Scenario:
             )
         else:
             prio = setting_priority(prefs, children, d_pref, spec.priority, g)
+        # Cross-border competition: other authorities' children take a share of
+        # each setting's free places, from a stream of its own (one draw from g
+        # whatever the shares, so the children above stay the same).
+        share = freeze(self.geography.taken_share(st.in_area))
+        taken_rng = np.random.default_rng(int(g.integers(0, 2**63)))
+        taken = freeze(taken_rng.binomial(lay.free, share).astype(np.int32))
         problem = Problem.from_arrays(
-            lay.free,
+            lay.free - taken,
             prefs,
             priority=prio,
             order=order,
@@ -525,6 +533,9 @@ class Scenario:
             distance_km=freeze(d_list),
             fallback=self.allocation.fallback,
             transport_cost_per_km=self.allocation.transport_cost_per_km,
+            transport_within_walking=self.allocation.transport_within_walking,
+            cross_border_share=share,
+            cross_border_taken=taken,
         )
 
 

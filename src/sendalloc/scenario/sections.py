@@ -15,6 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+from numpy.typing import NDArray
+
 from sendalloc._keys import check_ranges
 from sendalloc.population import KINDS, NEEDS, bad
 from sendalloc.preferences import ORDERS, PRIORITIES, PreferenceModel
@@ -107,13 +110,15 @@ class PopulationSpec:
         conv=number,
         low=0.0,
         high=1.0,
-        doc="Share of new plans needing specialist provision.",
+        doc="Share of new plans needing non-mainstream specialist provision "
+        "(units and resourced provision: `unit_share`).",
     )
     specialist_share_transfer: float = spec_field(
         conv=number,
         low=0.0,
         high=1.0,
-        doc="Share of phase transfers needing specialist provision.",
+        doc="Share of phase transfers needing non-mainstream specialist provision "
+        "(units and resourced provision: `unit_share`).",
     )
     transfer_ages: tuple[int, ...] = spec_field(
         (11, 16),
@@ -151,6 +156,14 @@ class PopulationSpec:
     new_older_from_age: int = spec_field(
         10, integer, low=0, high=25, doc="Age from which `need_mix_new_older` applies."
     )
+    unit_share: float = spec_field(
+        0.0,
+        number,
+        low=0.0,
+        high=1.0,
+        doc="Share of mainstream placements that are in an SEN unit or resourced "
+        "provision (these children need specialist provision too).",
+    )
     specialist_log_odds: tuple[float, ...] = spec_field(
         (0.0,) * _N,
         need_map,
@@ -183,6 +196,27 @@ class PopulationSpec:
                 f"expected {n} days of the year in 1..365, one per transfer age",
             )
 
+    def specialist_need(self) -> tuple[float, float]:
+        """Shares of new plans and of transfers that need specialist provision.
+
+        A child needs specialist provision when placed outside mainstream
+        (``specialist_share_new``, ``specialist_share_transfer``), or in an SEN
+        unit or resourced provision of a mainstream school (``unit_share`` of
+        the rest): ``s + (1 - s) * unit_share``. Units and resourced provision
+        are specialist settings of the model, but the sources count their pupils
+        as mainstream (docs/modelling.md, "Who needs specialist provision").
+
+        Examples
+        --------
+        >>> import sendalloc as sa
+        >>> new, transfer = sa.load_scenario("county").population.specialist_need()
+        >>> round(new, 3), round(transfer, 3)
+        (0.275, 0.548)
+        """
+        u = self.unit_share
+        s_new, s_tr = self.specialist_share_new, self.specialist_share_transfer
+        return s_new + (1.0 - s_new) * u, s_tr + (1.0 - s_tr) * u
+
     def round_size(self, plans: int | None = None) -> float:
         """Expected children in a round: new plans plus phase transfers."""
         p = self.plans if plans is None else plans
@@ -198,6 +232,11 @@ class GeographySpec:
     square. Out-of-area settings lie in a band ``out_of_area_ring_km`` wide
     around the square. ``layout_seed`` fixes the towns and the generated
     settings for every sample (None: drawn afresh each sample).
+
+    Cross-border competition: other authorities' children take a share of each
+    setting's free places before this LA's round, ``in_area_taken`` of an
+    in-area setting's and ``out_of_area_taken`` of an out-of-area setting's
+    (:meth:`taken_share`; docs/modelling.md, "Cross-border competition").
     """
 
     centre_km: tuple[float, ...] = spec_field(
@@ -229,6 +268,22 @@ class GeographySpec:
         high=500.0,
         doc="Width of the band of out-of-area settings.",
     )
+    in_area_taken: float = spec_field(
+        0.0,
+        number,
+        low=0.0,
+        high=1.0,
+        doc="Share of an in-area setting's free places taken by children other "
+        "LAs place there.",
+    )
+    out_of_area_taken: float = spec_field(
+        0.0,
+        number,
+        low=0.0,
+        high=1.0,
+        doc="Share of an out-of-area setting's free places taken by other LAs' "
+        "children (its own LA's and others').",
+    )
     layout_seed: int | None = spec_field(
         None,
         integer,
@@ -240,6 +295,33 @@ class GeographySpec:
 
     def __post_init__(self) -> None:
         check_ranges(self)
+
+    def taken_share(self, in_area: NDArray[np.bool_]) -> NDArray[np.float64]:
+        """Share of each setting's free places other authorities' children take.
+
+        Parameters
+        ----------
+        in_area : ndarray of bool, shape (M,)
+            The settings inside the LA.
+
+        Returns
+        -------
+        ndarray of float64, shape (M,)
+            ``in_area_taken`` in the area, ``out_of_area_taken`` outside it.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import sendalloc as sa
+        >>> geo = sa.load_scenario("county").geography
+        >>> geo.taken_share(np.array([True, False])).round(3).tolist()
+        [0.091, 0.909]
+        """
+        return np.where(
+            np.asarray(in_area, dtype=bool),
+            float(self.in_area_taken),
+            float(self.out_of_area_taken),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -424,7 +506,16 @@ class AllocationSpec:
         number,
         low=0.0,
         high=1_000_000.0,
-        doc="Annual transport cost per km of one-way distance, GBP.",
+        doc="Annual transport cost per km of one-way distance of a child the LA "
+        "transports, GBP.",
+    )
+    transport_within_walking: float = spec_field(
+        0.5,
+        number,
+        low=0.0,
+        high=1.0,
+        doc="Share transported of the children at a specialist setting within the "
+        "statutory walking distance (beyond it: all; at general settings: none).",
     )
     # With priority = "classes": the distance bands and how ties are broken.
     distance_bands_km: tuple[float, ...] = spec_field(
