@@ -7,10 +7,10 @@ same offline, in any browser, and prints. Each section is a function of the
 document alone (:data:`SECTIONS`); a section whose data is not in the
 document says what is missing instead of guessing.
 
-Every number of the verdict is a ``<data>`` element whose ``data-path`` names
-the number in the document (``run/by_target/first_available/specialist/
-unplaced/mean``) and whose ``value`` is that number, so a reader or a test can
-trace it.
+Every number of the verdict is a ``<data>`` element whose ``data-path=``
+attribute names the number in the document (``run/by_target/first_available/
+specialist/unplaced/mean``) and whose ``value`` is that number, so a reader or
+a test can trace it.
 """
 
 from __future__ import annotations
