@@ -20,7 +20,7 @@ import pytest
 import sendalloc as sa
 from report_check import Element, lookup, parse, sentences, verdict_problems
 from sendalloc.cli import main
-from sendalloc.report import REPORT_SECTIONS, render_html
+from sendalloc.report import REPORT_SECTIONS, achievability_report, render_html
 
 SCENARIO = "county"
 RUNS = 30
@@ -419,3 +419,21 @@ def test_report_rejects_bad_input(
     assert main(["report", "no_such_preset", "-o", out]) == 2
     assert main(["report", SCENARIO, "--gap-target", "0", "-o", out]) == 2
     assert not Path(out).exists()
+
+
+def test_the_command_rebuilds_a_preset_and_only_a_preset_or_a_file() -> None:
+    sc = sa.load_scenario("london_borough")
+    doc = achievability_report(sc, runs=3, gap_targets=())
+    assert doc["reproduce"]["scenario_ref"] == "london_borough"
+    assert doc["reproduce"]["command"].startswith("sendalloc report london_borough ")
+    changed = sc.with_overrides({"lists.max_length": 3})
+    doc = achievability_report(changed, runs=3, gap_targets=())
+    assert doc["reproduce"]["scenario_ref"] is None
+    assert doc["reproduce"]["command"] == ""
+    assert "built in Python" in render_html(doc)
+
+
+def test_the_report_needs_an_annual_scenario() -> None:
+    sc = sa.load_scenario("london_borough").with_overrides({"mode": "in_year"})
+    with pytest.raises(ValueError, match="needs an annual scenario"):
+        achievability_report(sc, runs=2, gap_targets=())

@@ -234,6 +234,7 @@ def achievability_report(
         result,
         sc,
         load_sources(),
+        scenario_ref=ref,
         command=command,
         python=python,
         gap=gap,

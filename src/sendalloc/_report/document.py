@@ -291,6 +291,7 @@ def report_document(
     scenario: Scenario,
     sources: Mapping[str, Source],
     *,
+    scenario_ref: str | None = None,
     command: str = "",
     python: str = "",
     gap: Sequence[Mapping[str, Any]] = (),
@@ -310,6 +311,9 @@ def report_document(
         Its citations and uncertainty ranges fill the assumptions table.
     sources : mapping of str to Source
         The source table (:func:`sendalloc.sources.load_sources`).
+    scenario_ref : str, optional
+        What :func:`~sendalloc.load_scenario` takes to read the scenario again
+        (a preset name or a path); None for a scenario built in Python.
     command, python : str
         The command line and the Python call that reproduce the report.
     gap : sequence of dict
@@ -345,7 +349,7 @@ def report_document(
         "reproduce": {
             "sendalloc_version": VERSION,
             "scenario": scenario.name,
-            "scenario_file": scenario.source,
+            "scenario_ref": scenario_ref,
             "runs": run["runs"],
             "seed": run["seed"],
             "mechanisms": mechs,
