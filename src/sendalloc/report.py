@@ -33,7 +33,9 @@ from sendalloc._report.document import (
     report_document,
 )
 from sendalloc._report.figures import plot
-from sendalloc._report.page import DEFAULT_MEASURES, SECTIONS, render_page
+from sendalloc._report.markup import DEFAULT_MEASURES
+from sendalloc._report.page import render_page
+from sendalloc._report.sections import SECTIONS
 from sendalloc._report.text import headline, table
 from sendalloc.capacity import places_needed
 from sendalloc.scenario import Scenario, load_scenario
