@@ -212,6 +212,54 @@ def test_by_kind(outcome: sa.metrics.Outcome) -> None:
     assert outcome.groups["kind"].shape == (8, len(GROUP_METRICS))
 
 
+def test_by_target() -> None:
+    # The target group: children who need specialist provision (c0, c1, c4).
+    inst = make_instance()
+    inst.children.specialist = np.array([True, True, False, False, True])
+    out = evaluate(inst, sa.allocate(inst.problem, "first_available"))
+    spec = _row(out, "target", "specialist")
+    assert spec["children"] == 3
+    assert spec["first_preference"] == pytest.approx(1 / 3)  # c0
+    assert spec["top3_preference"] == pytest.approx(2 / 3)  # c0, c1
+    assert spec["unplaced"] == pytest.approx(1 / 3)  # c4
+    assert spec["mean_distance_km"] == pytest.approx(7.0)  # (2 + 12) / 2
+    other = _row(out, "target", "not_specialist")  # c2, c3
+    assert other["children"] == 2
+    assert other["first_preference"] == pytest.approx(1 / 2)  # c3
+    assert other["placed_by_fallback"] == pytest.approx(1 / 2)  # c2
+    assert other["unplaced"] == 0
+    assert out.groups["target"].shape == (2, len(GROUP_METRICS))
+    assert sa.metrics.TARGET_GROUPS == ("specialist", "not_specialist")
+    # Without the flag (a stand-in), both groups are empty and the other
+    # breakdowns are the same.
+    bare = evaluate(make_instance(), sa.allocate(inst.problem, "first_available"))
+    assert bare.groups["target"][:, 0].tolist() == [0, 0]
+    assert np.isnan(_row(bare, "target", "specialist")["first_preference"])
+    for by in ("need", "phase", "kind"):
+        np.testing.assert_array_equal(bare.groups[by], out.groups[by])
+
+
+def test_target_group_of_a_sampled_round() -> None:
+    # On a real round, the target rows are the metrics of the children whose
+    # Children.specialist flag is set, and the two groups add up to the round.
+    sc = sa.load_scenario("london_borough")
+    inst = sc.sample(3)
+    a = sa.allocate(inst.problem, "first_available")
+    out = evaluate(inst, a)
+    final = la_fallback(inst, a) if inst.fallback else a.assignment
+    spec = np.asarray(inst.children.specialist)
+    assert 0 < spec.sum() < spec.size
+    first = inst.problem.preferences[:, 0]
+    row = _row(out, "target", "specialist")
+    assert row["children"] == spec.sum()
+    assert row["first_preference"] == pytest.approx(
+        np.mean((final == first)[spec] & (final[spec] >= 0))
+    )
+    assert row["unplaced"] == pytest.approx(np.mean(final[spec] < 0))
+    sizes = out.groups["target"][:, 0]
+    assert sizes.sum() == out.as_dict()["children"]
+
+
 def test_other_mechanism_envy() -> None:
     # Deferred acceptance with these priorities: B takes c2 over c0 and c1, so
     # c0 -> A, c1 -> C, c2 -> B, c3 loses A to c0? No: A ranks c3 above c0, so

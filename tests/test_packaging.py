@@ -140,7 +140,8 @@ def test_every_public_module_has_an_api_page() -> None:
 def test_help_points_at_documentation_pages_not_source_files() -> None:
     from sendalloc.cli import DOCS_URL
 
-    texts = {c: _help(*c.split()) for c in ("", "run", "gap", "sweep", "scenarios")}
+    commands = ("", "run", "gap", "sweep", "scenarios", "report")
+    texts = {c: _help(*c.split()) for c in commands}
     assert DOCS_URL in texts[""]
     nav = _nav_pages()
     for command, text in texts.items():

@@ -11,6 +11,9 @@ Usage:
     sendalloc sweep SCENARIO --set KEY=V1,V2,... [--set ...] [--runs N] [--seed S]
                   [--mechanism NAME ...] [--store PATH] [--csv PATH]
                   [--scheduler ADDRESS | --workers N] [--chunk-size N]
+    sendalloc report [SCENARIO] [-o PATH] [--json PATH] [--runs N] [--seed S]
+                  [--mechanism NAME ...] [--gap-target T[,T...]|none]
+                  [--gap-runs N] [--workers N] [--no-progress]
 
 ``SCENARIO`` is a preset name (default ``county``) or a path to a TOML file.
 Bad input (an unknown scenario or mechanism, a malformed TOML file, an output
@@ -430,7 +433,119 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     gap.add_argument("--by", choices=("kind", "need"), default="kind")
     _add_sweep_parser(sub)
+    _add_report_parser(sub)
     return parser
+
+
+def _targets(text: str) -> tuple[float, ...]:
+    """``0.9,0.95`` (or percentages, or ``none``) as a tuple of shares."""
+    if text.strip().lower() == "none":
+        return ()
+    return tuple(_share(part) for part in text.split(","))
+
+
+def _add_report_parser(sub: Any) -> None:
+    rep = sub.add_parser(
+        "report",
+        help="write the achievability report: one self-contained HTML page",
+        description="Simulate a scenario and write one HTML page that needs no "
+        "network to read: the verdict, today versus the proposal, the children "
+        "who need specialist provision by need and phase, the places needed, "
+        "the assumptions with their sources, and how to reproduce it.",
+        epilog=f"The report explained: {DOCS_URL}report/",
+    )
+    rep.add_argument(
+        "scenario",
+        nargs="?",
+        default=DEFAULT_SCENARIO,
+        help=f"preset name or TOML path (default: {DEFAULT_SCENARIO})",
+    )
+    rep.add_argument(
+        "-o",
+        "--output",
+        metavar="PATH",
+        help="the HTML page (default: SCENARIO.html in the current directory)",
+    )
+    rep.add_argument("--json", metavar="PATH", help="also write the page's data")
+    rep.add_argument("--runs", "-n", type=_positive, default=1000, help="default 1000")
+    rep.add_argument("--seed", "-s", type=_seed, default=0, help="default 0")
+    rep.add_argument(
+        "--mechanism",
+        "-m",
+        action="append",
+        metavar="NAME",
+        help="rule to run (repeatable; default: the proposal and the main "
+        "alternatives)",
+    )
+    rep.add_argument(
+        "--gap-target",
+        type=_targets,
+        default=(0.9,),
+        metavar="T[,T...]",
+        help="share(s) of children to place on their lists, for the places "
+        "needed (default 0.9; 'none' to skip)",
+    )
+    rep.add_argument(
+        "--gap-runs",
+        type=_positive,
+        default=100,
+        help="rounds for the places needed (default 100)",
+    )
+    rep.add_argument(
+        "--workers",
+        "-w",
+        type=_positive,
+        default=None,
+        help="worker processes (default: one per core for 200+ runs)",
+    )
+    rep.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _cmd_report(args: argparse.Namespace, err: TextIO) -> int:
+    import re
+
+    from sendalloc.mechanisms import MECHANISMS
+    from sendalloc.report import achievability_report, write_report
+    from sendalloc.simulate import simulate
+
+    for m in args.mechanism or ():
+        if m not in MECHANISMS:
+            raise _UsageError(
+                f"unknown mechanism {m!r}; valid names: "
+                + ", ".join(sorted(MECHANISMS))
+            )
+    scen = _scenario(args.scenario)
+    output = args.output or re.sub(r"[^A-Za-z0-9_.-]+", "_", scen.name) + ".html"
+    outputs = _Outputs(output=output, json=args.json)
+    outputs.check()
+    quiet = args.no_progress
+    with _compile_notice(err, quiet):
+        executor = _executor(
+            _workers(args.workers, args.runs),
+            lambda: simulate(scen, args.mechanism, runs=1, seed=args.seed),
+            args.mechanism,
+        )
+        progress = None if quiet else _progress_bar(err, str(scen.name))
+        try:
+            doc = achievability_report(
+                scen,
+                runs=args.runs,
+                seed=args.seed,
+                mechanisms=args.mechanism,
+                gap_targets=args.gap_target,
+                gap_runs=args.gap_runs,
+                executor=executor,
+                progress=progress,
+            )
+        finally:
+            if executor is not None:
+                executor.shutdown(cancel_futures=True)
+    outputs.write("output", lambda path: write_report(doc, path))
+    err.write(f"wrote {output}\n")
+    if args.json:
+        outputs.write("json", lambda path: write_report(doc, None, json_path=path))
+        err.write(f"wrote {args.json}\n")
+    return 0
 
 
 def _add_sweep_parser(sub: Any) -> None:
@@ -706,6 +821,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             code = _cmd_scenarios(out)
         elif args.command == "sweep":
             code = _cmd_sweep(args, out, err)
+        elif args.command == "report":
+            code = _cmd_report(args, err)
         else:
             code = _cmd_gap(args, out, err)
         out.flush()  # a closed pipe fails here, not at interpreter exit

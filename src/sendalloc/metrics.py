@@ -4,8 +4,9 @@
 into an :class:`Outcome`: the headline shares (first preference, top three, any
 ranked setting, any setting on the tailored list, unplaced), the mean rank and
 rank profile, justified envy, wishes that were off the list, travel, cost and the
-fill rate of specialist places, each also broken down by the child's need, phase
-and the kind of setting the parent ranked first.
+fill rate of specialist places, each also broken down by the child's need, phase,
+the kind of setting the parent ranked first, and whether the child needs
+specialist provision (the ``target`` group of the proposal).
 
 :func:`la_fallback` is the optional second stage a scenario may switch on: children
 the mechanism left without a place are offered any free place on their tailored
@@ -37,6 +38,7 @@ __all__ = [
     "GROUPINGS",
     "GROUP_METRICS",
     "METRICS",
+    "TARGET_GROUPS",
     "WALKING_DISTANCE_KM",
     "Context",
     "Outcome",
@@ -89,7 +91,11 @@ GROUP_METRICS: tuple[str, ...] = (
 )
 
 #: The breakdowns, in the order of :attr:`Outcome.groups`.
-GROUPINGS: tuple[str, ...] = ("need", "phase", "kind")
+GROUPINGS: tuple[str, ...] = ("need", "phase", "kind", "target")
+
+#: Groups of the ``target`` breakdown: children who need specialist provision
+#: (``Children.specialist``; the group the proposal is about) and the others.
+TARGET_GROUPS: tuple[str, ...] = ("specialist", "not_specialist")
 
 #: Label of the kind group of children whose parent ranked no setting.
 NO_PREFERENCE = "no_preference"
@@ -244,6 +250,7 @@ def group_labels() -> dict[str, tuple[str, ...]]:
         "need": tuple(NEEDS),
         "phase": tuple(PHASES),
         "kind": (*KINDS, NO_PREFERENCE),
+        "target": TARGET_GROUPS,
     }
 
 
@@ -373,7 +380,7 @@ class Outcome:
 
     @staticmethod
     def labels(by: str) -> tuple[str, ...]:
-        """Labels of the groups of breakdown ``by`` ("need", "phase" or "kind").
+        """Labels of the groups of breakdown ``by`` (a name in :data:`GROUPINGS`).
 
         Returns
         -------
@@ -446,10 +453,20 @@ class Context:
             kind_key = np.where(first >= 0, kind[np.maximum(first, 0)], no_pref)
         else:
             kind_key = np.full(n, no_pref, dtype=np.int64)
+        # The target group: children who need specialist provision first. A
+        # stand-in without the flag puts every child in one bin past the last
+        # group, which is dropped: the breakdown's groups are empty (NaN).
+        flag = getattr(instance.children, "specialist", None)
+        target_key = (
+            np.full(n, n_groups[3], dtype=np.int64)
+            if flag is None
+            else np.where(np.asarray(flag, dtype=bool), 0, 1)
+        )
         keys = (
             np.asarray(instance.children.need, dtype=np.int64),
             np.asarray(instance.children.phase, dtype=np.int64),
             kind_key,
+            target_key,
         )
         # Group sums are np.bincount over (group, column) bins: a sequential sum,
         # so bit-for-bit the same on every machine (a BLAS product is not).
@@ -599,14 +616,16 @@ def outcome_arrays(
     )
 
     n_all = sum(ctx.n_groups)
+    # One bin past the last group holds children whose target flag is unknown
+    # (see Context.of); it is dropped.
     sums = np.asarray(
         np.bincount(
             ctx.group_index,
             weights=np.tile(cols, (len(ctx.n_groups), 1)).ravel(),
-            minlength=n_all * len(_Col),
+            minlength=(n_all + 1) * len(_Col),
         ),
         dtype=np.float64,
-    ).reshape(n_all, len(_Col))
+    )[: n_all * len(_Col)].reshape(n_all, len(_Col))
     size = sums[:, _Col.CHILD]
     column: dict[str, Any] = {
         metric: safe_divide(sums[:, c], size) for metric, c in _SHARES.items()
@@ -648,11 +667,12 @@ def evaluate(
     instance : Instance
         A sampled instance (:meth:`sendalloc.scenario.Scenario.sample`), or any
         object with the same attributes: ``problem``, ``children`` (``need``,
-        ``phase``, ``x_km``, ``y_km``), ``settings`` (``kind``, ``cost``,
-        ``x_km``, ``y_km``), ``lists`` (N, K), ``off_list_wish`` (N,),
-        ``distance_km`` (N, K), ``fallback`` and ``transport_cost_per_km``,
-        and optionally ``transport_within_walking`` (then ``children`` needs
-        ``age``): without it every placed child is charged transport.
+        ``phase``, ``x_km``, ``y_km``, optionally ``specialist``), ``settings``
+        (``kind``, ``cost``, ``x_km``, ``y_km``), ``lists`` (N, K),
+        ``off_list_wish`` (N,), ``distance_km`` (N, K), ``fallback`` and
+        ``transport_cost_per_km``, and optionally ``transport_within_walking``
+        (then ``children`` needs ``age``): without it every placed child is
+        charged transport.
     allocation : Allocation
         A mechanism's allocation of ``instance.problem``.
     fallback : bool, optional
@@ -696,10 +716,13 @@ def evaluate(
     - ``children``: N.
 
     The rank profile and the breakdowns follow the same definitions within each
-    group. Children are grouped by need, by phase, and by the kind of the
+    group. Children are grouped by need, by phase, by the kind of the
     setting their parent ranked first (those who ranked nothing form the group
-    ``no_preference``); each child is in one group of each breakdown. In the kind
-    breakdown, ``fill_rate`` is the share of that kind's free places filled.
+    ``no_preference``), and by ``target``: whether the child needs specialist
+    provision (``children.specialist``; groups :data:`TARGET_GROUPS`); each
+    child is in one group of each breakdown. An instance whose ``children``
+    have no ``specialist`` column leaves both target groups empty (NaN). In the
+    kind breakdown, ``fill_rate`` is the share of that kind's free places filled.
     Everything is vectorised: O(N (L + K) + M).
 
     Examples
@@ -722,6 +745,8 @@ def evaluate(
     >>> out = evaluate(inst, sa.allocate(p, "first_available"))
     >>> out.as_dict()["first_preference"], out.as_dict()["unplaced"]
     (0.666..., 0.333...)
+    >>> out.group_dict("target")["specialist"]["children"]  # no specialist column
+    0.0
     """
     if fallback is None:
         fallback = bool(instance.fallback)

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 __all__ = ["SUMMARY_BY", "DynamicResult", "SimulationResult"]
 
 #: Breakdowns a :class:`Summary` can be taken over (``None`` is the overall one).
-SUMMARY_BY: tuple[str, ...] = ("need", "phase", "kind", "rank")
+SUMMARY_BY: tuple[str, ...] = ("need", "phase", "kind", "target", "rank")
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -53,7 +53,7 @@ class SimulationResult:
         Share of children placed at their k-th ranked setting; L is the widest
         ranking seen in any run.
     groups : dict of str to ndarray of float64, shape (runs, n_mech, G, n_gm)
-        Breakdowns by "need", "phase" and "kind" with the columns of
+        Breakdowns by "need", "phase", "kind" and "target" with the columns of
         :data:`sendalloc.metrics.GROUP_METRICS`.
     group_labels : dict of str to tuple of str
     description : str
@@ -101,7 +101,7 @@ class SimulationResult:
 
         Parameters
         ----------
-        by : {None, "need", "phase", "kind", "rank"}
+        by : {None, "need", "phase", "kind", "target", "rank"}
             Overall (default), a breakdown, or the rank profile.
 
         Returns
@@ -189,7 +189,7 @@ class SimulationResult:
 
         Parameters
         ----------
-        by : {None, "need", "phase", "kind", "rank"}
+        by : {None, "need", "phase", "kind", "target", "rank"}
         per_run : bool, default False
             One row per run, mechanism (group) and metric with its ``value``,
             instead of the summary statistics.

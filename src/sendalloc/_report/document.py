@@ -1,0 +1,360 @@
+"""The report document: every number the HTML report shows, as plain JSON data.
+
+:func:`report_document` gathers a simulation's JSON document (:func:`~sendalloc.
+_report.data.result_dict`), the differences between the proposal and every
+other rule on the same simulated rounds, the scenario's citations and
+uncertainty ranges, the sources they cite, and the optional inputs that other
+parts of sendalloc compute (places needed, sensitivity of the measures to the
+assumptions). The page (:mod:`sendalloc._report.page`) is a function of this
+document only, so whatever can produce the data can fill a section. The schema
+is in docs/report.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.metadata
+import math
+import platform
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from sendalloc._arrays import plain
+from sendalloc._engine.stats import clean, summarise
+from sendalloc._report.common import Reportable
+from sendalloc._report.data import result_dict
+from sendalloc._version import VERSION
+from sendalloc.metrics import GROUP_METRICS, TARGET_GROUPS
+from sendalloc.scenario import ASSUMPTION, Scenario
+from sendalloc.scenario.converters import encode_section
+from sendalloc.sources import Source
+
+__all__ = [
+    "BASELINE",
+    "PROPOSAL",
+    "REPORT_SCHEMA",
+    "TARGET",
+    "cited_sources",
+    "gap_entry",
+    "paired_differences",
+    "report_document",
+    "scenario_notes",
+]
+
+#: Version of the report document's layout (``sendalloc_report`` in it).
+REPORT_SCHEMA = 1
+#: The rule the report is about.
+PROPOSAL = "first_available"
+#: Today's process, shown beside the proposal when the run has it.
+BASELINE = "status_quo"
+#: The group of the ``target`` breakdown the proposal is for.
+TARGET = TARGET_GROUPS[0]
+
+
+def _stats(mean: Any, lo: Any, hi: Any, se: Any) -> dict[str, float | None]:
+    return {
+        "mean": clean(float(mean)),
+        "ci_low": clean(float(lo)),
+        "ci_high": clean(float(hi)),
+        "se": clean(float(se)),
+    }
+
+
+def paired_differences(
+    result: Reportable, proposal: str = PROPOSAL
+) -> dict[str, dict[str, dict[str, dict[str, float | None]]]]:
+    """The proposal minus every other rule, run by run, on the same simulated rounds.
+
+    Every rule of a simulation places the same simulated children in each run
+    (common random numbers), so the difference of a metric between two rules
+    is taken within each run, then summarised over runs like any metric.
+
+    Parameters
+    ----------
+    result : SimulationResult
+        An annual result (its ``values`` and its ``target`` breakdown).
+    proposal : str, default "first_available"
+
+    Returns
+    -------
+    dict
+        ``{other: {group: {metric: {"mean", "ci_low", "ci_high", "se"}}}}``
+        where ``group`` is ``"all"`` (the metrics of ``result.metrics``) and,
+        when the result has the ``target`` breakdown, each target group (the
+        metrics of :data:`~sendalloc.metrics.GROUP_METRICS`). ``ci_low`` and
+        ``ci_high`` are the 95% range of the per-run difference, ``se`` the
+        Monte Carlo standard error of its mean. Empty if ``proposal`` was not
+        run.
+
+    Examples
+    --------
+    >>> import sendalloc as sa
+    >>> r = sa.simulate("london_borough", ["first_available", "max_placement"],
+    ...                 runs=4, seed=1)
+    >>> d = paired_differences(r)["max_placement"]
+    >>> sorted(d)
+    ['all', 'not_specialist', 'specialist']
+    >>> per_run = r.metric("unplaced", "first_available") - r.metric(
+    ...     "unplaced", "max_placement")
+    >>> bool(abs(d["all"]["unplaced"]["mean"] - per_run.mean()) < 1e-12)
+    True
+    """
+    mechs = list(result.mechanisms)
+    if proposal not in mechs:
+        return {}
+    p = mechs.index(proposal)
+    metrics = tuple(getattr(result, "metrics", ()))
+    target = result.groups.get("target")
+    out: dict[str, dict[str, dict[str, dict[str, float | None]]]] = {}
+    for o, other in enumerate(mechs):
+        if o == p:
+            continue
+        d = result.values[:, p, :] - result.values[:, o, :]
+        mean, lo, hi, se, _ = summarise(d)
+        groups = {
+            "all": {
+                met: _stats(mean[k], lo[k], hi[k], se[k])
+                for k, met in enumerate(metrics)
+            }
+        }
+        if target is not None:
+            dg = target[:, p] - target[:, o]
+            gm, gl, gh, gs, _ = summarise(dg)
+            for g, grp in enumerate(TARGET_GROUPS):
+                groups[grp] = {
+                    met: _stats(gm[g, k], gl[g, k], gh[g, k], gs[g, k])
+                    for k, met in enumerate(GROUP_METRICS)
+                    if met != "children"
+                }
+        out[other] = groups
+    return out
+
+
+def _lookup(tree: Mapping[str, Any], key: str) -> tuple[bool, Any]:
+    node: Any = tree
+    for part in key.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return False, None
+        node = node[part]
+    return True, node
+
+
+def scenario_notes(scenario: Scenario) -> list[dict[str, Any]]:
+    """Every cited or uncertain number of a scenario: its value, sources and range.
+
+    Returns
+    -------
+    list of dict
+        In the order of the ``[cite]`` table, then the uncertain keys not
+        cited themselves; each ``{"key", "value", "cite", "cited_by",
+        "range"}``: ``cite`` the source ids (``"assumption"`` among them for an
+        assumption), ``cited_by`` the nearest enclosing key whose citation
+        covers a key without its own (else None), ``range`` ``{"low", "high",
+        "dist"}`` or None.
+
+    Examples
+    --------
+    >>> import sendalloc as sa
+    >>> rows = scenario_notes(sa.load_scenario("county"))
+    >>> speed = next(r for r in rows if r["key"] == "lists.speed_kmh")
+    >>> speed["cite"], speed["range"]["low"], speed["range"]["high"]
+    (['assumption'], 20.0, 40.0)
+    """
+    tree = scenario.to_dict()
+    tree.setdefault("dynamics", encode_section(scenario.dynamics))
+    keys = list(scenario.citations)
+    keys += [k for k in scenario.uncertainty if k not in scenario.citations]
+    rows = []
+    for key in keys:
+        cite = scenario.citations.get(key)
+        ids = [] if cite is None else [cite] if isinstance(cite, str) else list(cite)
+        cited_by = None
+        if not ids:
+            parts = key.split(".")
+            for n in range(len(parts) - 1, 0, -1):
+                parent = ".".join(parts[:n])
+                if parent in scenario.citations:
+                    cited_by = parent
+                    break
+        u = scenario.uncertainty.get(key)
+        rows.append(
+            {
+                "key": key,
+                "value": plain(_lookup(tree, key)[1]),
+                "cite": ids,
+                "cited_by": cited_by,
+                "range": None if u is None else u.to_dict(),
+            }
+        )
+    return rows
+
+
+def cited_sources(
+    notes: Sequence[Mapping[str, Any]], sources: Mapping[str, Source]
+) -> dict[str, dict[str, Any]]:
+    """The entries of the source table that ``notes`` cite, in order of first citation.
+
+    An id the table does not have is kept with ``"status": "unknown"``, so the
+    page shows it rather than hiding a broken citation.
+
+    Returns
+    -------
+    dict of str to dict
+        Source id -> the entry's fields (:class:`~sendalloc.sources.Source`).
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for row in notes:
+        for sid in row["cite"]:
+            if sid == ASSUMPTION or sid in out:
+                continue
+            s = sources.get(sid)
+            if s is None:
+                out[sid] = {"id": sid, "status": "unknown"}
+            else:
+                out[sid] = plain(dataclasses.asdict(s))
+    return out
+
+
+def gap_entry(
+    places: Any,
+    *,
+    group: str = "all",
+    mechanism: str = PROPOSAL,
+    annual_cost_gbp: Mapping[str, float] | None = None,
+    capital_cost_gbp: Mapping[str, float] | None = None,
+    cost_sources: Sequence[str] = (),
+) -> dict[str, Any]:
+    """One entry of the report's ``gap`` list from a places-needed estimate.
+
+    Parameters
+    ----------
+    places : PlacesNeeded
+        From :func:`sendalloc.capacity.places_needed`.
+    group : str, default "all"
+        The children the target is for: ``"all"``, or a target group
+        (``"specialist"``) once places can be sized for it.
+    mechanism : str, default "first_available"
+    annual_cost_gbp, capital_cost_gbp : mapping, optional
+        ``{"mean", "ci_low", "ci_high"}`` of what the places cost a year and
+        to build (None: not estimated).
+    cost_sources : sequence of str
+        Source ids of the costs per place.
+
+    Returns
+    -------
+    dict
+    """
+
+    def num(x: float) -> float | None:
+        return None if not math.isfinite(x) else float(x)
+
+    return {
+        "metric": places.metric,
+        "target": float(places.target),
+        "group": group,
+        "mechanism": mechanism,
+        "extra": {
+            "mean": num(places.extra),
+            "ci_low": num(places.ci_low),
+            "ci_high": num(places.ci_high),
+        },
+        "baseline": num(places.baseline),
+        "achieved": num(places.achieved),
+        "by": places.by,
+        "by_group": {
+            g: float(v)
+            for g, v in zip(places.groups, np.asarray(places.by_group), strict=True)
+        },
+        "annual_cost_gbp": None if annual_cost_gbp is None else dict(annual_cost_gbp),
+        "capital_cost_gbp": (
+            None if capital_cost_gbp is None else dict(capital_cost_gbp)
+        ),
+        "cost_sources": list(cost_sources),
+        "runs": int(places.runs),
+    }
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for pkg in ("numpy", "scipy", "numba"):
+        try:
+            out[pkg] = importlib.metadata.version(pkg)
+        except importlib.metadata.PackageNotFoundError:  # pragma: no cover
+            out[pkg] = "not installed"
+    return out
+
+
+def report_document(
+    result: Reportable,
+    scenario: Scenario,
+    sources: Mapping[str, Source],
+    *,
+    scenario_ref: str | None = None,
+    command: str = "",
+    python: str = "",
+    gap: Sequence[Mapping[str, Any]] = (),
+    sensitivity: Mapping[str, Any] | None = None,
+    measures: Sequence[Mapping[str, Any]] | None = None,
+    proposal: str = PROPOSAL,
+    baseline: str = BASELINE,
+) -> dict[str, Any]:
+    """Everything the HTML report shows, as one plain (JSON-ready) document.
+
+    Parameters
+    ----------
+    result : SimulationResult
+        An annual simulation of the scenario (the proposal, today's process
+        if available, and the rules to compare).
+    scenario : Scenario
+        Its citations and uncertainty ranges fill the assumptions table.
+    sources : mapping of str to Source
+        The source table (:func:`sendalloc.sources.load_sources`).
+    scenario_ref : str, optional
+        What :func:`~sendalloc.load_scenario` takes to read the scenario again
+        (a preset name or a path); None for a scenario built in Python.
+    command, python : str
+        The command line and the Python call that reproduce the report.
+    gap : sequence of dict
+        Places (and pounds) needed, one entry per target (:func:`gap_entry`).
+    sensitivity : dict, optional
+        Sensitivity of a measure to the assumptions (schema in docs/report.md).
+    measures : sequence of dict, optional
+        The achievability measures to tabulate, each ``{"metric", "label",
+        "unit", "better"}``; default the page's own list.
+    proposal, baseline : str
+        The rule the report is about, and today's process.
+
+    Returns
+    -------
+    dict
+        Keys ``sendalloc_report, proposal, baseline, run, differences,
+        measures, gap, sensitivity, assumptions, sources, reproduce``.
+    """
+    run = result_dict(result)
+    notes = scenario_notes(scenario)
+    mechs = list(result.mechanisms)
+    return {
+        "sendalloc_report": REPORT_SCHEMA,
+        "proposal": proposal,
+        "baseline": baseline if baseline in mechs else None,
+        "run": run,
+        "differences": paired_differences(result, proposal),
+        "measures": None if measures is None else [dict(m) for m in measures],
+        "gap": [dict(g) for g in gap],
+        "sensitivity": None if sensitivity is None else dict(sensitivity),
+        "assumptions": notes,
+        "sources": cited_sources(notes, sources),
+        "reproduce": {
+            "sendalloc_version": VERSION,
+            "scenario": scenario.name,
+            "scenario_ref": scenario_ref,
+            "runs": run["runs"],
+            "seed": run["seed"],
+            "mechanisms": mechs,
+            "command": command,
+            "python_call": python,
+            "versions": _versions(),
+        },
+    }
