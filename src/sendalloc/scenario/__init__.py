@@ -13,8 +13,8 @@ Modules, each importing only those listed before it:
 - ``converters``: TOML values to section fields and back; :func:`spec_field`
   declares a field with its valid values.
 - ``sections``: the sections that set the simulated LA (``[population]``,
-  ``[geography]``, ``[preferences]``, ``[allocation]``, ``[data]``, setting
-  groups) and the limits of their keys.
+  ``[geography]``, ``[preferences]``, ``[allocation]``, ``[data]``,
+  ``[status_quo]``, setting groups) and the limits of their keys.
 - ``dynamics``: the ``mode`` values and the ``[dynamics]`` section.
 - ``reading``: the table of sections, a file's text, the rules across keys,
   the line and column of a key.
@@ -46,12 +46,14 @@ from sendalloc.scenario.sections import (
     MAX_GROUP_COUNT,
     MAX_PLACES,
     MAX_PLANS,
+    MUST_ADMIT_KINDS,
     AllocationSpec,
     DataSpec,
     GeographySpec,
     PopulationSpec,
     PreferencesSpec,
     SettingGroup,
+    StatusQuoSpec,
 )
 
 __all__ = [
@@ -65,6 +67,7 @@ __all__ = [
     "MAX_PLANS",
     "MAX_YEARS",
     "MODES",
+    "MUST_ADMIT_KINDS",
     "WAITING",
     "WAIT_ORDERS",
     "AllocationSpec",
@@ -77,6 +80,7 @@ __all__ = [
     "PreferencesSpec",
     "Scenario",
     "SettingGroup",
+    "StatusQuoSpec",
     "Uncertainty",
     "describe_keys",
     "free_places",
