@@ -2,7 +2,7 @@
 
 ::
 
-    sendalloc run [SCENARIO] [--mechanism NAME ...] [--runs N] [--seed S]
+    sendalloc run [SCENARIO] [--mechanism NAME[,NAME...] ...] [--runs N] [--seed S]
                   [--workers N] [--json PATH] [--csv PATH] [--plot PATH]
                   [--no-progress] [--mode annual|in_year|multi_year] [--years N]
     sendalloc scenarios
@@ -149,11 +149,12 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--mechanism",
+        "--mechanisms",
         "-m",
         action="append",
         metavar="NAME",
-        help="mechanism to run (repeatable; default: first_available and the main "
-        "alternatives)",
+        help="mechanism to run, or status_quo (today's process); repeatable or "
+        "comma-separated (default: first_available and the main alternatives)",
     )
     run.add_argument("--runs", "-n", type=_positive, default=1000, help="default 1000")
     run.add_argument("--seed", "-s", type=_seed, default=0, help="default 0")
@@ -321,15 +322,17 @@ def _cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def _cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from sendalloc.mechanisms import MECHANISMS
-    from sendalloc.simulate import simulate
+    from sendalloc.simulate import POLICIES, simulate
 
-    mechs = args.mechanism
+    mechs = [n for m in args.mechanism or () for n in m.split(",") if n] or None
     if mechs:
         for m in mechs:
-            if m not in MECHANISMS:
+            if m not in MECHANISMS and m not in POLICIES:
                 raise _UsageError(
                     f"unknown mechanism {m!r}; valid names: "
                     + ", ".join(sorted(MECHANISMS))
+                    + "; policies: "
+                    + ", ".join(sorted(POLICIES))
                 )
     scen = _scenario(args.scenario)
     overrides: dict[str, object] = {}
