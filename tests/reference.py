@@ -271,7 +271,8 @@ def status_quo(
     roll = list(roll)
 
     def limit(s: int, tol: float) -> int:
-        return capacity[s] + math.floor(tol * capacity[s]) if must_admit[s] else capacity[s]
+        extra = math.floor(tol * capacity[s]) if must_admit[s] else 0
+        return capacity[s] + extra
 
     def has_free(s: int) -> bool:
         return roll[s] < capacity[s]
@@ -305,8 +306,8 @@ def status_quo(
             if capacity[r] > 0:
                 x += fullness_slope * ((roll[r] + 1) / capacity[r] - 1.0)
             if c >= 0:
-                cc = list_cost[i][lists[i].index(c)]
-                x += cost_slope * (math.log(max(wish_cost[i], 1.0)) - math.log(max(cc, 1.0)))
+                cc = max(list_cost[i][lists[i].index(c)], 1.0)
+                x += cost_slope * (math.log(max(wish_cost[i], 1.0)) - math.log(cc))
             p = 1.0 / (1.0 + math.exp(-x)) if x > -700 else 0.0
             code = 2 if u[i][0] < p else 1
         named = r if code == 1 else c

@@ -106,7 +106,8 @@ def test_full_maintained_special_school_is_named_over_capacity() -> None:
     ]
     assert out.over_capacity_on_day.tolist() == [True, False]
     assert out.refused.tolist() == [False, True]
-    v = dict(zip(PROCESS_METRICS, process_values(inst, out.final).tolist()))
+    values = process_values(inst, out.final).tolist()
+    v = dict(zip(PROCESS_METRICS, values, strict=True))
     assert v["special_over_capacity"] == 1.0
     assert v["pupils_over_capacity_special"] == 1.0
     assert v["special_places_over"] == pytest.approx(0.1)
@@ -260,7 +261,7 @@ def rounds(draw: st.DrawFn) -> tuple[NS, StatusQuoSpec, int]:
     m = draw(st.integers(1, 6))
     places = []
     for _ in range(m):
-        kind = draw(st.sampled_from(KINDS[:5] + ("post16",)))
+        kind = draw(st.sampled_from((*KINDS[:5], "post16")))
         cap = draw(st.integers(0, 6))
         roll = draw(st.integers(0, cap + 3))
         cost = draw(st.sampled_from([0.0, 6000.0, 25000.0, 60000.0]))
@@ -312,7 +313,7 @@ def _limits(inst: NS, params: StatusQuoSpec, tol: float) -> np.ndarray:
 @settings(max_examples=300, deadline=None)
 @given(rounds())
 def test_every_child_is_accounted_for(case: tuple[NS, StatusQuoSpec, int]) -> None:
-    inst, params, seed = case
+    inst, _, seed = case
     out = sq.place(inst, rng=seed)
     n = inst.problem.n_children
     R, T = sq.Request, sq.Tribunal
@@ -362,7 +363,8 @@ def test_no_setting_exceeds_capacity_plus_tolerance(
     # After appeals, a setting's over-capacity children never exceed its excess.
     final = np.bincount(out.final[out.final >= 0], minlength=m)
     flagged = np.bincount(out.final[out.over_capacity], minlength=m)
-    assert (flagged >= np.maximum(inst.roll + final - np.maximum(cap, inst.roll), 0)).all()
+    excess = np.maximum(inst.roll + final - np.maximum(cap, inst.roll), 0)
+    assert (flagged >= excess).all()
 
 
 @settings(max_examples=200, deadline=None)
@@ -505,9 +507,9 @@ def test_section_is_read_checked_and_overridable() -> None:
                 for k in ("parent_preference", "la_concedes", "la_preference", "other")
             }
         )
-    with pytest.raises(sa.InvalidScenarioError, match="must_admit_kinds.1"):
+    with pytest.raises(sa.InvalidScenarioError, match=r"must_admit_kinds\.1"):
         sc.with_overrides({"status_quo.must_admit_kinds": ["special", "school"]})
-    with pytest.raises(sa.InvalidScenarioError, match="status_quo.typo: unknown key"):
+    with pytest.raises(sa.InvalidScenarioError, match=r"status_quo\.typo: unknown key"):
         sc.with_overrides({"status_quo.typo": 1})
 
 
