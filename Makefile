@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+DOCS_STAMP := $(VENV)/.docs-stamp
+DEMO_STAMP := $(VENV)/.demo-stamp
 
-.PHONY: test lint typecheck pytest demo bench clean sources-doc
+.PHONY: test lint typecheck pytest demo bench docs clean sources-doc
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "sendalloc needs Python 3.11+"'
@@ -16,8 +18,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $@
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks examples
-	$(BIN)/ruff format --check src tests benchmarks examples
+	$(BIN)/ruff check src tests benchmarks examples tools
+	$(BIN)/ruff format --check src tests benchmarks examples tools
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -31,7 +33,15 @@ test: lint typecheck pytest
 sources-doc: $(STAMP)
 	$(BIN)/python -c 'import sendalloc.sources as s; open("docs/sources.md", "w", encoding="utf-8").write(s.render_markdown())'
 
-demo: $(STAMP)
+# The demo needs only the package and matplotlib, not the whole dev extra
+# (dask, pyarrow, mypy, ruff: minutes to install); a venv that has the dev
+# extra already has both.
+$(DEMO_STAMP): pyproject.toml | $(BIN)/python
+	if [ -f $(STAMP) ] && [ $(STAMP) -nt pyproject.toml ]; then :; \
+	else $(BIN)/python -m pip install --quiet -e '.[plot]'; fi
+	touch $@
+
+demo: $(DEMO_STAMP)
 	$(BIN)/sendalloc run county
 
 # Optional: YARDSTICK=path/to/refalloc.c (a plain-C reference of serial dictatorship
@@ -45,5 +55,17 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py --json bench-out/rows.json \
 		$(if $(YARDSTICK),--yardstick bench-out/refalloc) $(BENCH_ARGS)
 
+# The documentation site, into site/. --strict: a broken link, anchor or
+# cross-reference, or a failing gallery example, fails the build. The gallery
+# runs the examples (tools/docs/gallery.py) and caches them in .cache/.
+# NO_MKDOCS_2_WARNING silences mkdocs-material's banner about MkDocs 2.0, which
+# the docs extra excludes (mkdocs<2).
+$(DOCS_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[docs]'
+	touch $@
+
+docs: $(DOCS_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis site .cache

@@ -10,7 +10,10 @@ interrupted sweep resumes where it stopped; ``--scheduler`` to run it on a dask
 cluster (same numbers).
 
     python examples/sweep_capacity.py [SCENARIO] [--runs N] [--workers N]
-        [--scheduler ADDRESS] [--store PATH] [--plot PATH | --no-plot]
+        [--scheduler ADDRESS] [--store PATH] [--plot PATH]
+
+``--plot PATH`` draws on-list placement against capacity growth (PNG, PDF or
+SVG, by the path's suffix); without it nothing is written.
 """
 
 from __future__ import annotations
@@ -38,8 +41,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--scheduler", help="address of a running dask scheduler")
     parser.add_argument("--store", help="directory that keeps finished units")
-    parser.add_argument("--plot", default="sweep_capacity.png")
-    parser.add_argument("--no-plot", action="store_true")
+    parser.add_argument("--plot", metavar="PATH", help="write the figure here")
     args = parser.parse_args(argv)
 
     client = None
@@ -80,7 +82,7 @@ def main(argv: list[str] | None = None) -> None:
         f"\nFirst-available, lists of 5: on-list placement {100 * gain[0]:.1f}% "
         f"now, {100 * gain[-1]:.1f}% with 30% more special-school places."
     )
-    if not args.no_plot:
+    if args.plot:
         result.plot(
             x="special.capacity_growth",
             y="placed_on_list",

@@ -485,7 +485,7 @@ def test_example_script_runs() -> None:
     script = Path(__file__).resolve().parent.parent / "examples" / "sweep_capacity.py"
     env = {**os.environ, "SENDALLOC_EXAMPLE_RUNS": "4", "MPLBACKEND": "Agg"}
     proc = subprocess.run(
-        [sys.executable, str(script), "london_borough", "--no-plot"],
+        [sys.executable, str(script), "london_borough"],
         capture_output=True,
         text=True,
         env=env,

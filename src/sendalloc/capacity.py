@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 from sendalloc._arrays import largest_remainder
 from sendalloc._engine.modes import engine_for
 from sendalloc._engine.runner import check_runs, check_seed, resolve_scenario
-from sendalloc._engine.streams import BOOTSTRAP, run_streams
+from sendalloc._engine.streams import BOOTSTRAP, Root, SeedLike, child, run_streams
 from sendalloc.mechanisms.first_available import serial_dictatorship_kernel
 from sendalloc.metrics import fallback_assignment, la_fallback
 from sendalloc.population import KINDS, NEEDS
@@ -234,7 +234,7 @@ def capacity_gap(instance: InstanceLike, *, on: str = "lists") -> CapacityGap:
 
 
 # --------------------------------------------------------------------------- sampling
-def _instances(scenario: Any, runs: int, seed: int) -> list[Any]:
+def _instances(scenario: Any, runs: int, seed: Root) -> list[Any]:
     """The instances :func:`sendalloc.simulate` would sample for these runs.
 
     Each run's (first year's) instance, from the engine of the scenario's mode:
@@ -266,6 +266,9 @@ class GapSummary:
     bottleneck_frequency : tuple of (str, float)
         Settings that are bottlenecks in the most runs, with the share of runs,
         most frequent first (at most 10).
+    seed : int or numpy.random.SeedSequence
+        The root of the rounds' streams (as :attr:`SimulationResult.seed
+        <sendalloc.SimulationResult>`): passed back as ``seed``, the same rounds.
     """
 
     scenario: str
@@ -276,6 +279,7 @@ class GapSummary:
     excess_by_need: NDArray[np.float64]
     bottleneck_places_by_kind: NDArray[np.float64]
     bottleneck_frequency: tuple[tuple[str, float], ...]
+    seed: Root = 0
 
     def text(self) -> str:
         """A readable report, as printed by ``sendalloc gap``.
@@ -318,20 +322,31 @@ class GapSummary:
 
 
 def gap_summary(
-    scenario: Scenario | str | os.PathLike[str], *, runs: int = 100, seed: int = 0
+    scenario: Scenario | str | os.PathLike[str],
+    *,
+    runs: int = 100,
+    seed: SeedLike = 0,
 ) -> GapSummary:
     """Capacity bound and bottlenecks over ``runs`` simulated rounds.
 
     The rounds are the first ``runs`` that :func:`sendalloc.simulate` samples
     with the same ``seed`` (common random numbers).
 
+    Parameters
+    ----------
+    scenario : Scenario, str or path
+    runs : int, default 100
+    seed : int, SeedSequence, Generator or None, default 0
+        As for :func:`sendalloc.simulate`; the summary's ``seed`` records the
+        root used.
+
     Returns
     -------
     GapSummary
     """
-    runs, seed = check_runs(runs), check_seed(seed)
+    runs, root = check_runs(runs), check_seed(seed)
     scen = resolve_scenario(scenario)
-    insts = _instances(scen, runs, seed)
+    insts = _instances(scen, runs, root)
     bound = np.empty(runs)
     gap = np.empty(runs, dtype=np.int64)
     fa = np.empty(runs)
@@ -359,6 +374,7 @@ def gap_summary(
         excess_by_need=need / runs,
         bottleneck_places_by_kind=kind / runs,
         bottleneck_frequency=tuple((k, v / runs) for k, v in top),
+        seed=root,
     )
 
 
@@ -432,6 +448,9 @@ class PlacesNeeded:
     runs : int
     curve : tuple of (ndarray, ndarray)
         Total extra places evaluated, and the metric's mean at each.
+    seed : int or numpy.random.SeedSequence
+        The root of the rounds' streams and of the bootstrap: passed back as
+        ``seed``, the same answer.
     """
 
     metric: str
@@ -446,6 +465,7 @@ class PlacesNeeded:
     achieved: float
     runs: int
     curve: tuple[NDArray[np.float64], NDArray[np.float64]]
+    seed: Root = 0
 
     def text(self) -> str:
         """A short readable report.
@@ -479,7 +499,7 @@ def places_needed(
     metric: str = "placed_on_list",
     by: str = "kind",
     runs: int = 100,
-    seed: int = 0,
+    seed: SeedLike = 0,
     n_boot: int = 400,
 ) -> PlacesNeeded:
     """Extra places that bring a metric of first-available allocation to a target.
@@ -496,7 +516,9 @@ def places_needed(
     runs : int, default 100
         Simulated rounds (the first ``runs`` of :func:`sendalloc.simulate` with
         this seed: common random numbers).
-    seed : int, default 0
+    seed : int, SeedSequence, Generator or None, default 0
+        As for :func:`sendalloc.simulate`; it also seeds the bootstrap. The
+        answer's ``seed`` records the root used.
     n_boot : int, default 400
         Bootstrap resamples of the runs for the interval.
 
@@ -548,9 +570,9 @@ def places_needed(
 
     sign = -1.0 if metric == "unplaced" else 1.0
     goal = sign * target
-    runs, seed = check_runs(runs), check_seed(seed)
+    runs, root = check_runs(runs), check_seed(seed)
     scen = resolve_scenario(scenario)
-    insts = _instances(scen, runs, seed)
+    insts = _instances(scen, runs, root)
     labels = KINDS if by == "kind" else NEEDS
     n_groups = len(labels)
 
@@ -651,7 +673,7 @@ def places_needed(
     xs = np.array(sorted(cache), dtype=np.float64)
     mat = np.array([cache[int(x)] for x in xs])  # (X, runs)
 
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(BOOTSTRAP,)))
+    rng = np.random.default_rng(child(root, BOOTSTRAP))
     idx = rng.integers(0, runs, size=(n_boot, runs))
     curves = np.nanmean(mat[:, idx], axis=2).T  # (n_boot, X)
     boot = np.array([_crossing(xs, c, goal) for c in curves])
@@ -675,6 +697,7 @@ def places_needed(
         achieved=sign * mean(hi),
         runs=runs,
         curve=(xs, sign * mat.mean(axis=1)),
+        seed=root,
     )
 
 

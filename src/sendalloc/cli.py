@@ -1,6 +1,6 @@
 """The ``sendalloc`` command.
 
-::
+Usage:
 
     sendalloc run [SCENARIO] [--mechanism NAME[,NAME...] ...] [--runs N] [--seed S]
                   [--workers N] [--json PATH] [--csv PATH] [--plot PATH]
@@ -13,27 +13,44 @@
                   [--scheduler ADDRESS | --workers N] [--chunk-size N]
 
 ``SCENARIO`` is a preset name (default ``county``) or a path to a TOML file.
-Bad input (an unknown scenario or mechanism, a malformed TOML file) prints one
-line on stderr and exits with status 2. If the reader of standard output goes
+Bad input (an unknown scenario or mechanism, a malformed TOML file, an output
+path that cannot be written, a missing optional package, a ``--scheduler``
+that is not a dask scheduler) prints one line on stderr and exits with status
+2, before anything is simulated. Output files are written whole or not at all
+(under a temporary name, then renamed). If the reader of standard output goes
 away early (``sendalloc run | head -3``) the command stops quietly with status
-141, as a Unix tool killed by SIGPIPE would.
+141, as a Unix tool killed by SIGPIPE would; with standard output closed the
+table is dropped and the files are still written. The progress bar redraws
+itself on a terminal and prints a plain line every few seconds otherwise (a
+log file). On a first run numba compiles the kernels, once, before any worker
+process starts: ``compiling kernels (first run only)`` says so.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
+import secrets
 import sys
 import textwrap
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
+from pathlib import Path
 from typing import Any, TextIO
 
 __all__ = ["main"]
 
 DEFAULT_SCENARIO = "county"
+#: The documentation site. Help text points at its pages, never at files of the
+#: source tree, which an installed package does not have.
+DOCS_URL = "https://sendalloc.github.io/sendalloc/"
 _SIGPIPE_STATUS = 128 + 13  # what a shell reports for a tool killed by SIGPIPE
+_CONNECT_SECONDS = 10.0  # to reach a dask scheduler before giving up
+_PLAIN_PROGRESS_SECONDS = 10.0  # a progress line this often when not on a terminal
+_COMPILING = "compiling kernels (first run only)"
 
 
 class _UsageError(Exception):
@@ -41,16 +58,42 @@ class _UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Descriptions and epilogs print as written: argparse would otherwise
+        # rewrap them and could break a URL at a hyphen.
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> Any:  # one line, status 2, like every error here
         raise _UsageError(message)
 
 
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError, OSError):  # closed or not a file
+        return False
+
+
 def _progress_bar(stream: TextIO, label: str) -> Callable[[int, int], None]:
+    """A progress display: a redrawn bar on a terminal, else plain lines.
+
+    A log file gets a line every ``_PLAIN_PROGRESS_SECONDS`` and one at the end,
+    never the carriage-return frames of the bar.
+    """
     start = time.perf_counter()
-    last = [0.0]
+    last = [start]
+    tty = _isatty(stream)
 
     def show(done: int, total: int) -> None:
         now = time.perf_counter()
+        if not tty:
+            if done < total and now - last[0] < _PLAIN_PROGRESS_SECONDS:
+                return
+            last[0] = now
+            stream.write(f"{label}: {done}/{total} runs {now - start:.1f} s\n")
+            stream.flush()
+            return
         if done < total and now - last[0] < 0.1:
             return
         last[0] = now
@@ -70,18 +113,202 @@ def _scenario(name: str) -> Any:
     return load_scenario(name)
 
 
-def _executor(workers: int | None, runs: int) -> Executor | None:
+def _workers(workers: int | None, runs: int) -> int:
     if workers is None:
         # Automatic: a process per core once the run is long enough to pay
         # for starting them (about a second).
         workers = (os.cpu_count() or 1) if runs >= 200 else 1
     if workers < 1:
         raise _UsageError(f"--workers: expected a positive integer, got {workers}")
+    return workers
+
+
+def _executor(
+    workers: int, warm_up: Callable[[], object], mechanisms: Sequence[str] | None
+) -> Executor | None:
+    """A process pool (None for one worker), kernels compiled before it starts.
+
+    The kernels of ``mechanisms`` are compiled side by side in ``workers``
+    processes, then ``warm_up`` (one run of the job) loads them here and
+    compiles the rest; workers forked after it inherit them (or load them from
+    numba's cache) instead of each compiling them. They exit if this process
+    is killed.
+    """
     if workers == 1:
         return None
-    from concurrent.futures import ProcessPoolExecutor
+    from sendalloc.executors import process_pool
+    from sendalloc.simulate import DEFAULT_MECHANISMS
 
-    return ProcessPoolExecutor(max_workers=workers)
+    names = list(mechanisms or DEFAULT_MECHANISMS)
+    return process_pool(workers, warm_up=warm_up, precompile=names)
+
+
+@contextlib.contextmanager
+def _compile_notice(err: TextIO, quiet: bool) -> Iterator[None]:
+    """Say ``compiling kernels (first run only)`` if numba compiles here."""
+    if quiet:
+        yield
+        return
+    from sendalloc.executors import compiling
+
+    def notice() -> None:
+        err.write(_COMPILING + "\n")
+        err.flush()
+
+    with compiling(notice):
+        yield
+
+
+class _Outputs:
+    """The files a command writes: checked before it runs, each written atomically.
+
+    A path is refused before anything is simulated if it names a directory, if
+    its directory does not exist or cannot be written, or if two options name
+    the same file. Each file is written under a temporary name in the same
+    directory and renamed over the target when complete, so an interrupted or
+    failed write leaves the old file (or none), never half a file.
+    """
+
+    def __init__(self, **paths: str | None) -> None:
+        self.paths = {opt: p for opt, p in paths.items() if p}
+
+    def check(self) -> None:
+        seen: dict[Path, str] = {}
+        for opt, text in self.paths.items():
+            flag = "--" + opt.replace("_", "-")
+            path = Path(text)
+            key = path.resolve()
+            if key in seen:
+                raise _UsageError(f"{flag} {text}: the same file as {seen[key]}")
+            seen[key] = flag
+            if path.is_dir():
+                raise _UsageError(f"{flag} {text}: is a directory")
+            _check_writable_dir(path.parent, f"{flag} {text}")
+
+    def write(self, opt: str, writer: Callable[[str], object]) -> None:
+        """Write the file of ``--opt`` through ``writer(path)``, atomically."""
+        target = Path(self.paths[opt])
+        # Keep the suffix: matplotlib picks the figure format from it.
+        tmp = target.with_name(
+            f".{target.name}.{secrets.token_hex(4)}.tmp{target.suffix}"
+        )
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # umask
+        os.close(fd)
+        try:
+            writer(str(tmp))
+            os.replace(tmp, target)
+        except BaseException as exc:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            if isinstance(exc, OSError) and exc.strerror:  # name the file asked for
+                raise OSError(exc.errno, exc.strerror, str(target)) from exc
+            raise
+
+
+def _check_writable_dir(directory: Path, what: str) -> None:
+    """Refuse ``what`` unless files can be created in ``directory``."""
+    if not directory.is_dir():
+        raise _UsageError(f"{what}: directory {directory} does not exist")
+    try:
+        probe = directory / f".sendalloc-probe-{secrets.token_hex(4)}"
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        os.unlink(probe)
+    except OSError as exc:
+        raise _UsageError(
+            f"{what}: cannot write in {directory} ({exc.strerror or exc})"
+        ) from None
+
+
+def _check_store(text: str) -> None:
+    """Refuse a sweep store that cannot be created, before running."""
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise _UsageError(f"--store {text}: is a file; a sweep store is a directory")
+    existing = path
+    while not existing.exists():  # the store and missing parents are created
+        existing = existing.parent
+    if not existing.is_dir():
+        raise _UsageError(f"--store {text}: {existing} is not a directory")
+    _check_writable_dir(existing, f"--store {text}")
+    if path.suffix.lower() == ".parquet":
+        _require("pyarrow", "parquet", f"--store {text} (Parquet)")
+
+
+def _require(module: str, extra: str, why: str) -> None:
+    """Refuse to start when an optional package the options need is missing."""
+    import importlib.util
+
+    try:
+        found = importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
+        raise _UsageError(
+            f"{why} needs {module}, which is not installed: "
+            f"pip install 'sendalloc[{extra}]'"
+        )
+
+
+def _check_plot_path(text: str) -> None:
+    """--plot: matplotlib installed, and a file type it can write."""
+    _require("matplotlib", "plot", "--plot")
+    suffix = Path(text).suffix.lower().lstrip(".")
+    if not suffix:
+        return  # matplotlib writes its default format (PNG)
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    types = FigureCanvasBase.get_supported_filetypes()
+    if suffix not in types:
+        raise _UsageError(
+            f"--plot {text}: matplotlib cannot write .{suffix} files; use one of "
+            + ", ".join(f".{t}" for t in sorted(types))
+        )
+
+
+def _connect(address: str) -> Any:
+    """A dask.distributed client of ``address``, or a one-line error, quickly.
+
+    dask's own client can wait for ever on a listener that is not a dask
+    scheduler (a silent port, an HTTP server) or read its reply as a frame
+    length (3 EiB). So first, under one overall timeout, open a connection and
+    ask the other end who it is; only a scheduler that answers gets a client.
+    """
+    _require("distributed", "dask", "--scheduler")
+    import asyncio
+    import importlib
+
+    comm: Any = importlib.import_module("distributed.comm")
+
+    async def identity() -> Any:
+        c = await comm.connect(address, timeout=_CONNECT_SECONDS)
+        try:
+            await c.write({"op": "identity", "reply": True})
+            return await c.read()
+        finally:
+            c.abort()
+
+    ident: Any = None
+    reason = ""
+    try:
+        ident = asyncio.run(asyncio.wait_for(identity(), _CONNECT_SECONDS))
+    except TimeoutError:
+        reason = f"no dask answer within {_CONNECT_SECONDS:g} s"
+    except OSError as exc:  # refused, unreachable, closed: no scheduler there
+        reason = f"cannot connect: {str(exc).splitlines()[0] if str(exc) else exc!r}"
+    except Exception as exc:  # e.g. a reply read as a 3 EiB frame length
+        text = str(exc).splitlines()[0] if str(exc) else ""
+        reason = "it answered with something other than the dask protocol"
+        if text and not isinstance(exc, MemoryError):  # not "allocate 3 EiB"
+            reason += f" ({type(exc).__name__}: {text})"
+    else:
+        kind = ident.get("type") if isinstance(ident, dict) else None
+        if kind != "Scheduler":
+            what = f"a dask {kind}" if isinstance(kind, str) else "something else"
+            reason = f"it is {what}, not a scheduler"
+    if reason:
+        raise _UsageError(f"--scheduler {address}: not a dask scheduler ({reason})")
+    dist: Any = importlib.import_module("distributed")
+    return dist.Client(address, timeout=_CONNECT_SECONDS, set_as_default=False)
 
 
 def _positive(text: str) -> int:
@@ -130,6 +357,7 @@ def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="sendalloc",
         description="Simulate allocation of SEND placements from tailored lists.",
+        epilog=f"Documentation: {DOCS_URL}",
     )
     parser.add_argument(
         "--version", action="version", version=f"sendalloc {__version__}"
@@ -140,6 +368,8 @@ def _build_parser() -> argparse.ArgumentParser:
         "run",
         help="simulate a scenario and compare mechanisms",
         description="Simulate many rounds of a scenario and compare mechanisms.",
+        epilog=f"The output explained: {DOCS_URL}reading-results/\n"
+        f"In-year and multi-year modes: {DOCS_URL}dynamics/",
     )
     run.add_argument(
         "scenario",
@@ -173,7 +403,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "--mode",
         choices=("annual", "in_year", "multi_year"),
         help="override the scenario's mode (default: the scenario's, annual for "
-        "presets); see docs/dynamics.md",
+        "presets)",
     )
     run.add_argument("--years", type=_positive, help="years of a multi_year projection")
 
@@ -183,6 +413,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "gap",
         help="capacity gap of a scenario",
         description="Max-flow bound on placements, bottlenecks and places needed.",
+        epilog=f"The capacity gap explained: {DOCS_URL}reading-results/",
     )
     gap.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO)
     gap.add_argument("--runs", "-n", type=_positive, default=100, help="default 100")
@@ -207,8 +438,8 @@ def _add_sweep_parser(sub: Any) -> None:
     sw = sub.add_parser(
         "sweep",
         help="simulate a grid of scenario variants (resumable, local or dask)",
-        description="Simulate every combination of the --set values; see "
-        "docs/sweeps.md.",
+        description="Simulate every combination of the --set values.",
+        epilog=f"Parameter sweeps explained: {DOCS_URL}sweeps/",
     )
     sw.add_argument("scenario", help="preset name or TOML path")
     sw.add_argument(
@@ -261,6 +492,7 @@ def _grid_values(text: str) -> list[Any]:
 
 
 def _cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from sendalloc.simulate import simulate
     from sendalloc.sweep import sweep
 
     grid: dict[str, list[Any]] = {}
@@ -271,52 +503,60 @@ def _cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if key.strip() in grid:
             raise _UsageError(f"--set: {key.strip()} given twice")
         grid[key.strip()] = _grid_values(values)
+    outputs = _Outputs(csv=args.csv)
+    outputs.check()
+    if args.store:
+        _check_store(args.store)
     scen = _scenario(args.scenario)
     variants = 1
     for vals in grid.values():
         variants *= len(vals)
     close: Callable[[], object] | None = None
-    if args.scheduler:
-        import importlib
+    executor: Executor | None = None
+    quiet = args.no_progress
+    with _compile_notice(err, quiet):
+        if args.scheduler:
+            client = _connect(args.scheduler)
+            executor = client.get_executor()
+            close = client.close
+        else:
+            modes = {str(m) for m in grid.get("mode", [])}
 
+            def warm_up() -> None:  # one run of each mode the grid has
+                simulate(scen, args.mechanism, runs=1, seed=args.seed)
+                for mode in sorted(modes - {scen.mode}):
+                    variant = scen.with_overrides({"mode": mode})
+                    simulate(variant, args.mechanism, runs=1, seed=args.seed)
+
+            workers = _workers(args.workers, args.runs * variants)
+            executor = _executor(workers, warm_up, args.mechanism)
+        label = f"{scen.name}: {variants} variants"
+        progress = None if quiet else _progress_bar(err, label)
         try:
-            dist: Any = importlib.import_module("distributed")
-        except ImportError:
-            raise _UsageError(
-                "--scheduler needs dask.distributed: pip install 'sendalloc[dask]'"
-            ) from None
-        client = dist.Client(args.scheduler)
-        executor: Executor | None = client.get_executor()
-        close = client.close
-    else:
-        executor = _executor(args.workers, args.runs * variants)
-    label = f"{scen.name}: {variants} variants"
-    progress = None if args.no_progress else _progress_bar(err, label)
-    try:
-        result = sweep(
-            scen,
-            grid,
-            mechanisms=args.mechanism,
-            runs=args.runs,
-            seed=args.seed,
-            executor=executor,
-            store=args.store,
-            progress=progress,
-            chunk_size=args.chunk_size,
-        )
-    finally:
-        if close is not None:  # a dask client: its executor has no cancel_futures
-            try:
-                if executor is not None:
-                    executor.shutdown(wait=False)
-            finally:
-                close()
-        elif executor is not None:
-            executor.shutdown(cancel_futures=True)
-    out.write(result.table() + "\n")
+            result = sweep(
+                scen,
+                grid,
+                mechanisms=args.mechanism,
+                runs=args.runs,
+                seed=args.seed,
+                executor=executor,
+                store=args.store,
+                progress=progress,
+                chunk_size=args.chunk_size,
+            )
+        finally:
+            if close is not None:  # a dask client: its executor has no cancel_futures
+                try:
+                    if executor is not None:
+                        executor.shutdown(wait=False)
+                finally:
+                    close()
+            elif executor is not None:
+                executor.shutdown(cancel_futures=True)
     if args.csv:
-        result.to_csv(args.csv)
+        outputs.write("csv", result.to_csv)
         err.write(f"wrote {args.csv}\n")
+    out.write(result.table() + "\n")
     return 0
 
 
@@ -334,6 +574,10 @@ def _cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     + "; policies: "
                     + ", ".join(sorted(POLICIES))
                 )
+    outputs = _Outputs(json=args.json, csv=args.csv, plot=args.plot)
+    outputs.check()
+    if args.plot:
+        _check_plot_path(args.plot)
     scen = _scenario(args.scenario)
     overrides: dict[str, object] = {}
     if args.mode:
@@ -342,31 +586,38 @@ def _cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         overrides["dynamics.years"] = args.years
     if overrides:
         scen = scen.with_overrides(overrides)
-    progress = None if args.no_progress else _progress_bar(err, str(scen.name))
-    executor = _executor(args.workers, args.runs)
-    try:
-        result = simulate(
-            scen,
+    quiet = args.no_progress
+    with _compile_notice(err, quiet):
+        executor = _executor(
+            _workers(args.workers, args.runs),
+            lambda: simulate(scen, mechs, runs=1, seed=args.seed),
             mechs,
-            runs=args.runs,
-            seed=args.seed,
-            executor=executor,
-            progress=progress,
         )
-    finally:
-        if executor is not None:
-            executor.shutdown(cancel_futures=True)
+        progress = None if quiet else _progress_bar(err, str(scen.name))
+        try:
+            result = simulate(
+                scen,
+                mechs,
+                runs=args.runs,
+                seed=args.seed,
+                executor=executor,
+                progress=progress,
+            )
+        finally:
+            if executor is not None:
+                executor.shutdown(cancel_futures=True)
+    # Files first: a reader of standard output that goes away early (| head)
+    # must not cost them.
+    for opt, write in (
+        ("json", result.to_json),
+        ("csv", result.to_csv),
+        ("plot", result.plot),
+    ):
+        if opt in outputs.paths:
+            outputs.write(opt, write)
+            err.write(f"wrote {outputs.paths[opt]}\n")
     out.write(textwrap.fill(result.headline(), width=88) + "\n\n")
     out.write(result.table() + "\n")
-    if args.json:
-        result.to_json(args.json)
-        err.write(f"wrote {args.json}\n")
-    if args.csv:
-        result.to_csv(args.csv)
-        err.write(f"wrote {args.csv}\n")
-    if args.plot:
-        result.plot(args.plot)
-        err.write(f"wrote {args.plot}\n")
     return 0
 
 
@@ -380,7 +631,7 @@ def _cmd_scenarios(out: TextIO) -> int:
     return 0
 
 
-def _cmd_gap(args: argparse.Namespace, out: TextIO) -> int:
+def _cmd_gap(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from sendalloc.capacity import TARGET_METRICS, gap_summary, places_needed
 
     if args.metric not in TARGET_METRICS:
@@ -389,20 +640,22 @@ def _cmd_gap(args: argparse.Namespace, out: TextIO) -> int:
             f"got {args.metric!r}"
         )
     scen = _scenario(args.scenario)
-    out.write(gap_summary(scen, runs=args.runs, seed=args.seed).text() + "\n\n")
-    try:
-        need = places_needed(
-            scen,
-            args.target,
-            metric=args.metric,
-            by=args.by,
-            runs=args.runs,
-            seed=args.seed,
-        )
-    except ValueError as exc:
-        out.write(f"Places needed: {exc}\n")
-    else:
-        out.write(need.text() + "\n")
+    with _compile_notice(err, quiet=False):
+        summary = gap_summary(scen, runs=args.runs, seed=args.seed)
+        out.write(summary.text() + "\n\n")
+        try:
+            need = places_needed(
+                scen,
+                args.target,
+                metric=args.metric,
+                by=args.by,
+                runs=args.runs,
+                seed=args.seed,
+            )
+        except ValueError as exc:
+            out.write(f"Places needed: {exc}\n")
+        else:
+            out.write(need.text() + "\n")
     return 0
 
 
@@ -445,7 +698,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     from sendalloc.errors import SendallocError
 
-    out, err = sys.stdout, sys.stderr
+    # A closed standard stream is None in Python: write nowhere, do not crash.
+    out: TextIO = sys.stdout if sys.stdout is not None else io.StringIO()
+    err: TextIO = sys.stderr if sys.stderr is not None else io.StringIO()
     try:
         args = _build_parser().parse_args(argv)
         if args.command == "run":
@@ -455,7 +710,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "sweep":
             code = _cmd_sweep(args, out, err)
         else:
-            code = _cmd_gap(args, out)
+            code = _cmd_gap(args, out, err)
         out.flush()  # a closed pipe fails here, not at interpreter exit
         return code
     except BrokenPipeError:  # the reader went away (| head): stop quietly

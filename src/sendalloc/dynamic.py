@@ -45,6 +45,8 @@ from sendalloc._engine.modes import run_simulation
 from sendalloc._engine.policies import resolve_policies
 from sendalloc._engine.projection import simulate_projection
 from sendalloc._engine.results import DynamicResult
+from sendalloc._engine.runner import ProgressLike, check_seed
+from sendalloc._engine.streams import SeedLike
 from sendalloc._engine.timemetrics import (
     DYNAMIC_GROUP_METRICS,
     DYNAMIC_METRICS,
@@ -83,16 +85,17 @@ def simulate_dynamic(
     names: tuple[str, ...],
     *,
     runs: int,
-    seed: int,
+    seed: SeedLike,
     executor: Executor | None = None,
-    progress: Callable[[int, int], object] | None = None,
+    progress: ProgressLike = None,
     chunk_size: int | None = None,
 ) -> DynamicResult:
     """The Monte Carlo engine of the ``in_year`` and ``multi_year`` modes.
 
     :func:`sendalloc.simulate` runs these modes itself (use that); this entry
     takes arguments already validated and mechanisms ``mechs`` shown as
-    ``names``. Run ``r`` uses ``SeedSequence(seed).spawn(runs)[r]``, so results
+    ``names``; ``seed`` as for :func:`sendalloc.simulate`. Run ``r`` uses
+    ``SeedSequence(seed).spawn(runs)[r]`` for an int seed, so results
     do not depend on the executor or the chunking. Within a run every mechanism
     sees the same children in every year (and, in the first year, the same
     leavers).
@@ -115,7 +118,7 @@ def simulate_dynamic(
         scenario,
         resolve_policies(mechs),
         runs=runs,
-        seed=seed,
+        seed=check_seed(seed),
         executor=executor,
         progress=progress,
         chunk_size=chunk_size,

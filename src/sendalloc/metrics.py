@@ -306,6 +306,9 @@ def fallback_assignment(
     free = np.maximum(cap.astype(np.int64) - used, 0).astype(np.int32)
     lst = np.asarray(lists, dtype=np.int32)
     masked = np.ascontiguousarray(np.where(unplaced[:, None], lst, -1), dtype=np.int32)
+    # Read-only, as a Problem's arrays are: numba compiles one version per
+    # writeable flag, and each costs compile time on a cold start.
+    free.flags.writeable = masked.flags.writeable = False
     extra = serial_dictatorship_kernel(free, masked, np.asarray(order, dtype=np.int32))
     return np.where(unplaced, extra, assign).astype(np.int32)
 

@@ -26,6 +26,7 @@ from sendalloc.errors import InvalidScenarioError
 __all__ = [
     "KINDS",
     "NEEDS",
+    "NEED_NAMES",
     "PHASES",
     "SPECIALIST_KINDS",
     "Children",
@@ -51,6 +52,23 @@ NEEDS: tuple[str, ...] = (
     "OTH",  # other difficulty or disability
 )
 """The 13 SEN2 primary-need codes; need columns hold int8 indices into this."""
+
+NEED_NAMES: dict[str, str] = {
+    "ASD": "Autistic spectrum disorder",
+    "SLCN": "Speech, language and communication needs",
+    "SEMH": "Social, emotional and mental health",
+    "SPLD": "Specific learning difficulty",
+    "MLD": "Moderate learning difficulty",
+    "SLD": "Severe learning difficulty",
+    "PMLD": "Profound and multiple learning difficulty",
+    "DS": "Down syndrome",
+    "HI": "Hearing impairment",
+    "VI": "Visual impairment",
+    "MSI": "Multi-sensory impairment",
+    "PD": "Physical disability",
+    "OTH": "Other difficulty or disability",
+}
+"""The name of each need code in :data:`NEEDS`, as the DfE's SEN2 return spells it."""
 
 PHASES: tuple[str, ...] = ("early_years", "primary", "secondary", "post16")
 """Phases of education, indexed by :func:`phase_of_age`."""

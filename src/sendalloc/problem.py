@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from sendalloc._kernels.priority_lists import MIN_SLOTS, priority_lists
 from sendalloc._kernels.ranks import ranks_kernel
 from sendalloc.errors import InvalidProblemError
 
@@ -26,6 +27,7 @@ __all__ = ["Allocation", "Problem", "TieBreak", "Unplaced"]
 
 IntArray = NDArray[np.int32]
 INDEX = np.int32  # dtype of every index array a Problem holds
+_TWO63 = 2.0**63  # exact in every float dtype: the first float past int64
 
 
 # --------------------------------------------------------------------------- helpers
@@ -90,6 +92,15 @@ def _as_int_array(
             pos = tuple(int(i) for i in np.argwhere(bad)[0])
             raise InvalidProblemError(
                 f"{where(pos)} = {a[pos].item()!r}: expected an integer"
+            )
+        # Casting 2**63 or more (or below -2**63) to int64 wraps to INT64_MIN:
+        # a huge priority would silently become the best one.
+        big = (a >= _TWO63) | (a < -_TWO63)
+        if big.any():
+            pos = tuple(int(i) for i in np.argwhere(big)[0])
+            raise InvalidProblemError(
+                f"{where(pos)} = {a[pos].item()!r}: outside the int64 range "
+                "[-2**63, 2**63)"
             )
     if a.dtype.kind == "u" and a.size and int(a.max()) > np.iinfo(np.int64).max:
         raise InvalidProblemError(f"{name}: values exceed the int64 range")
@@ -591,6 +602,12 @@ class Problem:
         m = cap.shape[0]
         prefs = _as_int_array(preferences, "preferences", 2, want="of shape (N, L)")
         n, width = prefs.shape
+        if priority is not None and n * width >= MIN_SLOTS:
+            fast = cls._from_arrays_fast(
+                cap, prefs, priority, order, child_ids, setting_ids, ties, names
+            )
+            if fast is not None:
+                return fast
         valid = _check_preferences(prefs, m, names)
         if order is None:
             ordr = np.arange(n, dtype=np.int64)
@@ -672,6 +689,52 @@ class Problem:
             )
         return cls._build(
             cap, prefs, prio, ordr, plist, start, end, child_ids, setting_ids
+        )
+
+    @classmethod
+    def _from_arrays_fast(
+        cls,
+        cap: NDArray[np.int64],
+        prefs: NDArray[np.int64],
+        priority: ArrayLike,
+        order: ArrayLike | None,
+        child_ids: Sequence[Hashable] | None,
+        setting_ids: Sequence[Hashable] | None,
+        ties: bool,
+        names: _Names,
+    ) -> Problem | None:
+        """The compiled path of :meth:`_from_arrays` for large problems.
+
+        The same result as the numpy path below it; None (so that the numpy
+        path runs and words the error) on any input it does not accept.
+        """
+        n = prefs.shape[0]
+        try:
+            score = _as_int_array(priority, "priority", 2, want="of shape (N, L)")
+            if score.shape != prefs.shape:
+                return None
+            lists = priority_lists(prefs, score, cap.shape[0], ties=ties)
+            if lists is None:
+                return None
+            if order is None:
+                ordr = np.arange(n, dtype=np.int64)
+            else:
+                ordr = _as_int_array(order, "order", 1, want="of shape (N,)")
+                _check_permutation(ordr, n, "order", names)
+        except InvalidProblemError:
+            return None
+        return cls._build(
+            cap,
+            prefs,
+            lists.priority,
+            ordr,
+            lists.children,
+            lists.start,
+            lists.end,
+            child_ids,
+            setting_ids,
+            plist_class=lists.klass,
+            derived_copy=False,
         )
 
     @classmethod
@@ -1043,23 +1106,35 @@ class Problem:
         *,
         plist_class: NDArray[np.integer[Any]] | None = None,
         lottery: TieBreak | None = None,
+        derived_copy: bool = True,
     ) -> Problem:
+        """Freeze the arrays into a Problem.
+
+        ``cap``, ``prefs`` and ``order`` may be the caller's arrays and are
+        always copied; the derived arrays (``prio``, ``plist``, ``start``,
+        ``end``, ``plist_class``) are copied too unless ``derived_copy`` is
+        False, for a caller that made them and holds no other reference.
+        """
         n, m = prefs.shape[0], cap.shape[0]
         if max(n, m, prefs.shape[1]) > np.iinfo(INDEX).max:
             raise InvalidProblemError("problem too large for int32 indices")
         if plist_class is None:
             plist_class = _positions(plist.shape[0], start, end)
+
+        def own(a: NDArray[Any], dtype: type[np.integer[Any]]) -> NDArray[Any]:
+            return _frozen(a.astype(dtype, copy=derived_copy))
+
         return cls(
             capacity=_frozen(cap.astype(INDEX)),
             preferences=_frozen(prefs.astype(INDEX)),
-            priority=_frozen(prio.astype(INDEX)),
+            priority=own(prio, INDEX),
             order=_frozen(order.astype(INDEX)),
             child_ids=_check_labels(child_ids, n, "child_ids"),
             setting_ids=_check_labels(setting_ids, m, "setting_ids"),
-            plist_children=_frozen(plist.astype(INDEX)),
-            plist_start=_frozen(start.astype(np.int64)),
-            plist_end=_frozen(end.astype(np.int64)),
-            plist_class=_frozen(plist_class.astype(INDEX)),
+            plist_children=own(plist, INDEX),
+            plist_start=own(start, np.int64),
+            plist_end=own(end, np.int64),
+            plist_class=own(plist_class, INDEX),
             lottery=lottery,
         )
 

@@ -22,8 +22,15 @@ from typing import TYPE_CHECKING
 from sendalloc._engine.modes import run_simulation
 from sendalloc._engine.policies import DEFAULT_MECHANISMS, POLICIES, resolve_policies
 from sendalloc._engine.results import SimulationResult
-from sendalloc._engine.runner import check_runs, check_seed, resolve_scenario
+from sendalloc._engine.runner import (
+    ProgressLike,
+    check_progress,
+    check_runs,
+    check_seed,
+    resolve_scenario,
+)
 from sendalloc._engine.stats import Summary
+from sendalloc._engine.streams import SeedLike
 from sendalloc.problem import Allocation
 
 if TYPE_CHECKING:
@@ -43,9 +50,9 @@ def simulate(
     mechanisms: Iterable[str | Callable[..., Allocation]] | str | None = None,
     *,
     runs: int = 1000,
-    seed: int = 0,
+    seed: SeedLike = 0,
     executor: Executor | None = None,
-    progress: Callable[[int, int], object] | None = None,
+    progress: ProgressLike = None,
     chunk_size: int | None = None,
 ) -> SimulationResult:
     """Simulate many allocation rounds and measure every mechanism on each.
@@ -62,13 +69,23 @@ def simulate(
         :data:`DEFAULT_MECHANISMS`.
     runs : int, default 1000
         Number of simulated rounds (instances).
-    seed : int, default 0
-        Root seed; run ``r`` uses ``SeedSequence(seed).spawn(runs)[r]``.
+    seed : int, SeedSequence, Generator or None, default 0
+        The root of the runs' random streams. An int ``s``: run ``r`` uses
+        ``SeedSequence(s).spawn(runs)[r]``. A SeedSequence is the root as it
+        is (not spawned from, not changed). A Generator is spawned, not drawn
+        from: the root is a new child of its bit generator's seed sequence,
+        as ``Generator.spawn`` makes, so the generator's numbers are untouched
+        and each call gets independent streams. None: fresh entropy from the
+        operating system. The result's ``seed`` records the root (an int or a
+        SeedSequence); passed back, it reproduces the run.
     executor : concurrent.futures.Executor, optional
         Runs the chunks, e.g. a ``ProcessPoolExecutor`` or a dask.distributed
         client's ``get_executor()``. Default: in this process.
-    progress : callable, optional
-        Called as ``progress(done_runs, runs)`` after each chunk completes.
+    progress : bool or callable, optional
+        True draws a progress bar with ``tqdm.auto`` (a widget in Jupyter, text
+        on the terminal; needs the ``progress`` extra, ``pip install
+        'sendalloc[progress]'``). A callable is called as ``progress(done_runs,
+        runs)`` after each chunk completes. None or False: silent.
     chunk_size : int, optional
         Runs per task. Default: about four tasks per worker, at most 25 runs.
         It affects only speed, never the result.
@@ -107,14 +124,15 @@ def simulate(
     >>> r.to_json() == r2.to_json()
     True
     """
-    runs, seed = check_runs(runs), check_seed(seed)
+    runs, root = check_runs(runs), check_seed(seed)
+    progress = check_progress(progress)
     scen = resolve_scenario(scenario)
     policies = resolve_policies(mechanisms)
     return run_simulation(
         scen,
         policies,
         runs=runs,
-        seed=seed,
+        seed=root,
         executor=executor,
         progress=progress,
         chunk_size=chunk_size,

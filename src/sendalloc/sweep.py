@@ -42,7 +42,9 @@ from sendalloc._engine.modes import (
 from sendalloc._engine.policies import Policy, resolve_policies
 from sendalloc._engine.runner import (
     Progress,
+    ProgressLike,
     check_chunk_size,
+    check_progress,
     check_runs,
     check_seed,
     chunk_bounds,
@@ -51,8 +53,16 @@ from sendalloc._engine.runner import (
 )
 from sendalloc._engine.stats import index_of, summarise
 from sendalloc._engine.store import Store, SweepStoreError, cell_text
-from sendalloc._engine.streams import run_streams
-from sendalloc._report.common import METRIC_KINDS
+from sendalloc._engine.streams import Root, SeedLike, run_streams, seed_json, seed_text
+from sendalloc._html import html_table, number
+from sendalloc._report.common import METRIC_KINDS, PERCENT_METRICS
+from sendalloc._report.figures import (
+    PALETTE,
+    figure_label,
+    figure_metric_label,
+    is_percent_key,
+    key_label,
+)
 from sendalloc._version import VERSION
 from sendalloc.metrics import METRICS, PROCESS_METRICS
 from sendalloc.problem import Allocation
@@ -168,7 +178,7 @@ def _spawn_key(variant_key: str, common: bool) -> tuple[int, ...]:
 def _run_unit(
     scenario: Any,
     policies: Sequence[Policy],
-    entropy: int,
+    root: Root,
     spawn_key: tuple[int, ...],
     start: int,
     stop: int,
@@ -177,7 +187,7 @@ def _run_unit(
 
     The values are the metrics of the variant's mode, by its engine.
     """
-    seeds = run_streams(entropy, start, stop, spawn_key)
+    seeds = run_streams(root, start, stop, spawn_key)
     return VERSION, engine_for(scenario).run_chunk(scenario, policies, seeds).values
 
 
@@ -201,7 +211,11 @@ class SweepResult:
         :data:`sendalloc.metrics.METRICS` for annual variants, then
         :data:`sendalloc.dynamic.DYNAMIC_METRICS` (and ``PROJECTION_METRICS``)
         for in-year (and multi-year) ones.
-    runs, seed : int
+    runs : int
+    seed : int or numpy.random.SeedSequence
+        The root of the runs' streams, as :attr:`SimulationResult.seed
+        <sendalloc.SimulationResult>`: passed back as ``seed``, the same sweep
+        (and the same store).
     mean, ci_low, ci_high, se : ndarray of float64, shape (V, n_mech, n_metrics)
         As in :class:`~sendalloc.simulate.Summary`: the mean over runs, the
         2.5th and 97.5th percentiles over runs (the 95% range from one
@@ -221,7 +235,7 @@ class SweepResult:
     mechanisms: tuple[str, ...]
     metrics: tuple[str, ...]
     runs: int
-    seed: int
+    seed: Root
     mean: NDArray[np.float64]
     ci_low: NDArray[np.float64]
     ci_high: NDArray[np.float64]
@@ -429,6 +443,8 @@ class SweepResult:
         matplotlib.figure.Figure
         """
         from matplotlib.figure import Figure
+        from matplotlib.lines import Line2D
+        from matplotlib.patches import Patch
 
         keys = self.keys
         if x not in keys:
@@ -450,15 +466,35 @@ class SweepResult:
         numeric = all(
             isinstance(v, int | float) and not isinstance(v, bool) for v in xs_all
         )
+        x_pct = is_percent_key(x, xs_all)
+        xscale = 100.0 if x_pct else 1.0
         xpos = {
-            _canon_text(v): (float(v) if numeric else float(j))
+            _canon_text(v): (xscale * float(v) if numeric else float(j))
             for j, v in enumerate(xs_all)
         }
+        y_pct = y in PERCENT_METRICS
+        yscale = 100.0 if y_pct else 1.0
         ncols = min(3, len(facets))
         nrows = math.ceil(len(facets) / ncols)
-        fig = Figure(figsize=(5.2 * ncols, 3.9 * nrows), layout="constrained")
-        axes = np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel()
+        fig = Figure(
+            figsize=(max(8.5, 5.2 * ncols), 3.6 * nrows + 1.4), layout="constrained"
+        )
+        axes = np.atleast_1d(
+            fig.subplots(nrows, ncols, squeeze=False, sharey=True)
+        ).ravel()
         pos = {c: j for j, c in enumerate(keys)}
+        colours = {h: PALETTE[j % len(PALETTE)] for j, h in enumerate(map(str, hues))}
+
+        def value_text(key: str, v: Any) -> str:
+            if is_percent_key(key, grid[key]):
+                return f"{100 * float(v):+.0f}%" if float(v) else "0%"
+            return cell_text(v)
+
+        def hue_label(h: Any) -> str:
+            if hue == "mechanism":
+                return figure_label(str(h))
+            return f"{key_label(hue)} = {value_text(hue, h)}"
+
         for ax, facet in zip(axes, facets, strict=False):
             fixed = {c: grid[c][j] for c, j in zip(facet_keys, facet, strict=True)}
             for h in hues:
@@ -487,35 +523,104 @@ class SweepResult:
                 else:
                     half = 1.96 * np.array([self.se[v, i, k] for _, v, i in pts])
                     lo, hi = mean - half, mean + half
-                label = str(h) if hue == "mechanism" else f"{hue} = {cell_text(h)}"
-                (line,) = ax.plot(px, mean, marker="o", label=label)
-                ax.fill_between(px, lo, hi, alpha=0.15, color=line.get_color())
-            if not numeric:
+                colour = colours[str(h)]
+                ax.plot(px, yscale * mean, marker="o", color=colour, label=hue_label(h))
+                ax.fill_between(
+                    px,
+                    yscale * lo,
+                    yscale * hi,
+                    facecolor=colour,
+                    edgecolor=colour,
+                    alpha=0.15,
+                    linewidth=0.8,
+                )
+            if numeric:
+                ax.set_xticks(sorted(set(xpos.values())))
+                if x_pct:
+                    ax.set_xticklabels([value_text(x, v) for v in sorted(xs_all)])
+            else:
                 ax.set_xticks(
                     [float(j) for j in range(len(xs_all))],
                     [cell_text(v) for v in xs_all],
                 )
-            ax.set_xlabel(x)
-            what = "95% range over rounds" if band == "interval" else "mean ± 1.96 se"
-            ax.set_ylabel(f"{y} ({what})")
-            title = ", ".join(f"{c} = {cell_text(v)}" for c, v in fixed.items())
+            ax.set_xlabel(key_label(x) + (" (change in %)" if x_pct else ""))
+            ax.grid(alpha=0.3)
+            title = ", ".join(
+                f"{key_label(c)} = {value_text(c, v)}" for c, v in fixed.items()
+            )
             if hue != "mechanism" and len(self.mechanisms) > 1:
-                title = ", ".join(filter(None, [self.mechanisms[0], title]))
+                title = ", ".join(
+                    filter(None, [figure_label(self.mechanisms[0]), title])
+                )
             if title:
                 ax.set_title(title, fontsize="medium")
-            ax.legend(fontsize="small")
+        for ax in axes[:: max(ncols, 1)]:
+            ax.set_ylabel(
+                f"{figure_metric_label(y)}" + (", % of children" if y_pct else "")
+            )
         for ax in axes[len(facets) :]:
             ax.set_visible(False)
-        fig.suptitle(f"{self.scenario}: {self.runs} simulated rounds per variant")
+        what = "95% range over rounds" if band == "interval" else "mean ± 1.96 se"
+        handles: list[Any] = [
+            Line2D([], [], color=colours[str(h)], marker="o", label=hue_label(h))
+            for h in hues
+        ]
+        handles.append(Patch(color="0.6", alpha=0.3, label=f"shaded: {what}"))
+        fig.legend(
+            handles=handles,
+            loc="outside lower center",
+            ncols=min(2 if ncols == 1 else 4, len(handles)),
+            frameon=False,
+        )
+        fig.suptitle(
+            f"{figure_metric_label(y)} by {key_label(x)}\n"
+            f"{self.scenario}, {self.runs} simulated rounds per variant"
+        )
         if path is not None:
-            fig.savefig(path)
+            fig.savefig(path, dpi=150)
         return fig
 
     def __repr__(self) -> str:
         return (
             f"SweepResult(scenario={self.scenario!r}, variants={len(self.variants)}, "
             f"keys={list(self.keys)}, mechanisms={list(self.mechanisms)}, "
-            f"runs={self.runs}, seed={self.seed})"
+            f"runs={self.runs}, seed={seed_text(self.seed)})"
+        )
+
+    def _repr_html_(self) -> str:
+        """The default :meth:`table` as HTML, for notebooks."""
+        metrics = [m for m in TABLE_METRICS if m in self.metrics]
+        idx = [self.metrics.index(m) for m in metrics]
+        head = [
+            *self.keys,
+            "mechanism",
+            *(m + (" %" if m in PERCENT_METRICS else "") for m in metrics),
+        ]
+        body = []
+        for v, vals in enumerate(self.variants):
+            for i, mech in enumerate(self.mechanisms):
+                cells = [
+                    number(
+                        float(self.mean[v, i, k]),
+                        float(self.ci_low[v, i, k]),
+                        float(self.ci_high[v, i, k]),
+                        percent=m in PERCENT_METRICS,
+                    )
+                    for m, k in zip(metrics, idx, strict=True)
+                ]
+                body.append([*(cell_text(x) for x in vals), mech, *cells])
+        return html_table(
+            head,
+            body,
+            title=(
+                f"{self.scenario}: {len(self.variants)} variants, "
+                f"{self.runs} simulated rounds each"
+            ),
+            note=(
+                f"mean (95% range over rounds); seed {seed_text(self.seed)}. "
+                ".rows(), .to_frame() and .to_csv() hold every metric; .plot(x, y) "
+                "draws one."
+            ),
         )
 
 
@@ -526,10 +631,10 @@ def sweep(
     *,
     mechanisms: Iterable[str | Callable[..., Allocation]] | str | None = None,
     runs: int = 1000,
-    seed: int = 0,
+    seed: SeedLike = 0,
     executor: Executor | None = None,
     store: str | os.PathLike[str] | None = None,
-    progress: Callable[[int, int], object] | None = None,
+    progress: ProgressLike = None,
     chunk_size: int | None = None,
     common_random_numbers: bool = True,
 ) -> SweepResult:
@@ -551,8 +656,11 @@ def sweep(
         As for :func:`~sendalloc.simulate`. Default: its default mechanisms.
     runs : int, default 1000
         Simulated rounds per variant.
-    seed : int, default 0
-        Root seed.
+    seed : int, SeedSequence, Generator or None, default 0
+        The root of the runs' streams, as for :func:`~sendalloc.simulate` (a
+        Generator is spawned from, not drawn from; None draws fresh entropy).
+        The result's ``seed`` records the root; to resume a store, pass the
+        same root again (an int, or the recorded SeedSequence).
     executor : concurrent.futures.Executor, optional
         Runs the work units: a ``ProcessPoolExecutor``, or a dask.distributed
         ``Client(address).get_executor()``. Default: in this process.
@@ -562,9 +670,11 @@ def sweep(
         Units already in it are read, not recomputed. It must be new, empty or
         a store of this very sweep: one from another spec raises
         :class:`SweepStoreError`.
-    progress : callable, optional
-        Called as ``progress(done_runs, total_runs)`` as units finish (and
-        once at the start when a store already holds some).
+    progress : bool or callable, optional
+        True draws a progress bar with ``tqdm.auto`` (a widget in Jupyter;
+        needs the ``progress`` extra). A callable is called as
+        ``progress(done_runs, total_runs)`` as units finish (and once at the
+        start when a store already holds some). None or False: silent.
     chunk_size : int, optional
         Runs per work unit (default :data:`DEFAULT_CHUNK_SIZE`). It affects
         speed and the store's layout, never the numbers.
@@ -626,8 +736,9 @@ def sweep(
     >>> cell == one.summary().get("first_available", "placed_on_list")
     True
     """
-    runs, seed = check_runs(runs), check_seed(seed)
+    runs, root = check_runs(runs), check_seed(seed)
     size = check_chunk_size(chunk_size)
+    progress = check_progress(progress)
     chunk = DEFAULT_CHUNK_SIZE if size is None else size
     base = resolve_scenario(scenario)
     if not hasattr(base, "with_overrides") or not hasattr(base, "to_dict"):
@@ -635,6 +746,7 @@ def sweep(
             "scenario: expected a Scenario, a preset name or a TOML path, got "
             f"{type(base).__name__}"
         )
+    name = str(getattr(base, "name", "scenario"))
     g = _normalise_grid(grid)
     policies = resolve_policies(mechanisms)
     names = tuple(p.name for p in policies)
@@ -667,7 +779,7 @@ def sweep(
             "grid": [[k, [plain(v) for v in vals]] for k, vals in g],
             "mechanisms": list(names),
             "runs": runs,
-            "seed": seed,
+            "seed": seed_json(root),
             "chunk_size": chunk,
             "common_random_numbers": common,
         }
@@ -678,7 +790,6 @@ def sweep(
     stats = {s: np.full(shape, np.nan) for s in _STATS}
     count = np.zeros(shape, dtype=np.int64)
     parts: dict[int, list[NDArray[np.float64] | None]] = {}
-    tracker = Progress(progress, nv * runs)
 
     def accept(v: int, c: int, values: NDArray[np.float64]) -> None:
         slots = parts.setdefault(v, [None] * nc)
@@ -690,13 +801,6 @@ def sweep(
                 stats[s][v] = arr
             count[v] = n
             del parts[v]
-
-    for v, c in sorted(done):
-        assert st is not None
-        accept(v, c, st.read(v, c, *bounds[c]))
-        tracker.advance(bounds[c][1] - bounds[c][0], report=False)
-    if done:
-        tracker.report()
 
     todo = [(v, c) for v in range(nv) for c in range(nc) if (v, c) not in done]
 
@@ -715,25 +819,42 @@ def sweep(
         accept(v, c, values)
         tracker.advance(bounds[c][1] - bounds[c][0])
 
-    units = [(scenarios[v], policies, seed, spawn[v], *bounds[c]) for v, c in todo]
+    units = [(scenarios[v], policies, root, spawn[v], *bounds[c]) for v, c in todo]
+    tracker = Progress(progress, nv * runs, desc=f"{name}: {nv} variants")
     try:
+        for v, c in sorted(done):
+            assert st is not None
+            accept(v, c, st.read(v, c, *bounds[c]))
+            tracker.advance(bounds[c][1] - bounds[c][0], report=False)
+        if done:
+            tracker.report()
         run_units(_run_unit, units, finish, executor=executor, drain=True)
     except BaseException as exc:
         if st is not None:
+            again = ""
+            if isinstance(root, int) and not isinstance(seed, int | np.integer):
+                again = f" with seed={root}"
+            elif isinstance(root, np.random.SeedSequence):
+                again = (
+                    f" with seed=numpy.random.SeedSequence({root.entropy!r}, "
+                    f"spawn_key={root.spawn_key!r})"
+                )
             exc.add_note(
                 f"finished units are kept in {st.path}; "
-                "run the same sweep again to resume"
+                f"run the same sweep again{again} to resume"
             )
         raise
+    finally:
+        tracker.close()
 
     return SweepResult(
-        scenario=str(getattr(base, "name", "scenario")),
+        scenario=name,
         grid=g,
         variants=tuple(tuple(c) for c in combos),
         mechanisms=names,
         metrics=metrics,
         runs=runs,
-        seed=seed,
+        seed=root,
         mean=stats["mean"],
         ci_low=stats["ci_low"],
         ci_high=stats["ci_high"],

@@ -20,7 +20,7 @@ import numpy as np
 from sendalloc._engine.policies import Policy, reports_process
 from sendalloc._engine.results import SimulationResult
 from sendalloc._engine.runner import Engine, RunArrays, RunOutcome, stack_runs
-from sendalloc._engine.streams import generator, stream
+from sendalloc._engine.streams import Root, generator, stream
 from sendalloc.metrics import (
     GROUPINGS,
     METRICS,
@@ -82,7 +82,7 @@ def run_chunk(
 
 
 def result(
-    scenario: Any, names: tuple[str, ...], runs: int, seed: int, arrays: RunArrays
+    scenario: Any, names: tuple[str, ...], runs: int, seed: Root, arrays: RunArrays
 ) -> SimulationResult:
     """The :class:`SimulationResult` of an annual simulation."""
     labels = group_labels()

@@ -9,7 +9,7 @@ new mode is a new :class:`~sendalloc._engine.runner.Engine` added to
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from functools import partial
 from types import MappingProxyType
@@ -18,7 +18,8 @@ from typing import Any
 from sendalloc._engine.annual import ANNUAL, annual_metrics
 from sendalloc._engine.policies import Policy
 from sendalloc._engine.results import SimulationResult
-from sendalloc._engine.runner import Engine, run_chunks
+from sendalloc._engine.runner import Engine, ProgressLike, run_chunks
+from sendalloc._engine.streams import Root
 from sendalloc._engine.timed import IN_YEAR, MULTI_YEAR
 
 __all__ = [
@@ -101,9 +102,9 @@ def run_simulation(
     policies: Sequence[Policy],
     *,
     runs: int,
-    seed: int,
+    seed: Root,
     executor: Executor | None,
-    progress: Callable[[int, int], object] | None,
+    progress: ProgressLike,
     chunk_size: int | None,
 ) -> SimulationResult:
     """Run every policy on ``runs`` rounds of a scenario with its mode's engine.
@@ -120,6 +121,7 @@ def run_simulation(
         executor=executor,
         progress=progress,
         chunk_size=chunk_size,
+        desc=str(getattr(scenario, "name", "")),
     )
     names = tuple(p.name for p in policies)
     return engine.result(scenario, names, runs, seed, arrays)

@@ -17,7 +17,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sendalloc._engine.stats import Summary, index_of, summarise
-from sendalloc._report import data, figures, text
+from sendalloc._engine.streams import Root, seed_text
+from sendalloc._report import data, figures, html, text
+from sendalloc._report.common import PERCENT_METRICS
 from sendalloc.metrics import GROUP_METRICS, METRICS
 
 if TYPE_CHECKING:
@@ -40,7 +42,11 @@ class SimulationResult:
         The scenario's name.
     mechanisms : tuple of str
     runs : int
-    seed : int
+    seed : int or numpy.random.SeedSequence
+        The root of the runs' streams: passed back to
+        :func:`~sendalloc.simulate` as ``seed`` it gives the same result (for
+        ``seed=None``, the fresh entropy drawn; for a Generator, the child
+        sequence spawned from it).
     values : ndarray of float64, shape (runs, n_mech, len(METRICS))
         Scalar metrics per run and mechanism (:data:`sendalloc.metrics.METRICS`).
     rank_profile : ndarray of float64, shape (runs, n_mech, L)
@@ -57,7 +63,7 @@ class SimulationResult:
     scenario: str
     mechanisms: tuple[str, ...]
     runs: int
-    seed: int
+    seed: Root
     values: NDArray[np.float64]
     rank_profile: NDArray[np.float64]
     groups: dict[str, NDArray[np.float64]]
@@ -133,7 +139,18 @@ class SimulationResult:
                 f"by: expected None or one of {', '.join(SUMMARY_BY)}, got {by!r}"
             )
         mean, lo, hi, se, n = summarise(arrays)
-        return Summary(self.mechanisms, groups, metrics, by, mean, lo, hi, se, n)
+        return Summary(
+            self.mechanisms,
+            groups,
+            metrics,
+            by,
+            mean,
+            lo,
+            hi,
+            se,
+            n,
+            percent=PERCENT_METRICS,
+        )
 
     # ------------------------------------------------------------------ output
     def to_dict(self) -> dict[str, Any]:
@@ -216,8 +233,12 @@ class SimulationResult:
     def __repr__(self) -> str:
         return (
             f"SimulationResult(scenario={self.scenario!r}, runs={self.runs}, "
-            f"seed={self.seed}, mechanisms={list(self.mechanisms)})"
+            f"seed={seed_text(self.seed)}, mechanisms={list(self.mechanisms)})"
         )
+
+    def _repr_html_(self) -> str:
+        """The headline table for notebooks (what :meth:`table` prints, as HTML)."""
+        return html.result_html(self)
 
 
 @dataclass(frozen=True, slots=True, eq=False, kw_only=True)
@@ -282,12 +303,17 @@ class DynamicResult(SimulationResult):
             )
         labels, metrics = self.group_labels[by], self.group_metrics[by]
         return Summary(
-            self.mechanisms, labels, metrics, by, *summarise(self.groups[by])
+            self.mechanisms,
+            labels,
+            metrics,
+            by,
+            *summarise(self.groups[by]),
+            percent=PERCENT_METRICS,
         )
 
     def __repr__(self) -> str:
         return (
             f"DynamicResult(scenario={self.scenario!r}, mode={self.mode!r}, "
-            f"years={self.years}, runs={self.runs}, seed={self.seed}, "
+            f"years={self.years}, runs={self.runs}, seed={seed_text(self.seed)}, "
             f"mechanisms={list(self.mechanisms)})"
         )

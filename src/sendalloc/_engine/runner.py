@@ -4,8 +4,10 @@ Every Monte Carlo entry point (:func:`~sendalloc.simulate`,
 :func:`~sendalloc.sweep`) checks its arguments with the functions here, cuts
 its runs into work units, runs them through :func:`run_units` (in this process,
 or on any :class:`concurrent.futures.Executor`) and reports progress through a
-:class:`Progress`. A unit's numbers depend only on its runs' streams
-(:mod:`sendalloc._engine.streams`), never on the executor or the chunking.
+:class:`Progress`: a tqdm bar for ``progress=True`` (``tqdm.auto``, a widget in
+Jupyter; the ``progress`` extra), a callback, or nothing. A unit's numbers
+depend only on its runs' streams (:mod:`sendalloc._engine.streams`), never on
+the executor or the chunking.
 
 An engine (one per mode, see :mod:`sendalloc._engine.modes`) is an
 :class:`Engine`: a picklable chunk runner that returns :class:`RunArrays`, the
@@ -19,14 +21,15 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 from sendalloc._engine.policies import Policy
 from sendalloc._engine.results import SimulationResult
-from sendalloc._engine.streams import run_streams
+from sendalloc._engine.streams import Root, root_seed, run_streams
 from sendalloc.scenario import load_scenario
 
 if TYPE_CHECKING:
@@ -36,9 +39,11 @@ __all__ = [
     "MAX_CHUNK",
     "Engine",
     "Progress",
+    "ProgressLike",
     "RunArrays",
     "RunOutcome",
     "check_chunk_size",
+    "check_progress",
     "check_runs",
     "check_seed",
     "chunk_bounds",
@@ -55,6 +60,15 @@ MAX_CHUNK = 25
 
 T = TypeVar("T")
 
+#: What an entry point takes as ``progress``: True for a bar, a callback
+#: ``f(done_runs, total_runs)``, or None/False for nothing.
+ProgressLike: TypeAlias = bool | Callable[[int, int], object] | None
+
+_NO_TQDM = (
+    "progress=True draws a progress bar with tqdm, which is not installed: "
+    "pip install 'sendalloc[progress]' (or pass a callable progress(done, total))"
+)
+
 
 # --------------------------------------------------------------------------- checks
 def check_runs(runs: object) -> int:
@@ -64,11 +78,14 @@ def check_runs(runs: object) -> int:
     return int(runs)
 
 
-def check_seed(seed: object) -> int:
-    """``seed`` as an int; a ValueError unless it is a non-negative integer."""
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"seed: expected a non-negative integer, got {seed!r}")
-    return int(seed)
+def check_seed(seed: object) -> Root:
+    """The root of the runs' streams from a ``seed`` argument (``streams.root_seed``).
+
+    An int ``>= 0``, a SeedSequence, a Generator (spawned from, not drawn
+    from) or None (fresh entropy); the root returned is what the result
+    records, an int or a SeedSequence.
+    """
+    return root_seed(seed, "seed")
 
 
 def check_chunk_size(chunk_size: object) -> int | None:
@@ -97,16 +114,66 @@ def resolve_scenario(scenario: Any) -> Any:
 
 
 # --------------------------------------------------------------------------- progress
-class Progress:
-    """Counts finished runs and reports them as ``callback(done, total)``.
+def _tqdm() -> Any:
+    """``tqdm.auto.tqdm`` (a notebook widget in Jupyter, text elsewhere)."""
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        raise ImportError(_NO_TQDM) from None
+    return tqdm
 
-    The one place progress is reported from; ``callback`` None reports nothing.
+
+def check_progress(progress: object) -> ProgressLike:
+    """``progress`` checked: True (and tqdm installed), False, None or a callable.
+
+    Raises
+    ------
+    TypeError
+        For any other value.
+    ImportError
+        For True without tqdm, naming the ``progress`` extra.
+    """
+    if progress is True:
+        _tqdm()
+        return True
+    if progress is None or progress is False:
+        return None
+    if isinstance(progress, bool | int | float | str) or not callable(progress):
+        raise TypeError(
+            "progress: expected True (a tqdm bar), False, None or a callable "
+            f"progress(done_runs, total_runs), got {progress!r}"
+        )
+    return progress
+
+
+class Progress:
+    """Counts finished runs and shows them: a tqdm bar, a callback or nothing.
+
+    The one place progress is reported from. ``progress`` True draws a
+    ``tqdm.auto`` bar of ``total`` runs labelled ``desc`` (closed by
+    :meth:`close`, or on leaving a ``with`` block); a callable is called as
+    ``progress(done, total)``; None or False reports nothing.
+
+    Examples
+    --------
+    >>> seen = []
+    >>> with Progress(lambda d, t: seen.append((d, t)), 5) as p:
+    ...     p.advance(2)
+    ...     p.advance(3)
+    >>> seen
+    [(2, 5), (5, 5)]
     """
 
-    def __init__(self, callback: Callable[[int, int], object] | None, total: int):
-        self.callback = callback
+    def __init__(self, progress: ProgressLike, total: int, *, desc: str = ""):
+        progress = check_progress(progress)
         self.total = total
         self.done = 0
+        self.callback: Callable[[int, int], object] | None = None
+        self.bar: Any = None
+        if progress is True:
+            self.bar = _tqdm()(total=total, desc=desc or None, unit="run")
+        elif callable(progress):
+            self.callback = progress
 
     def advance(self, runs: int, *, report: bool = True) -> None:
         """Count ``runs`` more finished runs, and report unless told not to."""
@@ -116,8 +183,26 @@ class Progress:
 
     def report(self) -> None:
         """Report the count as it stands."""
+        if self.bar is not None:
+            self.bar.update(self.done - self.bar.n)
         if self.callback is not None:
             self.callback(self.done, self.total)
+
+    def close(self) -> None:
+        """Close the bar (if any); the count stays."""
+        if self.bar is not None:
+            self.bar.close()
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
 
 
 # --------------------------------------------------------------------------- arrays
@@ -223,7 +308,7 @@ class Engine:
     run_chunk: Callable[
         [Any, Sequence[Policy], Sequence[np.random.SeedSequence]], RunArrays
     ]
-    result: Callable[[Any, tuple[str, ...], int, int, RunArrays], SimulationResult]
+    result: Callable[[Any, tuple[str, ...], int, Root, RunArrays], SimulationResult]
     first_instance: Callable[[Scenario, np.random.SeedSequence], Instance]
 
 
@@ -291,17 +376,20 @@ def run_units(
 def run_chunks(
     run_chunk: Callable[[Sequence[np.random.SeedSequence]], RunArrays],
     runs: int,
-    seed: int,
+    seed: Root,
     *,
     executor: Executor | None,
-    progress: Callable[[int, int], object] | None,
+    progress: ProgressLike,
     chunk_size: int | None,
+    desc: str = "",
 ) -> RunArrays:
     """Run ``run_chunk`` over the runs' streams, chunk by chunk; joined in run order.
 
-    Run ``r`` gets ``SeedSequence(seed).spawn(runs)[r]`` whatever the chunking
+    Run ``r`` gets ``run_streams(seed, 0, runs)[r]`` (for an int seed,
+    ``SeedSequence(seed).spawn(runs)[r]``) whatever the chunking
     and the executor. ``chunk_size`` None: about four units per worker, at
-    most :data:`MAX_CHUNK` runs each.
+    most :data:`MAX_CHUNK` runs each. ``progress`` as for :class:`Progress`,
+    its bar labelled ``desc``.
     """
     size = check_chunk_size(chunk_size)
     if size is None:
@@ -309,11 +397,13 @@ def run_chunks(
     seeds = run_streams(seed, 0, runs)
     bounds = chunk_bounds(runs, size)
     parts: list[RunArrays | None] = [None] * len(bounds)
-    tracker = Progress(progress, runs)
 
-    def finish(c: int, part: RunArrays) -> None:
-        parts[c] = part
-        tracker.advance(bounds[c][1] - bounds[c][0])
+    with Progress(progress, runs, desc=desc) as tracker:
 
-    run_units(run_chunk, [(seeds[a:b],) for a, b in bounds], finish, executor=executor)
+        def finish(c: int, part: RunArrays) -> None:
+            parts[c] = part
+            tracker.advance(bounds[c][1] - bounds[c][0])
+
+        units = [(seeds[a:b],) for a, b in bounds]
+        run_units(run_chunk, units, finish, executor=executor)
     return RunArrays.join([p for p in parts if p is not None])

@@ -9,11 +9,13 @@ runs in which a metric is undefined (NaN) left out.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from sendalloc._html import html_table, number, short_list
 
 __all__ = ["Summary", "clean", "index_of", "quantile_sorted", "summarise"]
 
@@ -39,6 +41,18 @@ class Summary:
         out; NaN where no run defines it.
     n : ndarray of int64, shape (n_mech, n_groups, n_metrics)
         Runs with a defined value.
+    percent : frozenset of str
+        The metrics that are shares of children, shown as percentages by the
+        reprs (the numbers themselves stay shares in [0, 1]).
+
+    Examples
+    --------
+    >>> import sendalloc as sa
+    >>> r = sa.simulate("london_borough", ["first_available"], runs=4, seed=1)
+    >>> r.summary("need")  # doctest: +ELLIPSIS
+    Summary(by='need', 1 mechanism x 13 groups x 13 metrics;
+    mechanisms: first_available; groups: ASD, ..., OTH (13);
+    metrics: children, ..., fill_rate (13))
     """
 
     mechanisms: tuple[str, ...]
@@ -50,6 +64,7 @@ class Summary:
     ci_high: NDArray[np.float64]
     se: NDArray[np.float64]
     n: NDArray[np.int64]
+    percent: frozenset[str] = field(default=frozenset())
 
     def get(
         self, mechanism: str, metric: str, group: str | None = None
@@ -69,6 +84,48 @@ class Summary:
             "ci_high": float(self.ci_high[i, g, k]),
             "se": float(self.se[i, g, k]),
         }
+
+    def __repr__(self) -> str:
+        k, g, m = self.mean.shape
+
+        def n_of(count: int, what: str) -> str:
+            return f"{count} {what}{'' if count == 1 else 's'}"
+
+        return (
+            f"Summary(by={self.by!r}, {n_of(k, 'mechanism')} x {n_of(g, 'group')} x "
+            f"{n_of(m, 'metric')}; mechanisms: {short_list(self.mechanisms)}; "
+            f"groups: {short_list(self.groups, 3)}; "
+            f"metrics: {short_list(self.metrics, 3)})"
+        )
+
+    def _repr_html_(self) -> str:
+        """A table for notebooks: ``mean (95% range)`` per metric and mechanism."""
+        head = ["" if self.by is None else f"{self.by}: metric", *self.mechanisms]
+        body = []
+        for g, grp in enumerate(self.groups):
+            for k, met in enumerate(self.metrics):
+                pct = met in self.percent
+                row = [met + (" %" if pct else "")]
+                if self.by is not None:
+                    row[0] = f"{grp}: {row[0]}"
+                for i in range(len(self.mechanisms)):
+                    row.append(
+                        number(
+                            float(self.mean[i, g, k]),
+                            float(self.ci_low[i, g, k]),
+                            float(self.ci_high[i, g, k]),
+                            percent=pct,
+                        )
+                    )
+                body.append(row)
+        what = "overall" if self.by is None else f"by {self.by}"
+        return html_table(
+            head,
+            body,
+            title=f"Summary {what}",
+            note="mean (2.5th-97.5th percentile over runs)"
+            + ("; shares in %." if self.percent & set(self.metrics) else "."),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Nested plain dict; NaN becomes None (JSON null).

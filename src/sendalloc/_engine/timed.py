@@ -19,6 +19,7 @@ from sendalloc._engine.policies import Policy
 from sendalloc._engine.projection import project, year_samples
 from sendalloc._engine.results import DynamicResult
 from sendalloc._engine.runner import Engine, RunArrays, RunOutcome, stack_runs
+from sendalloc._engine.streams import Root
 from sendalloc._engine.timemetrics import (
     DYNAMIC_GROUP_METRICS,
     DYNAMIC_METRICS,
@@ -98,7 +99,7 @@ def run_chunk(
 
 
 def result(
-    scenario: Any, names: tuple[str, ...], runs: int, seed: int, arrays: RunArrays
+    scenario: Any, names: tuple[str, ...], runs: int, seed: Root, arrays: RunArrays
 ) -> DynamicResult:
     """The :class:`DynamicResult` of an in-year or multi-year simulation."""
     mode = str(scenario.mode)

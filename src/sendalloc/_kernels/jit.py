@@ -1,20 +1,250 @@
-"""Lazy numba compilation for allocation kernels.
+"""Lazy numba compilation for kernels (allocation rules, problem builders).
 
 ``import sendalloc`` must stay fast and must not import numba; a kernel is compiled
 the first time it is called (and cached on disk by numba, so later processes load
 it). The undecorated Python function stays reachable as ``kernel.py_func``: tests
 run it directly to cross-check the compiled code path.
+
+A kernel may call *helpers* (functions decorated with :func:`helper` in the same
+module): they are compiled with the first kernel that calls them. Splitting a
+long kernel into helpers cuts numba's compile time, which grows faster than the
+length of a function. Called from Python (as ``kernel.py_func`` does), a helper
+runs its plain Python body, so ``py_func`` stays uncompiled end to end.
+
+Where numba keeps its cache: beside the package (``__pycache__``), else in the
+user's cache directory (numba's own rules, or ``NUMBA_CACHE_DIR``). On a
+read-only install where neither is writable, numba refuses to cache
+(``RuntimeError: cannot cache function ...: no locator available``). Kernels
+then use a private directory under the system's temporary directory, and if
+there is none, are compiled in every process without a cache; either way one
+line on the ``sendalloc.kernels`` logger says so, once per process.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from typing import Any, TypeVar
+import logging
+import os
+import stat
+import tempfile
+import threading
+import types
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar, overload
 
-__all__ = ["kernel"]
+__all__ = ["cache_directory", "helper", "kernel", "precompile_tasks"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+_LOG = logging.getLogger("sendalloc.kernels")
+_LOCK = threading.RLock()  # one compile at a time; numba's own lock is global too
+# How kernels are cached in this process, decided by the first compile:
+# "numba" (numba's own locators), a directory path (the fallback), or "" (none).
+_where: list[str | None] = [None]
+
+
+def cache_directory() -> str | None:
+    """The fallback cache directory kernels use, or None.
+
+    None when numba's own cache locations work (or nothing was compiled yet);
+    ``""`` when kernels run uncached.
+    """
+    where = _where[0]
+    return None if where in (None, "numba") else where
+
+
+def _private_tmp_dir() -> str | None:
+    """A directory under the temporary directory, only this user can write."""
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    path = os.path.join(tempfile.gettempdir(), f"sendalloc-numba-cache-{uid}")
+    try:
+        os.makedirs(path, mode=0o700, exist_ok=True)
+        st = os.lstat(path)
+        # numba's cache holds pickled code: refuse a directory someone else
+        # owns or can write, or a symbolic link planted in a shared /tmp.
+        if not stat.S_ISDIR(st.st_mode):
+            return None
+        if hasattr(os, "getuid") and (
+            st.st_uid != os.getuid() or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+        ):
+            return None
+        tempfile.TemporaryFile(dir=path).close()
+    except OSError:
+        return None
+    return path
+
+
+@contextmanager
+def _numba_cache_dir(path: str) -> Iterator[None]:
+    """Point numba's user-provided cache locator at ``path`` while decorating.
+
+    numba reads ``config.CACHE_DIR`` when it picks a cache location for a
+    function (in ``njit(cache=True)``), so restoring it afterwards leaves every
+    other function of the process as it was.
+    """
+    import numba.core.config
+
+    config: Any = numba.core.config  # untyped
+    old = config.CACHE_DIR
+    config.CACHE_DIR = path
+    try:
+        yield
+    finally:
+        config.CACHE_DIR = old
+
+
+def _njit(fn: Callable[..., Any], *, cache: bool, signature: str | None = None) -> Any:
+    """``numba.njit(nogil=True)``, cached where a cache can be written.
+
+    With a ``signature`` the function is compiled (or loaded) for it at once.
+    """
+    import numba
+
+    def jit(cache: bool) -> Any:
+        if signature:
+            return numba.njit(signature, cache=cache, nogil=True)
+        return numba.njit(cache=cache, nogil=True)
+
+    if not cache:
+        return jit(False)(fn)
+    if _where[0] in (None, "numba"):
+        try:
+            dispatcher = jit(True)(fn)
+        except RuntimeError as exc:  # numba: "... no locator available ..."
+            if "locator" not in str(exc):
+                raise
+        else:
+            _where[0] = "numba"
+            return dispatcher
+        path = _private_tmp_dir()
+        _where[0] = path or ""
+        if path:
+            _LOG.warning(
+                "sendalloc: cannot write numba's cache beside the package or in "
+                "the user cache directory; caching compiled kernels in %s",
+                path,
+            )
+        else:
+            _LOG.warning(
+                "sendalloc: no writable directory for numba's cache; kernels are "
+                "compiled again in every process (set NUMBA_CACHE_DIR to a "
+                "writable directory to keep them)"
+            )
+    path = _where[0]
+    if not path:
+        return jit(False)(fn)
+    with _numba_cache_dir(path):
+        return jit(True)(fn)
+
+
+def _with_helpers(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` with the helpers it names bound to their compiled versions.
+
+    A copy of the function over a copy of its module's globals, so the module
+    itself (and Python callers of the helpers) is left unchanged.
+    """
+    names = {
+        name: value.dispatcher()
+        for name in fn.__code__.co_names
+        if isinstance(value := fn.__globals__.get(name), _Helper)
+    }
+    if not names:
+        return fn
+    copy = types.FunctionType(
+        fn.__code__,
+        {**fn.__globals__, **names},
+        fn.__name__,
+        fn.__defaults__,
+        fn.__closure__,
+    )
+    copy.__qualname__ = fn.__qualname__
+    copy.__module__ = fn.__module__
+    copy.__doc__ = fn.__doc__
+    return copy
+
+
+class _Helper:
+    """A function kernels call, compiled with its first caller.
+
+    Without a signature it is typed by its caller and compiled into it
+    (uncached: the caller's cache holds it). With one, it is compiled for that
+    signature alone and cached on its own, so that it can be compiled ahead,
+    in another process, while other kernels compile (:func:`precompile_tasks`).
+    """
+
+    def __init__(self, fn: Callable[..., Any], signature: str | None) -> None:
+        functools.update_wrapper(self, fn)
+        self.py_func = fn
+        self.signature = signature
+        self._compiled: Any = None
+
+    def __call__(self, *args: Any) -> Any:
+        return self.py_func(*args)
+
+    def __reduce__(self) -> tuple[Any, tuple[str, str]]:
+        return _module_attribute, (self.py_func.__module__, self.py_func.__name__)
+
+    def dispatcher(self) -> Any:
+        """The compiled helper (compiled, or loaded from the cache, on first use)."""
+        with _LOCK:
+            if self._compiled is None:
+                self._compiled = _njit(
+                    _with_helpers(self.py_func),
+                    cache=self.signature is not None,
+                    signature=self.signature,
+                )
+            return self._compiled
+
+
+def _module_attribute(module: str, name: str) -> Any:
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
+
+_SIGNED: list[_Helper] = []  # helpers with a signature, in definition order
+
+
+@overload
+def helper(fn: F) -> F: ...
+
+
+@overload
+def helper(*, signature: str) -> Callable[[F], F]: ...
+
+
+def helper(
+    fn: F | None = None, *, signature: str | None = None
+) -> F | Callable[[F], F]:
+    """Mark ``fn`` as a helper of the kernels of its module (see module notes).
+
+    ``@helper`` or ``@helper(signature="(int64[::1], int64)")``: a numba
+    signature of the arguments, exactly as the kernels pass them.
+    """
+
+    def wrap(f: F) -> F:
+        h = _Helper(f, signature)
+        if signature is not None:
+            _SIGNED.append(h)
+        return h  # type: ignore[return-value]
+
+    return wrap if fn is None else wrap(fn)
+
+
+def precompile_tasks(module: str) -> list[Callable[[], object]]:
+    """One task per signed helper of ``module`` that no other one calls.
+
+    Each task compiles its helper, with the helpers it calls, or loads them
+    from the cache, so that several processes can share the compiling of one
+    module's kernels without compiling anything twice. Longest code first:
+    the code length stands in for the compile time.
+    """
+    signed = [h for h in _SIGNED if h.py_func.__module__ == module]
+    called = {name for h in signed for name in h.py_func.__code__.co_names}
+    roots = [h for h in signed if h.py_func.__name__ not in called]
+    roots.sort(key=lambda h: -len(h.py_func.__code__.co_code))
+    return [h.dispatcher for h in roots]
 
 
 def kernel(fn: F) -> F:
@@ -25,9 +255,9 @@ def kernel(fn: F) -> F:
     def wrapper(*args: Any) -> Any:
         nonlocal compiled
         if compiled is None:
-            import numba
-
-            compiled = numba.njit(cache=True, nogil=True)(fn)
+            with _LOCK:
+                if compiled is None:
+                    compiled = _njit(_with_helpers(fn), cache=True)
         return compiled(*args)
 
     wrapper.py_func = fn  # type: ignore[attr-defined]

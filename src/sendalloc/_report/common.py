@@ -10,10 +10,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sendalloc._engine.stats import Summary
+from sendalloc._engine.streams import Root
 
 __all__ = [
     "MECHANISM_LABELS",
     "METRIC_KINDS",
+    "PERCENT_METRICS",
     "PROJECTION_ROWS",
     "ROWS",
     "SHORT_LABELS",
@@ -42,7 +44,7 @@ class Reportable(Protocol):
     @property
     def runs(self) -> int: ...
     @property
-    def seed(self) -> int: ...
+    def seed(self) -> Root: ...
     @property
     def mechanisms(self) -> tuple[str, ...]: ...
     @property
@@ -135,6 +137,14 @@ PROJECTION_ROWS: tuple[tuple[str, str, str], ...] = (
 METRIC_KINDS: dict[str, str] = {
     met: kind for met, _, kind in (*ROWS, *TIME_ROWS, *PROJECTION_ROWS)
 }
+
+
+#: Every metric (and breakdown column) that is a share of children or places,
+#: shown as a percentage wherever it is shown.
+PERCENT_METRICS: frozenset[str] = frozenset(
+    {met for met, kind in METRIC_KINDS.items() if kind == "pct"}
+    | {"fill_rate", "placed_on_arrival", "share"}
+)
 
 
 def label(mech: str) -> str:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sendalloc._engine.streams import seed_json
 from sendalloc._report.common import Reportable, sections
 from sendalloc._version import VERSION
 
@@ -60,7 +61,7 @@ def result_dict(result: Reportable) -> dict[str, Any]:
     if result.mode != "annual":
         doc["mode"] = result.mode
         doc["years"] = result.years
-    doc |= {"runs": result.runs, "seed": result.seed}
+    doc |= {"runs": result.runs, "seed": seed_json(result.seed)}
     doc["mechanisms"] = list(result.mechanisms)
     keys = {"overall": "results", "rank": "rank_profile"}
     for sec, by in sections(result):

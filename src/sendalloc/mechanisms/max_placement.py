@@ -11,33 +11,58 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from sendalloc._kernels.jit import kernel
+from sendalloc._kernels.jit import helper, kernel
 from sendalloc._rng import check_rng
 from sendalloc.problem import Allocation, Problem
 
 __all__ = ["max_placement", "max_placement_kernel"]
 
 
-@kernel
-def max_placement_kernel(
+_INF = 1 << 62  # "unreached" distance
+# Counters start as np.int64(0): numba types a literal 0 as a constant first and
+# compiles a helper it is passed to twice.
+_Int = int | np.int64
+
+
+def _signature(*args: str) -> str:
+    return "(" + ", ".join(args) + ")"
+
+
+# Signatures of the helpers with arrays of the kernel's own making: each is
+# compiled (and cached) alone, so that processes can compile them side by side
+# on a cold start (sendalloc.executors).
+_A = "int64[::1]"
+_A2 = "int64[:, ::1]"
+_SIG_RELAX = _signature("int64", "int64", *[_A] * 2, "int64", *[_A] * 3)
+_SIG_GROWN = _signature(_A, "int64")
+_SIG_SHORTEST_PATHS = _signature(_A2, *[_A] * 13)
+_SIG_SORT_DISTINCT = _signature(_A, "int64")
+_SIG_AUGMENT = _signature(_A2, *[_A] * 16, "int64")
+_SIG_EXCHANGE = _signature(_A2, *[_A] * 7, "int64", *[_A] * 2)
+
+
+@helper
+def _canonical(
     capacity: NDArray[np.int32],
     preferences: NDArray[np.int32],
     order: NDArray[np.int32],
-) -> NDArray[np.int32]:
-    """Max-cardinality, min-total-rank assignment; returns the (N,) assignment.
+) -> tuple[
+    NDArray[np.int64],
+    NDArray[np.int64],
+    NDArray[np.int64],
+    NDArray[np.int64],
+    NDArray[np.int64],
+    NDArray[np.int64],
+    NDArray[np.int64],
+]:
+    """Step 1: the canonical numbering and who ranked each setting (CSR).
 
-    The transportation problem source -> child (1) -> ranked setting (1, cost =
-    0-based rank) -> sink (capacity), solved on the canonical numbering by a
-    primal-dual method (Dial's buckets, then Hopcroft-Karp rounds of tight
-    paths), followed by the exchange pass that makes the placed set the
-    earliest in processing order. See :func:`max_placement` for the algorithm.
+    Children by processing position, settings by first appearance reading the
+    lists in processing order, best first. Returns ``(prefs, deg, cap, start,
+    r_child, r_rank, old_of)``.
     """
     n, width = preferences.shape
     m_all = capacity.shape[0]
-    inf = np.int64(1) << np.int64(62)
-
-    # ---- 1. canonical numbering: children by processing position, settings by
-    # first appearance reading the lists in processing order, best first.
     new_of = np.full(m_all, -1, dtype=np.int64)
     old_of = np.empty(m_all, dtype=np.int64)
     prefs = np.full((n, width), -1, dtype=np.int64)
@@ -67,7 +92,9 @@ def max_placement_kernel(
             start[prefs[t, k] + 1] += 1
     for c in range(m):
         start[c + 1] += start[c]
-    fill = start[:m].copy()
+    fill = np.empty(m, dtype=np.int64)
+    for c in range(m):
+        fill[c] = start[c]
     r_child = np.empty(start[m], dtype=np.int64)
     r_rank = np.empty(start[m], dtype=np.int64)
     for t in range(n):
@@ -76,261 +103,348 @@ def max_placement_kernel(
             r_child[fill[c]] = t
             r_rank[fill[c]] = k
             fill[c] += 1
+    return prefs, deg, cap, start, r_child, r_rank, old_of
 
-    # ---- 2. primal-dual successive shortest paths. Nodes: children 0..n-1,
-    # settings n..n+m-1, the sink n+m. Stored potentials `pot` are the true
-    # ones minus `g`; the sink's stored potential is then always 0 and every
-    # free child's is -g.
+
+@helper(signature=_SIG_RELAX)
+def _relax(
+    v: int,
+    nd: int,
+    dist: NDArray[np.int64],
+    reached: NDArray[np.int64],
+    nre: _Int,
+    head: NDArray[np.int64],
+    bnext: NDArray[np.int64],
+    bprev: NDArray[np.int64],
+) -> _Int:
+    """Move node ``v`` to Dial bucket ``nd`` (below ``len(head)``); returns ``nre``.
+
+    ``head`` holds the buckets' first nodes; ``reached`` records the nodes
+    given a finite distance (``nre`` of them).
+    """
+    if dist[v] == _INF:
+        reached[nre] = v
+        nre += 1
+    else:  # unlink from its bucket
+        if bprev[v] >= 0:
+            bnext[bprev[v]] = bnext[v]
+        else:
+            head[dist[v]] = bnext[v]
+        if bnext[v] >= 0:
+            bprev[bnext[v]] = bprev[v]
+    dist[v] = nd
+    bprev[v] = -1
+    bnext[v] = head[nd]
+    if head[nd] >= 0:
+        bprev[head[nd]] = v
+    head[nd] = v
+    return nre
+
+
+@helper(signature=_SIG_GROWN)
+def _grown(head: NDArray[np.int64], size: int) -> NDArray[np.int64]:
+    """``head`` copied into a longer array (at least ``size``), padded with -1."""
+    grown = np.full(max(2 * head.shape[0], size), -1, dtype=np.int64)
+    for b in range(head.shape[0]):
+        grown[b] = head[b]
+    return grown
+
+
+@helper(signature=_SIG_SHORTEST_PATHS)
+def _shortest_paths(
+    prefs: NDArray[np.int64],
+    deg: NDArray[np.int64],
+    cap: NDArray[np.int64],
+    start: NDArray[np.int64],
+    r_child: NDArray[np.int64],
+    r_rank: NDArray[np.int64],
+    assign: NDArray[np.int64],
+    load: NDArray[np.int64],
+    pot: NDArray[np.int64],
+    dist: NDArray[np.int64],
+    reached: NDArray[np.int64],
+    bnext: NDArray[np.int64],
+    bprev: NDArray[np.int64],
+    head: NDArray[np.int64],
+) -> tuple[_Int, NDArray[np.int64]]:
+    """Step 2a: Dijkstra with Dial's buckets from every free child.
+
+    Over reduced costs; then raises the potentials (pi += min(dist, best)) so
+    that every residual arc stays >= 0 and every shortest augmenting path
+    becomes tight. Returns ``(best, head)``: the distance to the sink (``_INF``
+    if no augmenting path is left) and the (possibly grown) bucket heads.
+    """
+    n = prefs.shape[0]
+    nre: _Int = np.int64(0)  # int64, not a literal: one compile
+    top = 0  # highest bucket index touched
+    for t in range(n):
+        if assign[t] < 0 and deg[t] > 0:
+            dist[t] = 0
+            reached[nre] = t
+            nre += 1
+            bprev[t] = -1
+            bnext[t] = head[0]
+            if head[0] >= 0:
+                bprev[head[0]] = t
+            head[0] = t
+    if nre == 0:
+        return _INF, head
+    best = _INF  # distance to the sink
+    cur = 0
+    while True:
+        while cur <= top and cur < best and head[cur] < 0:
+            cur += 1
+        if cur > top or cur >= best:
+            break
+        u = head[cur]
+        head[cur] = bnext[u]
+        if bnext[u] >= 0:
+            bprev[bnext[u]] = -1
+        du = dist[u]
+        if u < n:
+            for k in range(deg[u]):
+                c = prefs[u, k]
+                if c == assign[u]:
+                    continue
+                v = n + c
+                nd = du + k + pot[u] - pot[v]
+                if nd < dist[v] and nd < best:
+                    if nd >= head.shape[0]:
+                        head = _grown(head, nd + 1)
+                    nre = _relax(v, nd, dist, reached, nre, head, bnext, bprev)
+                    top = max(top, nd)
+        else:
+            c = u - n
+            if load[c] < cap[c] and du + pot[u] < best:
+                best = du + pot[u]  # reduced cost of setting -> sink
+            if load[c] > 0:
+                for p in range(start[c], start[c + 1]):
+                    v = r_child[p]
+                    if assign[v] != c:
+                        continue
+                    nd = du - r_rank[p] + pot[u] - pot[v]
+                    if nd < dist[v] and nd < best:
+                        if nd >= head.shape[0]:
+                            head = _grown(head, nd + 1)
+                        nre = _relax(v, nd, dist, reached, nre, head, bnext, bprev)
+                        top = max(top, nd)
+    for b in range(top + 1):
+        head[b] = -1
+    if best == _INF:
+        for q in range(nre):
+            dist[reached[q]] = _INF
+        return best, head
+    for q in range(nre):
+        v = reached[q]
+        if dist[v] < best:
+            pot[v] += dist[v] - best
+        dist[v] = _INF
+    return best, head
+
+
+@helper(signature=_SIG_SORT_DISTINCT)
+def _sort_distinct(a: NDArray[np.int64], count: _Int) -> None:
+    """Sort ``a[:count]`` (distinct values) in place: a heapsort.
+
+    Written out because numba's generic sort costs about a second to compile.
+    """
+    size = count
+    q = count // 2
+    while True:
+        if q > 0:
+            q -= 1
+            r = q
+        else:
+            size -= 1
+            if size <= 0:
+                return
+            x = a[0]
+            a[0] = a[size]
+            a[size] = x
+            r = 0
+        x = a[r]
+        while True:
+            ch = 2 * r + 1
+            if ch >= size:
+                break
+            if ch + 1 < size and a[ch + 1] > a[ch]:
+                ch += 1
+            if a[ch] <= x:
+                break
+            a[r] = a[ch]
+            r = ch
+        a[r] = x
+
+
+@helper(signature=_SIG_AUGMENT)
+def _augment(
+    prefs: NDArray[np.int64],
+    deg: NDArray[np.int64],
+    cap: NDArray[np.int64],
+    start: NDArray[np.int64],
+    r_child: NDArray[np.int64],
+    r_rank: NDArray[np.int64],
+    assign: NDArray[np.int64],
+    arank: NDArray[np.int64],
+    load: NDArray[np.int64],
+    pot: NDArray[np.int64],
+    lab: NDArray[np.int64],
+    done: NDArray[np.int64],
+    lay: NDArray[np.int64],
+    queue: NDArray[np.int64],
+    roots: NDArray[np.int64],
+    it: NDArray[np.int64],
+    stack: NDArray[np.int64],
+    rnd: _Int,
+) -> _Int:
+    """Step 2b: augment along tight paths, Hopcroft-Karp style; returns ``rnd``.
+
+    Each round labels nodes by their hop distance *to* a terminal (a setting
+    with a free place and a tight arc to the sink) with a backward
+    breadth-first search that stops at the first layer holding a free child,
+    then augments a blocking flow of that layered graph by depth-first search
+    from those children in processing order. ``rnd`` stamps the rounds.
+    """
+    n = prefs.shape[0]
+    m = cap.shape[0]
+    while True:
+        rnd += 1
+        qt = 0
+        for c in range(m):
+            if load[c] < cap[c] and pot[n + c] == 0:
+                v = n + c
+                lab[v] = rnd
+                lay[v] = 0
+                queue[qt] = v
+                qt += 1
+        qh = 0
+        limit = _INF
+        nroot: _Int = np.int64(0)
+        while qh < qt:
+            x = queue[qh]
+            qh += 1
+            if lay[x] + 1 > limit:
+                break
+            if x >= n:  # a setting: children with a tight arc into it
+                c = x - n
+                it[x] = start[c]
+                for p in range(start[c], start[c + 1]):
+                    u = r_child[p]
+                    if lab[u] == rnd or assign[u] == c:
+                        continue
+                    if r_rank[p] + pot[u] - pot[x] != 0:
+                        continue
+                    lab[u] = rnd
+                    lay[u] = lay[x] + 1
+                    if assign[u] < 0:
+                        limit = lay[u]
+                        roots[nroot] = u
+                        nroot += 1
+                    else:
+                        queue[qt] = u
+                        qt += 1
+            else:  # a placed child: its setting, along the tight reverse arc
+                y = n + assign[x]
+                if lab[y] != rnd and pot[y] - pot[x] - arank[x] == 0:
+                    lab[y] = rnd
+                    lay[y] = lay[x] + 1
+                    queue[qt] = y
+                    qt += 1
+        if nroot == 0:
+            return rnd
+        _sort_distinct(roots, nroot)
+        for q0 in range(nroot):
+            r = roots[q0]
+            it[r] = 0
+            stack[0] = r
+            sp = 1
+            found = False
+            while sp > 0 and not found:
+                u = stack[sp - 1]
+                want = lay[u] - 1
+                pushed = False
+                if u < n:
+                    while it[u] < deg[u]:
+                        k = it[u]
+                        it[u] = k + 1
+                        c = prefs[u, k]
+                        v = n + c
+                        if c == assign[u] or lab[v] != rnd or lay[v] != want:
+                            continue
+                        if done[v] == rnd or k + pot[u] - pot[v] != 0:
+                            continue
+                        if want == 0:
+                            if load[c] < cap[c]:
+                                stack[sp] = v
+                                sp += 1
+                                found = True
+                                pushed = True
+                                break
+                            done[v] = rnd
+                            continue
+                        stack[sp] = v
+                        sp += 1
+                        pushed = True
+                        break
+                else:
+                    c = u - n
+                    while it[u] < start[c + 1]:
+                        p = it[u]
+                        it[u] = p + 1
+                        v = r_child[p]
+                        if assign[v] != c or lab[v] != rnd or lay[v] != want:
+                            continue
+                        if done[v] == rnd or pot[u] - pot[v] - r_rank[p] != 0:
+                            continue
+                        it[v] = 0
+                        stack[sp] = v
+                        sp += 1
+                        pushed = True
+                        break
+                if not pushed:
+                    done[u] = rnd
+                    sp -= 1
+            if found:  # stack: child, setting, child, ..., setting
+                for q in range(0, sp, 2):
+                    u = stack[q]
+                    c = stack[q + 1] - n
+                    if assign[u] >= 0:
+                        load[assign[u]] -= 1
+                    assign[u] = c
+                    arank[u] = it[u] - 1
+                    load[c] += 1
+                    done[u] = rnd
+
+
+@helper(signature=_SIG_EXCHANGE)
+def _exchange(
+    prefs: NDArray[np.int64],
+    deg: NDArray[np.int64],
+    cap: NDArray[np.int64],
+    start: NDArray[np.int64],
+    assign: NDArray[np.int64],
+    arank: NDArray[np.int64],
+    load: NDArray[np.int64],
+    pot: NDArray[np.int64],
+    g: _Int,
+    it: NDArray[np.int64],
+    stack: NDArray[np.int64],
+) -> None:
+    """Step 3: the exchange pass, in place on ``assign``, ``arank`` and ``load``.
+
+    Optimal allocations are the flows whose residual cycles are all tight, so
+    child t (unplaced) can replace a later placed child j exactly when a tight
+    residual path leads from t to j (j's arc back to the source tight, i.e. its
+    true potential 0). Taking t = 0, 1, ... in turn is the matroid greedy. A
+    failed search proves its nodes dead for every later search (the target set
+    only shrinks and later augmentations avoid them). Each setting's placed
+    children are kept in a slot list (swap-remove on change), so a search scans
+    only them rather than everyone who ranked it.
+    """
+    n = prefs.shape[0]
+    m = cap.shape[0]
     nv = n + m + 1
     sink = n + m
-    assign = np.full(n, -1, dtype=np.int64)
-    load = np.zeros(m, dtype=np.int64)
-    pot = np.zeros(nv, dtype=np.int64)
-    g = np.int64(0)
-    dist = np.full(nv, inf, dtype=np.int64)
-    reached = np.empty(nv, dtype=np.int64)
-    bnext = np.full(nv, -1, dtype=np.int64)
-    bprev = np.full(nv, -1, dtype=np.int64)
-    head = np.full(max(2 * width + 2, 16), -1, dtype=np.int64)
-    it = np.zeros(nv, dtype=np.int64)
-    stack = np.empty(2 * nv + 2, dtype=np.int64)
-    arank = np.full(n, -1, dtype=np.int64)  # rank of the assigned setting
-    lab = np.zeros(nv, dtype=np.int64)  # round stamp: labelled this round
-    done = np.zeros(nv, dtype=np.int64)  # round stamp: used or failed
-    lay = np.zeros(nv, dtype=np.int64)
-    queue = np.empty(nv, dtype=np.int64)
-    roots = np.empty(n, dtype=np.int64)
-    rnd = 0
-    while True:
-        # -- Dijkstra with Dial's buckets over reduced costs, from every free child.
-        nre = 0
-        top = 0  # highest bucket index touched
-        for t in range(n):
-            if assign[t] < 0 and deg[t] > 0:
-                dist[t] = 0
-                reached[nre] = t
-                nre += 1
-                bprev[t] = -1
-                bnext[t] = head[0]
-                if head[0] >= 0:
-                    bprev[head[0]] = t
-                head[0] = t
-        if nre == 0:
-            break
-        best = inf  # distance to the sink
-        cur = 0
-        while True:
-            while cur <= top and cur < best and head[cur] < 0:
-                cur += 1
-            if cur > top or cur >= best:
-                break
-            u = head[cur]
-            head[cur] = bnext[u]
-            if bnext[u] >= 0:
-                bprev[bnext[u]] = -1
-            du = dist[u]
-            if u < n:
-                for k in range(deg[u]):
-                    c = prefs[u, k]
-                    if c == assign[u]:
-                        continue
-                    v = n + c
-                    nd = du + k + pot[u] - pot[v]
-                    if nd < dist[v] and nd < best:
-                        if dist[v] == inf:
-                            reached[nre] = v
-                            nre += 1
-                        else:  # unlink from its bucket
-                            if bprev[v] >= 0:
-                                bnext[bprev[v]] = bnext[v]
-                            else:
-                                head[dist[v]] = bnext[v]
-                            if bnext[v] >= 0:
-                                bprev[bnext[v]] = bprev[v]
-                        dist[v] = nd
-                        if nd >= head.shape[0]:
-                            grown = np.full(
-                                max(2 * head.shape[0], nd + 1), -1, np.int64
-                            )
-                            grown[: head.shape[0]] = head
-                            head = grown
-                        top = max(top, nd)
-                        bprev[v] = -1
-                        bnext[v] = head[nd]
-                        if head[nd] >= 0:
-                            bprev[head[nd]] = v
-                        head[nd] = v
-            else:
-                c = u - n
-                if load[c] < cap[c] and du + pot[u] < best:
-                    best = du + pot[u]  # reduced cost of setting -> sink
-                if load[c] > 0:
-                    for p in range(start[c], start[c + 1]):
-                        v = r_child[p]
-                        if assign[v] != c:
-                            continue
-                        nd = du - r_rank[p] + pot[u] - pot[v]
-                        if nd < dist[v] and nd < best:
-                            if dist[v] == inf:
-                                reached[nre] = v
-                                nre += 1
-                            else:
-                                if bprev[v] >= 0:
-                                    bnext[bprev[v]] = bnext[v]
-                                else:
-                                    head[dist[v]] = bnext[v]
-                                if bnext[v] >= 0:
-                                    bprev[bnext[v]] = bprev[v]
-                            dist[v] = nd
-                            if nd >= head.shape[0]:
-                                grown = np.full(
-                                    max(2 * head.shape[0], nd + 1), -1, np.int64
-                                )
-                                grown[: head.shape[0]] = head
-                                head = grown
-                            top = max(top, nd)
-                            bprev[v] = -1
-                            bnext[v] = head[nd]
-                            if head[nd] >= 0:
-                                bprev[head[nd]] = v
-                            head[nd] = v
-        for b in range(top + 1):
-            head[b] = -1
-        if best == inf:
-            for q in range(nre):
-                dist[reached[q]] = inf
-            break
-        # -- potentials: pi += min(dist, best); every residual arc stays >= 0 and
-        # every shortest augmenting path becomes tight (reduced cost 0).
-        for q in range(nre):
-            v = reached[q]
-            if dist[v] < best:
-                pot[v] += dist[v] - best
-            dist[v] = inf
-        g += best
-        # -- augment along tight paths, Hopcroft-Karp style, until none is left.
-        # Each round labels nodes by their hop distance *to* a terminal (a
-        # setting with a free place and a tight arc to the sink) with a backward
-        # breadth-first search that stops at the first layer holding a free
-        # child, then augments a blocking flow of that layered graph by
-        # depth-first search from those children in processing order.
-        while True:
-            rnd += 1
-            qt = 0
-            for c in range(m):
-                if load[c] < cap[c] and pot[n + c] == 0:
-                    v = n + c
-                    lab[v] = rnd
-                    lay[v] = 0
-                    queue[qt] = v
-                    qt += 1
-            qh = 0
-            limit = inf
-            nroot = 0
-            while qh < qt:
-                x = queue[qh]
-                qh += 1
-                if lay[x] + 1 > limit:
-                    break
-                if x >= n:  # a setting: children with a tight arc into it
-                    c = x - n
-                    it[x] = start[c]
-                    for p in range(start[c], start[c + 1]):
-                        u = r_child[p]
-                        if lab[u] == rnd or assign[u] == c:
-                            continue
-                        if r_rank[p] + pot[u] - pot[x] != 0:
-                            continue
-                        lab[u] = rnd
-                        lay[u] = lay[x] + 1
-                        if assign[u] < 0:
-                            limit = lay[u]
-                            roots[nroot] = u
-                            nroot += 1
-                        else:
-                            queue[qt] = u
-                            qt += 1
-                else:  # a placed child: its setting, along the tight reverse arc
-                    y = n + assign[x]
-                    if lab[y] != rnd and pot[y] - pot[x] - arank[x] == 0:
-                        lab[y] = rnd
-                        lay[y] = lay[x] + 1
-                        queue[qt] = y
-                        qt += 1
-            if nroot == 0:
-                break
-            roots[:nroot].sort()
-            for q0 in range(nroot):
-                r = roots[q0]
-                it[r] = 0
-                stack[0] = r
-                sp = 1
-                found = False
-                while sp > 0 and not found:
-                    u = stack[sp - 1]
-                    want = lay[u] - 1
-                    pushed = False
-                    if u < n:
-                        while it[u] < deg[u]:
-                            k = it[u]
-                            it[u] = k + 1
-                            c = prefs[u, k]
-                            v = n + c
-                            if c == assign[u] or lab[v] != rnd or lay[v] != want:
-                                continue
-                            if done[v] == rnd or k + pot[u] - pot[v] != 0:
-                                continue
-                            if want == 0:
-                                if load[c] < cap[c]:
-                                    stack[sp] = v
-                                    sp += 1
-                                    found = True
-                                    pushed = True
-                                    break
-                                done[v] = rnd
-                                continue
-                            stack[sp] = v
-                            sp += 1
-                            pushed = True
-                            break
-                    else:
-                        c = u - n
-                        while it[u] < start[c + 1]:
-                            p = it[u]
-                            it[u] = p + 1
-                            v = r_child[p]
-                            if assign[v] != c or lab[v] != rnd or lay[v] != want:
-                                continue
-                            if done[v] == rnd or pot[u] - pot[v] - r_rank[p] != 0:
-                                continue
-                            it[v] = 0
-                            stack[sp] = v
-                            sp += 1
-                            pushed = True
-                            break
-                    if not pushed:
-                        done[u] = rnd
-                        sp -= 1
-                if found:  # stack: child, setting, child, ..., setting
-                    for q in range(0, sp, 2):
-                        u = stack[q]
-                        c = stack[q + 1] - n
-                        if assign[u] >= 0:
-                            load[assign[u]] -= 1
-                        assign[u] = c
-                        arank[u] = it[u] - 1
-                        load[c] += 1
-                        done[u] = rnd
-
-    # ---- 3. exchange pass: the earliest placed set among optimal allocations.
-    # Optimal allocations are the flows whose residual cycles are all tight, so
-    # child t (unplaced) can replace a later placed child j exactly when a tight
-    # residual path leads from t to j (j's arc back to the source tight, i.e. its
-    # true potential 0). Taking t = 0, 1, ... in turn is the matroid greedy.
-    # A failed search proves its nodes dead for every later search (the target
-    # set only shrinks and later augmentations avoid them).
-    # Each setting's placed children in a slot list (swap-remove on change),
-    # so a search scans only them rather than everyone who ranked it.
     sbeg = np.zeros(m + 1, dtype=np.int64)
     for c in range(m):
         sbeg[c + 1] = sbeg[c] + min(cap[c], start[c + 1] - start[c])
@@ -346,7 +460,7 @@ def max_placement_kernel(
     dead = np.zeros(nv, dtype=np.bool_)
     seen = np.zeros(nv, dtype=np.int64)
     trail = np.empty(nv, dtype=np.int64)
-    sink_next = np.zeros(1, dtype=np.int64)  # the sink's scan over settings
+    sink_next = 0  # the sink's scan over settings
     at_level = np.empty(m, dtype=np.int64)  # settings with pot == pot(sink)
     n_level = 0
     for c in range(m):
@@ -415,7 +529,7 @@ def max_placement_kernel(
                         seen[sink] = search
                         trail[ntrail] = sink
                         ntrail += 1
-                        sink_next[0] = 0
+                        sink_next = 0
                         stack[sp] = sink
                         sp += 1
                         pushed = True
@@ -437,9 +551,9 @@ def max_placement_kernel(
                     if v > t and pot[v] == -g:
                         found = True
             else:  # the sink: back along a tight, loaded setting -> sink arc
-                while sink_next[0] < n_level:
-                    c = at_level[sink_next[0]]
-                    sink_next[0] += 1
+                while sink_next < n_level:
+                    c = at_level[sink_next]
+                    sink_next += 1
                     v = n + c
                     if load[c] == 0 or dead[v] or seen[v] == search:
                         continue
@@ -477,6 +591,65 @@ def max_placement_kernel(
             for q in range(ntrail):
                 dead[trail[q]] = True
 
+
+@kernel
+def max_placement_kernel(
+    capacity: NDArray[np.int32],
+    preferences: NDArray[np.int32],
+    order: NDArray[np.int32],
+) -> NDArray[np.int32]:
+    """Max-cardinality, min-total-rank assignment; returns the (N,) assignment.
+
+    The transportation problem source -> child (1) -> ranked setting (1, cost =
+    0-based rank) -> sink (capacity), solved on the canonical numbering by a
+    primal-dual method (Dial's buckets, then Hopcroft-Karp rounds of tight
+    paths), followed by the exchange pass that makes the placed set the
+    earliest in processing order. See :func:`max_placement` for the algorithm.
+    The steps are helpers: numba compiles several short functions much faster
+    than one long one.
+    """
+    n, width = preferences.shape
+    prefs, deg, cap, start, r_child, r_rank, old_of = _canonical(
+        capacity, preferences, order
+    )
+    m = cap.shape[0]
+    # ---- 2. primal-dual successive shortest paths. Nodes: children 0..n-1,
+    # settings n..n+m-1, the sink n+m. Stored potentials `pot` are the true
+    # ones minus `g`; the sink's stored potential is then always 0 and every
+    # free child's is -g.
+    nv = n + m + 1
+    assign = np.full(n, -1, dtype=np.int64)
+    load = np.zeros(m, dtype=np.int64)
+    pot = np.zeros(nv, dtype=np.int64)
+    g: _Int = np.int64(0)
+    dist = np.full(nv, _INF, dtype=np.int64)
+    reached = np.empty(nv, dtype=np.int64)
+    bnext = np.full(nv, -1, dtype=np.int64)
+    bprev = np.full(nv, -1, dtype=np.int64)
+    head = np.full(max(2 * width + 2, 16), -1, dtype=np.int64)
+    it = np.zeros(nv, dtype=np.int64)
+    stack = np.empty(2 * nv + 2, dtype=np.int64)
+    arank = np.full(n, -1, dtype=np.int64)  # rank of the assigned setting
+    lab = np.zeros(nv, dtype=np.int64)  # round stamp: labelled this round
+    done = np.zeros(nv, dtype=np.int64)  # round stamp: used or failed
+    lay = np.zeros(nv, dtype=np.int64)
+    queue = np.empty(nv, dtype=np.int64)
+    roots = np.empty(n, dtype=np.int64)
+    rnd: _Int = np.int64(0)
+    while True:
+        best, head = _shortest_paths(
+            prefs, deg, cap, start, r_child, r_rank, assign, load, pot,
+            dist, reached, bnext, bprev, head,
+        )  # fmt: skip
+        if best == _INF:
+            break
+        g += best
+        rnd = _augment(
+            prefs, deg, cap, start, r_child, r_rank, assign, arank, load, pot,
+            lab, done, lay, queue, roots, it, stack, rnd,
+        )  # fmt: skip
+    # ---- 3. exchange pass: the earliest placed set among optimal allocations.
+    _exchange(prefs, deg, cap, start, assign, arank, load, pot, g, it, stack)
     out = np.full(n, -1, dtype=np.int32)
     for t in range(n):
         if assign[t] >= 0:
@@ -512,7 +685,8 @@ def max_placement(problem: Problem, *, rng: object = None) -> Allocation:
     sink (capacity the setting's places); a minimum-cost maximum flow is an
     optimal allocation [1]_.
 
-    *Algorithm.* One numba kernel in three steps.
+    *Algorithm.* One numba kernel in three steps (each a helper: numba
+    compiles several short functions much faster than one long one).
 
     1. *Canonical numbering.* Children are renumbered by their position in
        ``problem.order`` and settings by their first appearance when the lists

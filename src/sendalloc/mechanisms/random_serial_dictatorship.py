@@ -48,5 +48,6 @@ def random_serial_dictatorship(
     """
     gen = as_generator(rng)
     order = gen.permutation(problem.n_children).astype(INDEX)
+    order.flags.writeable = False  # as problem.order: the kernel compiles once
     a = serial_dictatorship_kernel(problem.capacity, problem.preferences, order)
     return Allocation._trusted(problem, a, "random_serial_dictatorship")
