@@ -21,7 +21,7 @@ Modules, each importing only those listed before it:
 - ``annotations``: the ``[cite]`` and ``[uncertainty]`` tables.
 - ``describe``: :func:`describe_keys`, every key as Markdown.
 - ``sampling``: the settings' layout, the children, :class:`Instance`,
-  :func:`free_places`.
+  :func:`free_places`, :func:`staying_on_roll`.
 - ``scenario``: :class:`Scenario`.
 - ``presets``: :func:`load_scenario`, :func:`list_scenarios`.
 """
@@ -39,7 +39,7 @@ from sendalloc.scenario.dynamics import (
 )
 from sendalloc.scenario.presets import list_scenarios, load_scenario
 from sendalloc.scenario.reading import ACROSS_RULES
-from sendalloc.scenario.sampling import Instance, free_places
+from sendalloc.scenario.sampling import Instance, free_places, staying_on_roll
 from sendalloc.scenario.scenario import Scenario
 from sendalloc.scenario.sections import (
     MAX_CELLS,
@@ -86,4 +86,5 @@ __all__ = [
     "free_places",
     "list_scenarios",
     "load_scenario",
+    "staying_on_roll",
 ]
