@@ -605,3 +605,15 @@ def test_cli_runs_status_quo(capsys: pytest.CaptureFixture[str]) -> None:
     assert "request refused %" in out
     assert main(["run", "london_borough", "-m", "status_qo", "--no-progress"]) == 2
     assert "policies: status_quo" in capsys.readouterr().err
+
+
+def test_cli_runs_status_quo_on_worker_processes(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The pool compiles the mechanisms' kernels first; status_quo is not one."""
+    from sendalloc.cli import main
+
+    args = ["run", "london_borough", "-m", "status_quo", "-m", "first_available"]
+    code = main([*args, "--runs", "4", "--workers", "2", "--no-progress"])
+    assert code == 0, capsys.readouterr().err
+    assert "request refused %" in capsys.readouterr().out

@@ -130,16 +130,17 @@ def _executor(
 
     The kernels of ``mechanisms`` are compiled side by side in ``workers``
     processes, then ``warm_up`` (one run of the job) loads them here and
-    compiles the rest; workers forked after it inherit them (or load them from
-    numba's cache) instead of each compiling them. They exit if this process
-    is killed.
+    compiles the rest (a policy's, such as ``status_quo``'s, among them);
+    workers forked after it inherit them (or load them from numba's cache)
+    instead of each compiling them. They exit if this process is killed.
     """
     if workers == 1:
         return None
     from sendalloc.executors import process_pool
+    from sendalloc.mechanisms import MECHANISMS
     from sendalloc.simulate import DEFAULT_MECHANISMS
 
-    names = list(mechanisms or DEFAULT_MECHANISMS)
+    names = [m for m in mechanisms or DEFAULT_MECHANISMS if m in MECHANISMS]
     return process_pool(workers, warm_up=warm_up, precompile=names)
 
 
