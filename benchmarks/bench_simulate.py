@@ -4,9 +4,10 @@
     python benchmarks/bench_simulate.py --runs 200 --workers 1 --scenario county
 
 Reports (1) the per-run cost split (CPU time): sampling an instance, and for each
-default mechanism the allocation plus fallback plus metrics, measured serially on a
-few instances after warm-up; (2) the wall time of ``simulate`` with the requested
-number of worker processes, including starting the pool; (3) optionally the
+default mechanism the allocation plus fallback plus metrics (and today's process,
+``status_quo``, with its metrics; not in the total, as it is not a default), measured
+serially on a few instances after warm-up; (2) the wall time of ``simulate`` with the
+requested number of worker processes, including starting the pool; (3) optionally the
 wall time of the ``sendalloc run`` command itself (``--cli``). The target is the
 default run (county, 1000 runs, default mechanisms) in at most 15 s on a
 2-core machine.
@@ -25,7 +26,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 
 import sendalloc as sa
-from sendalloc.metrics import Context, la_fallback, outcome_arrays
+from sendalloc.metrics import Context, la_fallback, outcome_arrays, process_values
 from sendalloc.properties import justified_envy
 from sendalloc.simulate import DEFAULT_MECHANISMS
 
@@ -64,6 +65,17 @@ def per_run_costs(scenario: sa.scenario.Scenario, n: int = 20) -> None:
         alloc = (time.process_time() - t) / n * 1e3
         total += ms
         print(f"         {m:<38} {ms:6.2f} ms (allocation alone {alloc:5.2f} ms)")
+    # Today's process (status_quo): the two kernels, then its metrics.
+    for inst in insts[:3]:
+        sa.status_quo.place(inst, rng=0)
+    t = time.process_time()
+    for inst in insts:
+        out = sa.status_quo.place(inst, rng=0)
+        envy = justified_envy(inst.problem, out.final)
+        outcome_arrays(inst, out.final, out.final, envy)
+        process_values(inst, out.final, out.columns())
+    ms = (time.process_time() - t) / n * 1e3
+    print(f"         {'status_quo (+ process metrics)':<38} {ms:6.2f} ms")
     t = time.process_time()
     for inst in insts:
         Context.of(inst)

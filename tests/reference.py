@@ -7,6 +7,8 @@ over speed. The mechanisms' kernels are checked against these.
 
 from __future__ import annotations
 
+import math
+
 import networkx as nx
 import numpy as np
 
@@ -230,3 +232,120 @@ REFERENCES = {
     "setting_proposing_deferred_acceptance": setting_proposing_deferred_acceptance,
     "top_trading_cycles": top_trading_cycles,
 }
+
+
+def status_quo(
+    *,
+    order: list[int],
+    wish: list[int],
+    lists: list[list[int]],
+    list_cost: list[list[float]],
+    wish_cost: list[float],
+    need: list[int],
+    kind: list[int],
+    capacity: list[int],
+    roll: list[int],
+    must_admit: list[bool],
+    tolerance: float,
+    tribunal_tolerance: float,
+    taste: list[list[float]],
+    refusal_at_full: float,
+    fullness_slope: float,
+    cost_slope: float,
+    appeal_same: float,
+    appeal_worse: float,
+    shares: list[float],
+    u: list[list[float]],
+) -> dict[str, list[int]]:
+    """Today's process read straight from its rules, with each setting's roll.
+
+    A setting has a free place while its roll is below its capacity; a
+    must-admit one takes a child beyond that while its roll is below
+    ``capacity + floor(tolerance * capacity)`` (the tribunal's tolerance when
+    the tribunal names it). Returns the day's and final placements, request
+    codes (0 none, 1 granted, 2 refused, 3 no place), over-capacity flags (day
+    and final), appeals and tribunal codes (0 none, 1 parent, 2 concedes, 3 LA,
+    4 other).
+    """
+    n = len(wish)
+    roll = list(roll)
+
+    def limit(s: int, tol: float) -> int:
+        extra = math.floor(tol * capacity[s]) if must_admit[s] else 0
+        return capacity[s] + extra
+
+    def has_free(s: int) -> bool:
+        return roll[s] < capacity[s]
+
+    def can_take(s: int, tol: float) -> bool:
+        return roll[s] < limit(s, tol)
+
+    day, request, over_day = [-1] * n, [0] * n, [False] * n
+    appealed, tribunal = [False] * n, [0] * n
+    la_choice = [-1] * n
+    for i in order:
+        listed = [s for s in lists[i] if s >= 0]
+        free_ones = [s for s in listed if has_free(s)]
+        over_ones = [s for s in listed if can_take(s, tolerance)]
+        c = free_ones[0] if free_ones else (over_ones[0] if over_ones else -1)
+        la_choice[i] = c
+        r = wish[i]
+        if r < 0:
+            code = 0
+        elif r == c:
+            code = 1
+        elif not can_take(r, tolerance):
+            code = 3
+        else:
+            if refusal_at_full <= 0.0:
+                x = -math.inf
+            elif refusal_at_full >= 1.0:
+                x = math.inf
+            else:
+                x = math.log(refusal_at_full / (1.0 - refusal_at_full))
+            if capacity[r] > 0:
+                x += fullness_slope * ((roll[r] + 1) / capacity[r] - 1.0)
+            if c >= 0:
+                cc = max(list_cost[i][lists[i].index(c)], 1.0)
+                x += cost_slope * (math.log(max(wish_cost[i], 1.0)) - math.log(cc))
+            p = 1.0 / (1.0 + math.exp(-x)) if x > -700 else 0.0
+            code = 2 if u[i][0] < p else 1
+        named = r if code == 1 else c
+        request[i] = code
+        if named >= 0:
+            over_day[i] = not has_free(named)
+            roll[named] += 1
+        day[i] = named
+        if code >= 2:
+            worse = c < 0 or taste[need[i]][kind[c]] < taste[need[i]][kind[r]]
+            appealed[i] = u[i][1] < (appeal_worse if worse else appeal_same)
+    final, over = list(day), list(over_day)
+    total = sum(shares)
+    cum = [sum(shares[: k + 1]) / total for k in range(3)]
+    big = max(tolerance, tribunal_tolerance)
+    for i in order:
+        if not appealed[i]:
+            continue
+        v = u[i][2]
+        res = 1 if v < cum[0] else 2 if v < cum[1] else 3 if v < cum[2] else 4
+        r = wish[i]
+        if res <= 2:
+            if not can_take(r, big):
+                res = 3
+            else:
+                if final[i] >= 0:
+                    roll[final[i]] -= 1
+                over[i] = not has_free(r)
+                roll[r] += 1
+                final[i] = r
+        tribunal[i] = res
+    return {
+        "day": day,
+        "final": final,
+        "request": request,
+        "over_day": over_day,
+        "over": over,
+        "appealed": appealed,
+        "tribunal": tribunal,
+        "roll": roll,
+    }

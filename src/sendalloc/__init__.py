@@ -6,7 +6,15 @@ The public API. ``import sendalloc as sa`` and see :func:`allocate`,
 
 from __future__ import annotations
 
-from sendalloc import capacity, dynamic, metrics, properties, sources, ties
+from sendalloc import (
+    capacity,
+    dynamic,
+    metrics,
+    properties,
+    sources,
+    status_quo,
+    ties,
+)
 from sendalloc._version import VERSION as __version__
 from sendalloc.dynamic import DynamicResult
 from sendalloc.errors import InvalidProblemError, InvalidScenarioError, SendallocError
@@ -14,12 +22,13 @@ from sendalloc.mechanisms import MECHANISMS, allocate
 from sendalloc.population import Children, Settings
 from sendalloc.problem import Allocation, Problem, TieBreak, Unplaced
 from sendalloc.scenario import Instance, Scenario, list_scenarios, load_scenario
-from sendalloc.simulate import SimulationResult, simulate
+from sendalloc.simulate import POLICIES, SimulationResult, simulate
 from sendalloc.sweep import SweepResult, sweep
 from sendalloc.ties import break_ties
 
 __all__ = [
     "MECHANISMS",
+    "POLICIES",
     "Allocation",
     "Children",
     "DynamicResult",
@@ -45,6 +54,7 @@ __all__ = [
     "properties",
     "simulate",
     "sources",
+    "status_quo",
     "sweep",
     "ties",
 ]

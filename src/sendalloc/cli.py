@@ -2,7 +2,7 @@
 
 Usage:
 
-    sendalloc run [SCENARIO] [--mechanism NAME ...] [--runs N] [--seed S]
+    sendalloc run [SCENARIO] [--mechanism NAME[,NAME...] ...] [--runs N] [--seed S]
                   [--workers N] [--json PATH] [--csv PATH] [--plot PATH]
                   [--no-progress] [--mode annual|in_year|multi_year] [--years N]
     sendalloc scenarios
@@ -133,16 +133,17 @@ def _executor(
 
     The kernels of ``mechanisms`` are compiled side by side in ``workers``
     processes, then ``warm_up`` (one run of the job) loads them here and
-    compiles the rest; workers forked after it inherit them (or load them from
-    numba's cache) instead of each compiling them. They exit if this process
-    is killed.
+    compiles the rest (a policy's, such as ``status_quo``'s, among them);
+    workers forked after it inherit them (or load them from numba's cache)
+    instead of each compiling them. They exit if this process is killed.
     """
     if workers == 1:
         return None
     from sendalloc.executors import process_pool
+    from sendalloc.mechanisms import MECHANISMS
     from sendalloc.simulate import DEFAULT_MECHANISMS
 
-    names = list(mechanisms or DEFAULT_MECHANISMS)
+    names = [m for m in mechanisms or DEFAULT_MECHANISMS if m in MECHANISMS]
     return process_pool(workers, warm_up=warm_up, precompile=names)
 
 
@@ -382,11 +383,12 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--mechanism",
+        "--mechanisms",
         "-m",
         action="append",
         metavar="NAME",
-        help="mechanism to run (repeatable; default: first_available and the main "
-        "alternatives)",
+        help="mechanism to run, or status_quo (today's process); repeatable or "
+        "comma-separated (default: first_available and the main alternatives)",
     )
     run.add_argument("--runs", "-n", type=_positive, default=1000, help="default 1000")
     run.add_argument("--seed", "-s", type=_seed, default=0, help="default 0")
@@ -501,19 +503,30 @@ def _add_report_parser(sub: Any) -> None:
     rep.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
-def _cmd_report(args: argparse.Namespace, err: TextIO) -> int:
-    import re
-
+def _mechanisms(given: Sequence[str] | None) -> list[str] | None:
+    """The names of ``--mechanism`` (repeatable, comma-separated), each checked."""
     from sendalloc.mechanisms import MECHANISMS
-    from sendalloc.report import achievability_report, write_report
-    from sendalloc.simulate import simulate
+    from sendalloc.simulate import POLICIES
 
-    for m in args.mechanism or ():
-        if m not in MECHANISMS:
+    names = [n for m in given or () for n in m.split(",") if n]
+    for m in names:
+        if m not in MECHANISMS and m not in POLICIES:
             raise _UsageError(
                 f"unknown mechanism {m!r}; valid names: "
                 + ", ".join(sorted(MECHANISMS))
+                + "; policies: "
+                + ", ".join(sorted(POLICIES))
             )
+    return names or None
+
+
+def _cmd_report(args: argparse.Namespace, err: TextIO) -> int:
+    import re
+
+    from sendalloc.report import achievability_report, write_report
+    from sendalloc.simulate import simulate
+
+    mechs = _mechanisms(args.mechanism)
     scen = _scenario(args.scenario)
     output = args.output or re.sub(r"[^A-Za-z0-9_.-]+", "_", scen.name) + ".html"
     outputs = _Outputs(output=output, json=args.json)
@@ -522,8 +535,8 @@ def _cmd_report(args: argparse.Namespace, err: TextIO) -> int:
     with _compile_notice(err, quiet):
         executor = _executor(
             _workers(args.workers, args.runs),
-            lambda: simulate(scen, args.mechanism, runs=1, seed=args.seed),
-            args.mechanism,
+            lambda: simulate(scen, mechs, runs=1, seed=args.seed),
+            mechs,
         )
         progress = None if quiet else _progress_bar(err, str(scen.name))
         try:
@@ -531,7 +544,7 @@ def _cmd_report(args: argparse.Namespace, err: TextIO) -> int:
                 scen,
                 runs=args.runs,
                 seed=args.seed,
-                mechanisms=args.mechanism,
+                mechanisms=mechs,
                 gap_targets=args.gap_target,
                 gap_runs=args.gap_runs,
                 executor=executor,
@@ -675,17 +688,9 @@ def _cmd_sweep(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from sendalloc.mechanisms import MECHANISMS
     from sendalloc.simulate import simulate
 
-    mechs = args.mechanism
-    if mechs:
-        for m in mechs:
-            if m not in MECHANISMS:
-                raise _UsageError(
-                    f"unknown mechanism {m!r}; valid names: "
-                    + ", ".join(sorted(MECHANISMS))
-                )
+    mechs = _mechanisms(args.mechanism)
     outputs = _Outputs(json=args.json, csv=args.csv, plot=args.plot)
     outputs.check()
     if args.plot:

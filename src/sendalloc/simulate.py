@@ -20,7 +20,7 @@ from concurrent.futures import Executor
 from typing import TYPE_CHECKING
 
 from sendalloc._engine.modes import run_simulation
-from sendalloc._engine.policies import DEFAULT_MECHANISMS, resolve_policies
+from sendalloc._engine.policies import DEFAULT_MECHANISMS, POLICIES, resolve_policies
 from sendalloc._engine.results import SimulationResult
 from sendalloc._engine.runner import (
     ProgressLike,
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_MECHANISMS",
+    "POLICIES",
     "SimulationResult",
     "Summary",
     "simulate",
@@ -61,9 +62,11 @@ def simulate(
     scenario : Scenario, str or path
         A :class:`~sendalloc.scenario.Scenario`, a preset name or a TOML path.
     mechanisms : iterable of (str or callable), optional
-        Names from :data:`~sendalloc.MECHANISMS` or callables
-        ``f(problem, *, rng=None) -> Allocation`` (picklable if an executor runs
-        them in other processes). Default: :data:`DEFAULT_MECHANISMS`.
+        Names from :data:`~sendalloc.MECHANISMS` or :data:`POLICIES`
+        (``"status_quo"``: today's statutory process, docs/status-quo.md), or
+        callables ``f(problem, *, rng=None) -> Allocation`` (picklable if an
+        executor runs them in other processes). Default:
+        :data:`DEFAULT_MECHANISMS`.
     runs : int, default 1000
         Number of simulated rounds (instances).
     seed : int, SeedSequence, Generator or None, default 0
@@ -105,7 +108,10 @@ def simulate(
     stream), then the scenario's LA fallback, then the metrics
     (:func:`sendalloc.metrics.evaluate`). Per run the cost is the
     sampling plus, per mechanism, the allocation kernel and O(N (L + K))
-    vectorised metrics.
+    vectorised metrics. With ``"status_quo"`` among them, every rule is also
+    measured on :data:`~sendalloc.metrics.PROCESS_METRICS` (requests granted
+    and refused, over-capacity namings, appeals, special schools over
+    capacity), NaN where a rule has no such step.
 
     Examples
     --------

@@ -32,7 +32,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sendalloc._arrays import plain
-from sendalloc._engine.modes import ENGINES, engine_for, metrics_of
+from sendalloc._engine.modes import (
+    ENGINES,
+    check_modes,
+    engine_for,
+    metrics_for,
+    metrics_of,
+)
 from sendalloc._engine.policies import Policy, resolve_policies
 from sendalloc._engine.runner import (
     Progress,
@@ -58,6 +64,7 @@ from sendalloc._report.figures import (
     key_label,
 )
 from sendalloc._version import VERSION
+from sendalloc.metrics import METRICS, PROCESS_METRICS
 from sendalloc.problem import Allocation
 
 if TYPE_CHECKING:
@@ -240,7 +247,10 @@ class SweepResult:
         """The metrics variant ``v`` measures."""
         if not self.modes:
             return frozenset(self.metrics)
-        return frozenset(ENGINES[self.modes[v]].metrics)
+        mode = self.modes[v]
+        if mode == "annual" and set(PROCESS_METRICS) <= set(self.metrics):
+            return frozenset(METRICS + PROCESS_METRICS)
+        return frozenset(ENGINES[mode].metrics)
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -747,10 +757,13 @@ def sweep(
         for vals in combos
     ]
     modes = tuple(engine_for(s).mode for s in scenarios)
-    metrics = metrics_of(modes)
+    for mode in dict.fromkeys(modes):
+        check_modes(mode, policies)
+    metrics = metrics_of(modes, policies)
     # Where each variant's metrics go among the sweep's.
     columns = [
-        np.array([metrics.index(m) for m in ENGINES[mode].metrics]) for mode in modes
+        np.array([metrics.index(m) for m in metrics_for(mode, policies)])
+        for mode in modes
     ]
     common = bool(common_random_numbers)
     spawn = [_spawn_key(_variant_key(keys, vals), common) for vals in combos]

@@ -15,14 +15,21 @@ from functools import partial
 from types import MappingProxyType
 from typing import Any
 
-from sendalloc._engine.annual import ANNUAL
+from sendalloc._engine.annual import ANNUAL, annual_metrics
 from sendalloc._engine.policies import Policy
 from sendalloc._engine.results import SimulationResult
 from sendalloc._engine.runner import Engine, ProgressLike, run_chunks
 from sendalloc._engine.streams import Root
 from sendalloc._engine.timed import IN_YEAR, MULTI_YEAR
 
-__all__ = ["ENGINES", "engine_for", "metrics_of", "run_simulation"]
+__all__ = [
+    "ENGINES",
+    "check_modes",
+    "engine_for",
+    "metrics_for",
+    "metrics_of",
+    "run_simulation",
+]
 
 #: Every engine, by the scenario ``mode`` it runs.
 ENGINES: Mapping[str, Engine] = MappingProxyType(
@@ -41,7 +48,27 @@ def engine_for(scenario: Any) -> Engine:
         ) from None
 
 
-def metrics_of(modes: Sequence[str]) -> tuple[str, ...]:
+def metrics_for(mode: str, policies: Sequence[Policy] = ()) -> tuple[str, ...]:
+    """The metrics a run of ``policies`` in ``mode`` measures.
+
+    The engine's metrics, and in the annual mode the process metrics when a
+    policy reports them (:func:`~sendalloc._engine.annual.annual_metrics`).
+
+    Examples
+    --------
+    >>> from sendalloc._engine.policies import resolve_policies
+    >>> len(metrics_for("annual", resolve_policies(["status_quo"]))) > len(
+    ...     metrics_for("annual"))
+    True
+    """
+    if mode == ANNUAL.mode:
+        return annual_metrics(policies)
+    return ENGINES[mode].metrics
+
+
+def metrics_of(
+    modes: Sequence[str], policies: Sequence[Policy] = ()
+) -> tuple[str, ...]:
     """The metrics of every mode in ``modes``, each once, in the table's order.
 
     Examples
@@ -54,8 +81,20 @@ def metrics_of(modes: Sequence[str]) -> tuple[str, ...]:
     out: dict[str, None] = {}
     for mode in ENGINES:
         if mode in modes:
-            out |= dict.fromkeys(ENGINES[mode].metrics)
+            out |= dict.fromkeys(metrics_for(mode, policies))
     return tuple(out)
+
+
+def check_modes(mode: str, policies: Sequence[Policy]) -> None:
+    """A ValueError if a policy does not run in ``mode`` (its ``modes``, if any)."""
+    for p in policies:
+        modes = getattr(p, "modes", None)
+        if modes is not None and mode not in modes:
+            raise ValueError(
+                f"{p.name} runs in the {' and '.join(modes)} mode only, not in "
+                f"{mode!r}: leave it out, or run the scenario with "
+                f"mode = {modes[0]!r}"
+            )
 
 
 def run_simulation(
@@ -74,6 +113,7 @@ def run_simulation(
     class is the engine's.
     """
     engine = engine_for(scenario)
+    check_modes(engine.mode, policies)
     arrays = run_chunks(
         partial(engine.run_chunk, scenario, tuple(policies)),
         runs,

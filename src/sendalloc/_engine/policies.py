@@ -11,31 +11,46 @@ mechanisms by being a policy.
 
 The common case is :class:`MechanismPolicy`: a mechanism (a name from
 :data:`~sendalloc.MECHANISMS` or a callable ``f(problem, *, rng)``) followed by
-the scenario's LA fallback. :func:`resolve_policies` turns what a user passes to
-:func:`~sendalloc.simulate` into policies.
+the scenario's LA fallback. :data:`POLICIES` names the policies that are not
+mechanisms: ``status_quo``, today's statutory process (:class:`StatusQuoPolicy`).
+:func:`resolve_policies` turns what a user passes to :func:`~sendalloc.simulate`
+into policies.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from types import MappingProxyType
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Protocol,
+    cast,
+    runtime_checkable,
+)
 
 import numpy as np
 from numpy.typing import NDArray
 
+from sendalloc import status_quo
 from sendalloc.mechanisms import MECHANISMS, allocate
 from sendalloc.metrics import fallback_assignment
 from sendalloc.problem import Allocation, Problem
+from sendalloc.scenario.sections import StatusQuoSpec
 
 if TYPE_CHECKING:
     from sendalloc.metrics import InstanceLike
 
 __all__ = [
     "DEFAULT_MECHANISMS",
+    "POLICIES",
     "MechanismPolicy",
     "Placement",
     "Policy",
+    "StatusQuoPolicy",
+    "reports_process",
     "resolve_policies",
 ]
 
@@ -61,13 +76,20 @@ class Placement:
     assignment : ndarray of int, shape (N,)
         The rule's own placements (-1 = none): what justified envy is judged on.
     final : ndarray of int, shape (N,)
-        The placements after every stage (the LA's fallback): what the outcome
-        metrics measure. The same array as ``assignment`` when there is no
-        later stage.
+        The placements after every stage (the LA's fallback, appeals): what
+        the outcome metrics measure. The same array as ``assignment`` when
+        there is no later stage.
+    extra : mapping of str to ndarray, optional
+        Per-child outcomes of a process, each shape (N,), by name (for today's
+        process :meth:`~sendalloc.status_quo.StatusQuoOutcome.columns`: the
+        day's placement, granted, refused, named over capacity, appealed,
+        won, ...); they feed :data:`~sendalloc.metrics.PROCESS_METRICS`.
+        None for a mechanism.
     """
 
     assignment: NDArray[Any]
     final: NDArray[Any]
+    extra: Mapping[str, NDArray[Any]] | None = None
 
 
 @runtime_checkable
@@ -126,15 +148,97 @@ class MechanismPolicy:
         return allocate(problem, self.rule, rng=rng)
 
 
+@dataclass(frozen=True, slots=True)
+class StatusQuoPolicy:
+    """Today's statutory process as a policy (:mod:`sendalloc.status_quo`).
+
+    Parameters
+    ----------
+    params : StatusQuoSpec, optional
+        The process's parameters; default (None) each instance's own, that is
+        its scenario's ``[status_quo]`` section.
+
+    Notes
+    -----
+    Runs in the annual mode: :meth:`place` decides the round with
+    :func:`sendalloc.status_quo.place`; ``assignment`` and ``final`` are both
+    the placements after appeals (the LA's own choice is a step of the
+    process, not a fallback after it, and justified envy is judged on where
+    children end up), and ``extra`` holds every per-child outcome, the
+    placement on the day the plan is final among them. The in-year version is
+    not built yet: :meth:`allocate` raises.
+
+    Examples
+    --------
+    >>> import sendalloc as sa
+    >>> r = sa.simulate("london_borough", ["status_quo", "first_available"],
+    ...                 runs=3, seed=1)
+    >>> r.mechanisms
+    ('status_quo', 'first_available')
+    >>> s = r.summary()
+    >>> 0 < s.get("status_quo", "favourite")["mean"] <= 1
+    True
+    >>> s.get("first_available", "appealed")["mean"]   # no appeals in a mechanism
+    nan
+    """
+
+    params: StatusQuoSpec | None = None
+    #: The policy reports per-child process outcomes (``Placement.extra``).
+    process: ClassVar[bool] = True
+    #: The modes it runs in.
+    modes: ClassVar[tuple[str, ...]] = ("annual",)
+
+    @property
+    def name(self) -> str:
+        """``"status_quo"``."""
+        return "status_quo"
+
+    def place(self, instance: InstanceLike, rng: np.random.Generator) -> Placement:
+        """Today's process on one round: placements after appeals, and extra."""
+        inst = cast("status_quo.InstanceLike", instance)
+        out = status_quo.place(inst, rng=rng, params=self.params)
+        return Placement(out.final, out.final, out.columns())
+
+    def allocate(self, problem: Problem, *, rng: Any = None) -> Allocation:
+        """Not available: today's process needs the whole instance.
+
+        Raises
+        ------
+        ValueError
+            Always, saying how to run it.
+        """
+        raise ValueError(
+            "status_quo is today's statutory process, not a mechanism: it needs "
+            "the whole sampled round (settings' kinds and costs, the parents' "
+            "requests), not only a Problem, and runs in the annual mode for now; "
+            "run it with sa.simulate(scenario, ['status_quo', ...]) or "
+            "sa.status_quo.place(instance)"
+        )
+
+
+#: Policies that are not mechanisms, by name: what a name in ``mechanisms=``
+#: may also be (read-only).
+POLICIES: Mapping[str, Policy] = MappingProxyType({"status_quo": StatusQuoPolicy()})
+
+
+def reports_process(policies: Iterable[Policy]) -> bool:
+    """Whether a policy of ``policies`` reports per-child process outcomes.
+
+    The annual engine then measures every policy of the run on
+    :data:`~sendalloc.metrics.PROCESS_METRICS` as well.
+    """
+    return any(bool(getattr(p, "process", False)) for p in policies)
+
+
 def resolve_policies(
     mechanisms: Iterable[str | Callable[..., Allocation] | Policy] | str | None,
 ) -> tuple[Policy, ...]:
     """Policies from names, callables or policies; checks names and duplicates.
 
     ``None`` gives :data:`DEFAULT_MECHANISMS`. A name must be in
-    :data:`~sendalloc.MECHANISMS`; an object with ``name``, ``place`` and
-    ``allocate`` is taken as a :class:`Policy`; any other callable is a
-    mechanism.
+    :data:`~sendalloc.MECHANISMS` or :data:`POLICIES`; an object with
+    ``name``, ``place`` and ``allocate`` is taken as a :class:`Policy`; any
+    other callable is a mechanism.
 
     Raises
     ------
@@ -155,12 +259,17 @@ def resolve_policies(
     out: list[Policy] = []
     for m in given:
         if isinstance(m, str):
-            if m not in MECHANISMS:
+            if m in POLICIES:
+                out.append(POLICIES[m])
+            elif m in MECHANISMS:
+                out.append(MechanismPolicy(m))
+            else:
                 raise ValueError(
                     f"unknown mechanism {m!r}; valid names: "
                     + ", ".join(sorted(MECHANISMS))
+                    + "; policies: "
+                    + ", ".join(sorted(POLICIES))
                 )
-            out.append(MechanismPolicy(m))
         elif isinstance(m, Policy):
             out.append(m)
         elif callable(m):

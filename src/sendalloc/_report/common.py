@@ -70,6 +70,7 @@ MECHANISM_LABELS: dict[str, str] = {
     "setting_proposing_deferred_acceptance": "setting-proposing deferred acceptance",
     "top_trading_cycles": "top trading cycles",
     "max_placement": "the planner's benchmark (max_placement)",
+    "status_quo": "today's statutory process",
 }
 
 #: How each built-in mechanism heads a table column.
@@ -82,6 +83,7 @@ SHORT_LABELS: dict[str, str] = {
     "setting_proposing_deferred_acceptance": "setting DA",
     "top_trading_cycles": "TTC",
     "max_placement": "max placement",
+    "status_quo": "status quo",
 }
 
 # (metric, row label, kind): "pct" shown as a percentage, "num" plain, "int" a
@@ -100,6 +102,16 @@ ROWS: tuple[tuple[str, str, str], ...] = (
     ("mean_distance_km", "mean distance km", "num"),
     ("cost_per_child", "cost per child £k", "gbp"),
     ("specialist_fill", "specialist fill %", "pct"),
+    # Process metrics: in the table only when status_quo ran (PROCESS_METRICS).
+    ("favourite_on_day", "favourite, plan final %", "pct"),
+    ("favourite", "favourite after appeals %", "pct"),
+    ("unplaced_on_day", "no place, plan final %", "pct"),
+    ("request_refused", "request refused %", "pct"),
+    ("named_over_capacity", "named over capacity %", "pct"),
+    ("appealed", "appealed %", "pct"),
+    ("appeal_won", "appeal won %", "pct"),
+    ("special_at_or_over_capacity", "special schools full %", "pct"),
+    ("special_places_over", "special places over %", "pct"),
 )
 #: Rows of the in-year text table.
 TIME_ROWS: tuple[tuple[str, str, str], ...] = (

@@ -112,7 +112,15 @@ def annual_headline(result: Reportable) -> str:
     others = [m for m in s.mechanisms if m != main]
     parts = []
     for m in others:
-        if m == "max_placement":
+        if m == "status_quo" and "favourite_on_day" in s.metrics:
+            parts.append(
+                f"{label(m)} gives {pct(s, m, 'favourite_on_day', False)} the "
+                f"setting their parent asked for "
+                f"({pct(s, m, 'favourite', False)} after appeals), naming "
+                f"{pct(s, m, 'named_over_capacity', False)} over capacity, with "
+                f"{pct(s, m, 'appealed', False)} appealing"
+            )
+        elif m == "max_placement":
             parts.append(
                 f"{label(m)} places {pct(s, m, 'any_preference', False)} at a "
                 "ranked setting"

@@ -66,6 +66,18 @@ MECHANISMS: Mapping[str, Mechanism] = MappingProxyType(
 )
 
 
+#: Names a user may try that are policies, not mechanisms, with what to do.
+_NOT_MECHANISMS: Mapping[str, str] = MappingProxyType(
+    {
+        "status_quo": "'status_quo' is today's statutory process, not a mechanism: "
+        "it needs the whole sampled round (settings' kinds and costs, the "
+        "parents' requests), not only a Problem. Run it with "
+        "sa.simulate(scenario, ['status_quo', 'first_available']) or on one "
+        "round with sa.status_quo.place(scenario.sample(seed))",
+    }
+)
+
+
 def allocate(
     problem: Problem, mechanism: str | Mechanism, *, rng: Any = None
 ) -> Allocation:
@@ -102,6 +114,10 @@ def allocate(
     Traceback (most recent call last):
     ...
     ValueError: unknown mechanism 'first_come'; valid names: ...
+    >>> sa.allocate(p, "status_quo")
+    Traceback (most recent call last):
+    ...
+    ValueError: 'status_quo' is today's statutory process, not a mechanism: ...
     """
     if not isinstance(problem, Problem):
         raise TypeError(f"problem: expected a Problem, got {type(problem).__name__}")
@@ -110,6 +126,8 @@ def allocate(
         try:
             fn = MECHANISMS[mechanism]
         except KeyError:
+            if mechanism in _NOT_MECHANISMS:
+                raise ValueError(_NOT_MECHANISMS[mechanism]) from None
             raise ValueError(
                 f"unknown mechanism {mechanism!r}; valid names: "
                 + ", ".join(sorted(MECHANISMS))

@@ -13,15 +13,15 @@ Modules, each importing only those listed before it:
 - ``converters``: TOML values to section fields and back; :func:`spec_field`
   declares a field with its valid values.
 - ``sections``: the sections that set the simulated LA (``[population]``,
-  ``[geography]``, ``[preferences]``, ``[allocation]``, ``[data]``, setting
-  groups) and the limits of their keys.
+  ``[geography]``, ``[preferences]``, ``[allocation]``, ``[data]``,
+  ``[status_quo]``, setting groups) and the limits of their keys.
 - ``dynamics``: the ``mode`` values and the ``[dynamics]`` section.
 - ``reading``: the table of sections, a file's text, the rules across keys,
   the line and column of a key.
 - ``annotations``: the ``[cite]`` and ``[uncertainty]`` tables.
 - ``describe``: :func:`describe_keys`, every key as Markdown.
 - ``sampling``: the settings' layout, the children, :class:`Instance`,
-  :func:`free_places`.
+  :func:`free_places`, :func:`staying_on_roll`.
 - ``scenario``: :class:`Scenario`.
 - ``presets``: :func:`load_scenario`, :func:`list_scenarios`.
 """
@@ -39,19 +39,21 @@ from sendalloc.scenario.dynamics import (
 )
 from sendalloc.scenario.presets import list_scenarios, load_scenario
 from sendalloc.scenario.reading import ACROSS_RULES
-from sendalloc.scenario.sampling import Instance, free_places
+from sendalloc.scenario.sampling import Instance, free_places, staying_on_roll
 from sendalloc.scenario.scenario import Scenario
 from sendalloc.scenario.sections import (
     MAX_CELLS,
     MAX_GROUP_COUNT,
     MAX_PLACES,
     MAX_PLANS,
+    MUST_ADMIT_KINDS,
     AllocationSpec,
     DataSpec,
     GeographySpec,
     PopulationSpec,
     PreferencesSpec,
     SettingGroup,
+    StatusQuoSpec,
 )
 
 __all__ = [
@@ -65,6 +67,7 @@ __all__ = [
     "MAX_PLANS",
     "MAX_YEARS",
     "MODES",
+    "MUST_ADMIT_KINDS",
     "WAITING",
     "WAIT_ORDERS",
     "AllocationSpec",
@@ -77,9 +80,11 @@ __all__ = [
     "PreferencesSpec",
     "Scenario",
     "SettingGroup",
+    "StatusQuoSpec",
     "Uncertainty",
     "describe_keys",
     "free_places",
     "list_scenarios",
     "load_scenario",
+    "staying_on_roll",
 ]

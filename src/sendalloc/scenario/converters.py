@@ -41,6 +41,7 @@ __all__ = [
     "numbers",
     "spec_field",
     "string",
+    "strings",
     "taste_table",
 ]
 
@@ -73,6 +74,11 @@ def string(v: Any, key: str) -> str:
     if not isinstance(v, str):
         raise bad(key, v, "expected a string")
     return v
+
+
+def strings(v: Any, key: str) -> tuple[str, ...]:
+    """An array of strings, as a tuple."""
+    return tuple(string(x, f"{key}.{i}") for i, x in enumerate(array(v, key)))
 
 
 def array(v: Any, key: str) -> list[Any]:

@@ -25,6 +25,7 @@ from sendalloc.scenario.converters import (
     number,
     numbers,
     string,
+    strings,
     taste_table,
 )
 from sendalloc.scenario.dynamics import MODES, CapacityPlan, read_capacity_plans
@@ -38,6 +39,7 @@ _TYPES: dict[Any, str] = {
     number: "number",
     boolean: "true/false",
     string: "string",
+    strings: "array of strings",
     numbers: "array of numbers",
     integers: "array of integers",
     int_pairs: "array of [integer, integer]",

@@ -30,6 +30,7 @@ from sendalloc.scenario.sections import (
     PopulationSpec,
     PreferencesSpec,
     SettingGroup,
+    StatusQuoSpec,
 )
 
 __all__ = ["ACROSS_RULES", "SECTIONS", "check_across", "locate", "toml_text"]
@@ -43,6 +44,7 @@ SECTIONS: dict[str, type] = {
     "allocation": AllocationSpec,
     "data": DataSpec,
     "dynamics": DynamicsSpec,
+    "status_quo": StatusQuoSpec,
 }
 
 

@@ -11,7 +11,7 @@ reads them from a ``[data]`` file.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from sendalloc.scenario.sections import (
     GeographySpec,
     PopulationSpec,
     SettingGroup,
+    StatusQuoSpec,
 )
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "layout",
     "read_children_cached",
     "sample_children",
+    "staying_on_roll",
 ]
 
 _N = len(NEEDS)
@@ -85,6 +87,19 @@ class Instance:
     cross_border_taken : ndarray of int32, shape (M,), or None
         The places they took this round, ``Binomial(free, cross_border_share)``:
         ``problem.capacity`` is the free places less these.
+    roll : ndarray of int64, shape (M,), optional
+        Pupils on each setting's roll who stay into the round (on roll less
+        expected leavers, :func:`staying_on_roll`): ``problem.capacity`` is
+        ``max(0, settings.capacity - roll)`` less ``cross_border_taken``. May
+        exceed the capacity. None in a stand-in instance: readers then take
+        ``capacity - free places``.
+    kind_taste : ndarray of float64, shape (len(NEEDS), len(KINDS)), optional
+        The parents' taste for each kind of setting by the child's need (the
+        scenario's preference model): what "a worse kind for them" means to
+        today's process.
+    status_quo : StatusQuoSpec
+        The scenario's ``[status_quo]`` section: the parameters of today's
+        statutory process (:mod:`sendalloc.status_quo`).
     """
 
     problem: Problem
@@ -99,6 +114,9 @@ class Instance:
     transport_within_walking: float = 0.5
     cross_border_share: NDArray[np.float64] | None = None
     cross_border_taken: NDArray[np.int32] | None = None
+    roll: NDArray[np.int64] | None = None
+    kind_taste: NDArray[np.float64] | None = None
+    status_quo: StatusQuoSpec = field(default_factory=StatusQuoSpec)
 
     def __repr__(self) -> str:
         return (
@@ -108,16 +126,52 @@ class Instance:
         )
 
 
-def free_places(
+def staying_on_roll(
     settings: Settings, transfer_ages: tuple[int, ...] = (11, 16)
-) -> NDArray[np.int32]:
-    """Free places for the round: ``max(0, capacity - on_roll + leavers)``.
+) -> NDArray[np.int64]:
+    """Pupils on each roll who stay into the round: ``on_roll - leavers``.
 
     ``leavers`` are the expected leavers, ``round(on_roll * f)``: with pupils
     spread evenly over the setting's year groups, ``f`` is the share of its
     year groups that leave it or re-enter the round: the top year group, and
     each year group about to make a phase transfer (age ``a`` with ``a + 1`` in
     ``transfer_ages``), whose children are themselves in the round.
+
+    Parameters
+    ----------
+    settings : Settings
+    transfer_ages : tuple of int
+        Ages at which children transfer phase.
+
+    Returns
+    -------
+    ndarray of int64, shape (M,)
+
+    Examples
+    --------
+    >>> from sendalloc import Settings
+    >>> from sendalloc.scenario.sampling import staying_on_roll
+    >>> s = Settings.from_columns(id=["p", "s"], kind=["special"] * 2,
+    ...     min_age=[4, 11], max_age=[10, 15], capacity=[140, 100],
+    ...     on_roll=[147, 90], x_km=[0.0] * 2, y_km=[0.0] * 2)
+    >>> staying_on_roll(s)     # 147 - 21, 90 - 18
+    array([126,  72])
+    """
+    ages = np.arange(26)
+    lo, hi = settings.min_age[:, None], settings.max_age[:, None]
+    inside = (ages >= lo) & (ages <= hi)
+    leaving = (ages == hi) | np.isin(ages + 1, np.asarray(transfer_ages))[None, :]
+    frac = (inside & leaving).sum(axis=1) / np.maximum(inside.sum(axis=1), 1)
+    leavers = np.rint(settings.on_roll * frac)
+    return np.asarray(settings.on_roll - leavers, dtype=np.int64)
+
+
+def free_places(
+    settings: Settings, transfer_ages: tuple[int, ...] = (11, 16)
+) -> NDArray[np.int32]:
+    """Free places for the round: ``max(0, capacity - on_roll + leavers)``.
+
+    ``on_roll - leavers`` is :func:`staying_on_roll`: the pupils who stay.
 
     Parameters
     ----------
@@ -139,13 +193,7 @@ def free_places(
     >>> free_places(s)     # 140-147+21, 100-90+18, max(0, 150-200+40)
     array([14, 28,  0], dtype=int32)
     """
-    ages = np.arange(26)
-    lo, hi = settings.min_age[:, None], settings.max_age[:, None]
-    inside = (ages >= lo) & (ages <= hi)
-    leaving = (ages == hi) | np.isin(ages + 1, np.asarray(transfer_ages))[None, :]
-    frac = (inside & leaving).sum(axis=1) / np.maximum(inside.sum(axis=1), 1)
-    leavers = np.rint(settings.on_roll * frac)
-    free = settings.capacity.astype(np.int64) - settings.on_roll + leavers
+    free = settings.capacity.astype(np.int64) - staying_on_roll(settings, transfer_ages)
     return np.asarray(np.maximum(free, 0), dtype=np.int32)
 
 

@@ -49,6 +49,7 @@ from sendalloc.scenario.sampling import (
     layout,
     read_children_cached,
     sample_children,
+    staying_on_roll,
 )
 from sendalloc.scenario.sections import (
     MAX_CELLS,
@@ -58,6 +59,7 @@ from sendalloc.scenario.sections import (
     PopulationSpec,
     PreferencesSpec,
     SettingGroup,
+    StatusQuoSpec,
 )
 from sendalloc.ties import break_ties
 
@@ -73,7 +75,8 @@ class Scenario:
     ``description``, ``mode`` (``"annual"``, the default, ``"in_year"`` or
     ``"multi_year"``: see :mod:`sendalloc.dynamic`), the sections
     ``[population]``, ``[geography]``, ``[lists]``, ``[preferences]``,
-    ``[allocation]``, ``[data]``, ``[dynamics]``; every other
+    ``[allocation]``, ``[data]``, ``[dynamics]``, ``[status_quo]`` (today's
+    statutory process, docs/status-quo.md); every other
     table is a :class:`SettingGroup` and must have a ``kind``. Unknown keys are
     errors.
 
@@ -115,6 +118,7 @@ class Scenario:
     data: DataSpec | None = None
     mode: str = "annual"
     dynamics: DynamicsSpec = field(default_factory=DynamicsSpec)
+    status_quo: StatusQuoSpec = field(default_factory=StatusQuoSpec)
     source: str = field(default="<dict>", compare=False)
     base_dir: str = field(default=".", compare=False)
     citations: Mapping[str, str | tuple[str, ...]] = field(
@@ -253,7 +257,7 @@ class Scenario:
             out["mode"] = self.mode
         for key in SECTIONS:
             v = getattr(self, key)
-            if v is not None and not (key == "dynamics" and v == DynamicsSpec()):
+            if v is not None and v != _OMITTED_AT_DEFAULT.get(key):
                 out[key] = encode_section(v)
         for key, g in self.groups:
             out[key] = encode_section(g)
@@ -327,6 +331,7 @@ class Scenario:
         for note in NOTES:
             tree.pop(note, None)
         tree["dynamics"] = encode_section(self.dynamics)
+        tree["status_quo"] = encode_section(self.status_quo)
         return tree
 
     # ------------------------------------------------------------------ display
@@ -426,8 +431,11 @@ class Scenario:
         return "\n".join(out)
 
     # ------------------------------------------------------------------ sampling
+    def _transfer_ages(self) -> tuple[int, ...]:
+        return self.population.transfer_ages if self.population else (11, 16)
+
     def _layout(self, rng: np.random.Generator) -> Layout:
-        ages = self.population.transfer_ages if self.population else (11, 16)
+        ages = self._transfer_ages()
         return layout(self.geography, self.groups, ages, self.data, self.base_dir, rng)
 
     def settings(self, rng: np.random.Generator | int | None = None) -> Settings:
@@ -483,8 +491,9 @@ class Scenario:
         lists, listed_at = select_pairs(
             pairs, st, self.lists.order, self.lists.max_length
         )
+        model = self.preferences.model()
         prefs, wish, srt = draw_on_pairs(
-            children, st, lists, listed_at, pairs, self.preferences.model(), g
+            children, st, lists, listed_at, pairs, model, g
         )
         listed = lists >= 0
         d_list = np.full(lists.shape, np.nan)
@@ -536,8 +545,17 @@ class Scenario:
             transport_within_walking=self.allocation.transport_within_walking,
             cross_border_share=share,
             cross_border_taken=taken,
+            roll=freeze(staying_on_roll(st, self._transfer_ages())),
+            kind_taste=freeze(np.array(model.kind_taste, dtype=np.float64)),
+            status_quo=self.status_quo,
         )
 
+
+#: Sections :meth:`Scenario.to_dict` leaves out when they hold their defaults.
+_OMITTED_AT_DEFAULT: dict[str, object] = {
+    "dynamics": DynamicsSpec(),
+    "status_quo": StatusQuoSpec(),
+}
 
 #: Short names of setting kinds, for :meth:`Scenario.__repr__`.
 _KIND_SHORT: dict[str, str] = {

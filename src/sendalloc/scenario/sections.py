@@ -2,8 +2,9 @@
 
 ``[population]`` (:class:`PopulationSpec`), ``[geography]``
 (:class:`GeographySpec`), ``[preferences]`` (:class:`PreferencesSpec`),
-``[allocation]`` (:class:`AllocationSpec`), ``[data]`` (:class:`DataSpec`) and
-the setting groups (:class:`SettingGroup`: any other table with a ``kind``),
+``[allocation]`` (:class:`AllocationSpec`), ``[data]`` (:class:`DataSpec`),
+``[status_quo]`` (:class:`StatusQuoSpec`, today's statutory process) and the
+setting groups (:class:`SettingGroup`: any other table with a ``kind``),
 with the limits (``MAX_*``) their keys are checked against. ``[lists]`` is
 :class:`~sendalloc.lists.ListRules`; ``[dynamics]`` is in
 :mod:`sendalloc.scenario.dynamics`. Every field declares its converter and its
@@ -36,6 +37,7 @@ from sendalloc.scenario.converters import (
     numbers,
     spec_field,
     string,
+    strings,
     taste_table,
 )
 
@@ -44,12 +46,14 @@ __all__ = [
     "MAX_GROUP_COUNT",
     "MAX_PLACES",
     "MAX_PLANS",
+    "MUST_ADMIT_KINDS",
     "AllocationSpec",
     "DataSpec",
     "GeographySpec",
     "PopulationSpec",
     "PreferencesSpec",
     "SettingGroup",
+    "StatusQuoSpec",
 ]
 
 _N = len(NEEDS)
@@ -571,3 +575,166 @@ class DataSpec:
 
     def __post_init__(self) -> None:
         check_ranges(self)
+
+
+#: Kinds that must admit a child whose plan names them, even when full: maintained
+#: schools and academies (mainstream, units and resourced provision, special,
+#: AP) and FE and sixth-form colleges.
+MUST_ADMIT_KINDS: tuple[str, ...] = (
+    "mainstream",
+    "resourced_provision",
+    "special",
+    "alternative_provision",
+    "post16",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StatusQuoSpec:
+    """Today's statutory process (TOML section ``[status_quo]``).
+
+    The parameters of the ``status_quo`` policy (:mod:`sendalloc.status_quo`;
+    docs/status-quo.md): the parent requests one setting (Children and
+    Families Act 2014 s38); the LA names it unless it refuses on the efficient
+    education of others or the efficient use of resources (s39(4)(b)), with a
+    probability whose log-odds are ``logit(refusal_at_full) +
+    refusal_fullness_slope * (fullness - 1) + refusal_cost_slope * ln(cost
+    ratio)``; a named setting of a kind in ``must_admit_kinds`` admits beyond
+    its capacity, up to ``over_capacity_tolerance`` of it (up to
+    ``tribunal_tolerance`` when the tribunal names it); after a refusal the
+    parent may appeal, and the tribunal decides in the shares ``tribunal_*``
+    (normalised by their sum) ``appeal_days`` after the plan.
+    Every default is the county preset's value.
+    """
+
+    refusal_at_full: float = spec_field(
+        0.3,
+        number,
+        low=0.0,
+        high=1.0,
+        doc="Chance the LA refuses a request that fills the setting exactly to "
+        "capacity and costs the same as its own choice.",
+    )
+    refusal_fullness_slope: float = spec_field(
+        20.0,
+        number,
+        low=0.0,
+        high=200.0,
+        doc="Log-odds of refusal per unit of fullness (pupils on roll, the child "
+        "included, per place).",
+    )
+    refusal_cost_slope: float = spec_field(
+        3.0,
+        number,
+        low=0.0,
+        high=50.0,
+        doc="Log-odds of refusal per unit of the log cost ratio (requested setting "
+        "over the LA's choice, transport included).",
+    )
+    over_capacity_tolerance: float = spec_field(
+        0.1,
+        number,
+        low=0.0,
+        high=100.0,
+        doc="Most pupils a must-admit setting takes beyond its capacity, as a "
+        "share of its capacity.",
+    )
+    tribunal_tolerance: float = spec_field(
+        0.25,
+        number,
+        low=0.0,
+        high=100.0,
+        doc="Most pupils a must-admit setting takes beyond its capacity when the "
+        "tribunal names it, as a share of its capacity (at least "
+        "`over_capacity_tolerance`).",
+    )
+    must_admit_kinds: tuple[str, ...] = spec_field(
+        MUST_ADMIT_KINDS,
+        strings,
+        choices=KINDS,
+        doc="Kinds that must admit a child named in a plan even when full "
+        "(maintained schools, academies, colleges).",
+    )
+    specialist_post16_must_admit: bool = spec_field(
+        False,
+        boolean,
+        doc="Whether a `post16` setting with a need designation (a specialist "
+        "post-16 institution) must admit too.",
+    )
+    appeal_probability: float = spec_field(
+        0.2,
+        number,
+        low=0.0,
+        high=1.0,
+        doc="Chance a refused parent appeals when the LA's choice is a kind they "
+        "like as much or more.",
+    )
+    appeal_probability_worse_kind: float = spec_field(
+        0.5,
+        number,
+        low=0.0,
+        high=1.0,
+        doc="Chance a refused parent appeals when the LA's choice is a kind they "
+        "like less, or no place.",
+    )
+    tribunal_parent_preference: float = spec_field(
+        0.31,
+        number,
+        low=0.0,
+        high=1.0,
+        doc="Share of placement appeals decided for the parent's preference.",
+        rule="the four `tribunal_*` shares not all 0 (normalised by their sum)",
+    )
+    tribunal_la_concedes: float = spec_field(
+        0.24,
+        number,
+        low=0.0,
+        high=1.0,
+        doc="Share of placement appeals the LA concedes at the hearing.",
+    )
+    tribunal_la_preference: float = spec_field(
+        0.13,
+        number,
+        low=0.0,
+        high=1.0,
+        doc="Share of placement appeals decided for the LA's preference.",
+    )
+    tribunal_other: float = spec_field(
+        0.32,
+        number,
+        low=0.0,
+        high=1.0,
+        doc="Share of placement appeals withdrawn or ended otherwise (the LA's "
+        "choice stands).",
+    )
+    appeal_days: float = spec_field(
+        274.0,
+        number,
+        low=0.0,
+        high=1000.0,
+        doc="Days from the final plan to the tribunal's decision.",
+    )
+
+    def __post_init__(self) -> None:
+        check_ranges(self)
+        if self.tribunal_shares().sum() <= 0:
+            raise bad(
+                "tribunal_other",
+                self.tribunal_other,
+                "the four tribunal_* shares are all 0; give at least one a share > 0",
+            )
+
+    def tribunal_shares(self) -> NDArray[np.float64]:
+        """The four tribunal shares as given, shape (4,).
+
+        Parent's preference, the LA concedes, the LA's preference, other; the
+        process normalises them by their sum.
+        """
+        return np.array(
+            [
+                self.tribunal_parent_preference,
+                self.tribunal_la_concedes,
+                self.tribunal_la_preference,
+                self.tribunal_other,
+            ]
+        )
