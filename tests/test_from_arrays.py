@@ -21,7 +21,8 @@ import sendalloc as sa
 from reference_from_arrays import reference_from_arrays
 from sendalloc.errors import InvalidProblemError
 
-problem_module = importlib.import_module("sendalloc.problem")
+# The constructors (and the switch to the compiled path) live here.
+problem_module = importlib.import_module("sendalloc._problem.builders")
 FIELDS = (
     "capacity",
     "preferences",

@@ -32,8 +32,9 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from sendalloc._problem.convert import as_int_array
 from sendalloc.errors import InvalidProblemError
-from sendalloc.problem import Allocation, Problem, as_int_array
+from sendalloc.problem import Allocation, Problem
 
 __all__ = [
     "ParetoImprovement",

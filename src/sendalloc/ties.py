@@ -20,9 +20,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from sendalloc._problem.builders import freeze
+from sendalloc._problem.convert import INDEX
+from sendalloc._problem.plists import align_priorities
 from sendalloc._rng import as_generator
 from sendalloc.errors import InvalidProblemError
-from sendalloc.problem import INDEX, Allocation, Problem, TieBreak, align_priorities
+from sendalloc.problem import Allocation, Problem, TieBreak
 from sendalloc.properties import is_feasible
 
 __all__ = ["break_ties", "is_weakly_stable", "weak_blocking_pairs"]
@@ -168,7 +171,7 @@ def break_ties(
         ranks=_readonly(ranks.astype(INDEX)),
         priority_class=problem.priority,
     )
-    return Problem._build(
+    fields = freeze(
         problem.capacity,
         prefs,
         prio,
@@ -178,8 +181,8 @@ def break_ties(
         new_end,
         problem.child_ids,
         problem.setting_ids,
-        lottery=record,
     )
+    return Problem(**fields, lottery=record)
 
 
 def _readonly(a: NDArray[Any]) -> NDArray[Any]:
