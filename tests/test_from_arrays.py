@@ -163,6 +163,29 @@ def test_large_problems_take_the_fast_path_and_match(
     assert calls == [1]
 
 
+@pytest.mark.usefixtures("fast_everywhere")
+def test_padding_with_extreme_priorities_still_packs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Values at padded slots do not count: the ranked slots' range packs."""
+    results: list[Any] = []
+    real = problem_module.priority_lists
+
+    def spy(*a: Any, **k: Any) -> Any:
+        results.append(real(*a, **k))
+        return results[-1]
+
+    monkeypatch.setattr(problem_module, "priority_lists", spy)
+    prefs = np.array([[0, 1, -1], [1, -1, -1], [1, 0, 2]], dtype=np.int32)
+    lo, hi = np.iinfo(np.int64).min, np.iinfo(np.int64).max
+    prio = np.array([[5, 2, lo], [6, hi, lo], [7, 1, 3]], dtype=np.int64)
+    for ties in (False, True):
+        kwargs = {"priority": prio, "ties": ties, "order": [2, 0, 1]}
+        assert_same(([1, 1, 1], prefs), kwargs)
+    assert len(results) == 2
+    assert all(r is not None for r in results)
+
+
 BAD: list[tuple[Any, Any, dict[str, Any]]] = [
     ([1, 1], [[0, 2]], {"priority": [[0, 1]]}),
     ([1, 1], [[0, -2]], {"priority": [[0, 1]]}),

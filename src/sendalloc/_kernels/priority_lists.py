@@ -4,9 +4,10 @@
 priorities must check the preference rows and sort every setting's applicants
 by priority. Its numpy implementation takes about ten passes over the N L
 slots plus a row sort and a sort of packed keys; at a million children with
-ten choices that is most of a second. Here the checks and the packing are one
-compiled pass each, the sort is numpy's (vectorised) sort of one int64 key per
-slot, and one compiled pass writes the results.
+ten choices that is most of a second. Here one compiled pass checks the rows,
+copies them and packs one int64 key per slot, numpy sorts the keys (its
+vectorised sort), and one compiled pass writes the results. The order is
+checked and copied by one more compiled pass.
 
 The fast path never reports an error itself: on anything it does not accept
 (a bad entry, a tie when ties are not allowed, keys that do not pack into 63
@@ -23,7 +24,7 @@ from numpy.typing import NDArray
 
 from sendalloc._kernels.jit import kernel
 
-__all__ = ["MIN_SLOTS", "PriorityLists", "priority_lists"]
+__all__ = ["MIN_SLOTS", "PriorityLists", "permutation", "priority_lists"]
 
 #: Below this many slots (N L) the numpy path is about as fast, and a small
 #: problem does not pay for compiling these kernels on a first run.
@@ -36,6 +37,8 @@ class PriorityLists:
 
     Attributes
     ----------
+    preferences : ndarray of int32, shape (N, L)
+        A copy of the (checked) preferences.
     priority : ndarray of int32, shape (N, L)
         Each slot's class (strict: position) in its setting's list; -1 padding.
     children : ndarray of int32
@@ -48,6 +51,7 @@ class PriorityLists:
         Whether two children share a priority value at a setting.
     """
 
+    preferences: NDArray[np.int32]
     priority: NDArray[np.int32]
     children: NDArray[np.int32]
     start: NDArray[np.int64]
@@ -57,96 +61,77 @@ class PriorityLists:
 
 
 @kernel
-def _scan_kernel(
+def _pack_kernel(
     prefs: NDArray[np.integer],
     score: NDArray[np.integer],
     m: int,
+    vmin: np.int64,
+    shift_s: int,
+    shift_v: int,
+    bits_k: int,
+    keys: NDArray[np.int64],
+    out: NDArray[np.int32],
     prio: NDArray[np.int32],
-) -> tuple[bool, int, np.int64, np.int64, NDArray[np.int64]]:
-    """Check the rows; count slots per setting; the range of the scores.
+) -> tuple[bool, int, NDArray[np.int64]]:
+    """Check the rows and pack one int64 key per ranked slot, in one pass.
 
-    Returns ``(ok, count, vmin, vmax, counts)``; ``ok`` is False at the first
-    entry outside ``[-1, m)``, a setting ranked twice in a row, or an entry
-    after padding. Writes -1 into ``prio`` at padded slots.
+    The key is (setting, score - vmin, child, rank), so that sorting the keys
+    sorts each setting's applicants by score, then by child; ``vmin`` is at
+    most every ranked slot's score. Writes the keys to the start of ``keys``
+    (N L long), an int32 copy of ``prefs`` to ``out`` and -1 to ``prio`` at
+    the padded slots (its other slots are left for the unpacking). Returns
+    ``(ok, count, counts)``: the number of keys and of slots per setting;
+    ``ok`` is False at the first entry outside ``[-1, m)``, a setting ranked
+    twice in a row, or an entry after padding.
     """
     n, width = prefs.shape
     counts = np.zeros(m, dtype=np.int64)
     stamp = np.full(m, -1, dtype=np.int64)  # the last row that ranked the setting
-    vmin = np.int64(0)
-    vmax = np.int64(0)
-    count = 0
+    t = 0
     for i in range(n):
+        base = np.int64(i) << bits_k
         k = 0
         while k < width:
             s = prefs[i, k]
             if s < 0:
                 break
             if s >= m or stamp[s] == i:
-                return False, 0, vmin, vmax, counts
+                return False, 0, counts
             stamp[s] = i
             counts[s] += 1
-            v = np.int64(score[i, k])
-            if count == 0:
-                vmin = v
-                vmax = v
-            elif v < vmin:
-                vmin = v
-            elif v > vmax:
-                vmax = v
-            count += 1
-            k += 1
-        while k < width:
-            if prefs[i, k] != -1:
-                return False, 0, vmin, vmax, counts
-            prio[i, k] = -1
-            k += 1
-    return True, count, vmin, vmax, counts
-
-
-@kernel
-def _pack_kernel(
-    prefs: NDArray[np.integer],
-    score: NDArray[np.integer],
-    count: int,
-    vmin: np.int64,
-    shift_s: int,
-    shift_v: int,
-    bits_k: int,
-) -> NDArray[np.int64]:
-    """One int64 key per ranked slot: (setting, score - vmin, child, rank)."""
-    n, width = prefs.shape
-    keys = np.empty(count, dtype=np.int64)
-    t = 0
-    for i in range(n):
-        base = np.int64(i) << bits_k
-        for k in range(width):
-            s = prefs[i, k]
-            if s < 0:
-                break
+            out[i, k] = s
             v = np.int64(score[i, k]) - vmin
             keys[t] = (np.int64(s) << shift_s) | (v << shift_v) | base | k
             t += 1
-    return keys
+            k += 1
+        while k < width:
+            if prefs[i, k] != -1:
+                return False, 0, counts
+            out[i, k] = -1
+            prio[i, k] = -1
+            k += 1
+    return True, t, counts
 
 
 @kernel
 def _unpack_kernel(
     keys: NDArray[np.int64],
     start: NDArray[np.int64],
-    prio: NDArray[np.int32],
     shift_s: int,
     shift_v: int,
     bits_k: int,
     ties: bool,
-) -> tuple[bool, bool, NDArray[np.int32], NDArray[np.int32]]:
-    """Walk the sorted keys: lists, classes and each slot's class.
+    prio: NDArray[np.int32],
+    children: NDArray[np.int32],
+    klass: NDArray[np.int32],
+) -> tuple[bool, bool]:
+    """Walk the sorted keys: the lists, their classes and each slot's class.
 
-    Returns ``(ok, any_tie, children, klass)``; ``ok`` is False at the first
+    Writes ``children`` and ``klass`` (aligned with ``keys``) and each ranked
+    slot of ``prio``. Returns ``(ok, any_tie)``; ``ok`` is False at the first
     tie when ``ties`` is False.
     """
     count = keys.shape[0]
-    children = np.empty(count, dtype=np.int32)
-    klass = np.empty(count, dtype=np.int32)
     mask_k = (np.int64(1) << bits_k) - 1
     mask_low = (np.int64(1) << shift_v) - 1
     any_tie = False
@@ -159,7 +144,7 @@ def _unpack_kernel(
         if sv == prev:
             any_tie = True
             if not ties:
-                return False, any_tie, children, klass
+                return False, any_tie
         elif t > 0 and s == (prev >> (shift_s - shift_v)):
             c += 1
         else:
@@ -171,7 +156,21 @@ def _unpack_kernel(
         prio[i, low & mask_k] = cls
         children[t] = i
         klass[t] = cls
-    return True, any_tie, children, klass
+    return True, any_tie
+
+
+@kernel
+def _permutation_kernel(order: NDArray[np.integer], out: NDArray[np.int32]) -> bool:
+    """Copy ``order`` to ``out``; whether it holds each index once."""
+    n = order.shape[0]
+    seen = np.zeros(n, dtype=np.bool_)
+    for t in range(n):
+        v = order[t]
+        if v < 0 or v >= n or seen[v]:
+            return False
+        seen[v] = True
+        out[t] = v
+    return True
 
 
 def priority_lists(
@@ -186,7 +185,7 @@ def priority_lists(
     Parameters
     ----------
     prefs : ndarray of int32 or int64, shape (N, L)
-        Preferences as given (not yet checked).
+        Preferences as given (not yet checked); left unchanged.
     score : ndarray of int32 or int64, shape (N, L)
         Priority values aligned with ``prefs``.
     m : int
@@ -199,28 +198,69 @@ def priority_lists(
     PriorityLists or None
         None when the caller must take the reference path: bad input (which
         that path reports) or keys too wide to pack.
+
+    Notes
+    -----
+    The large arrays are allocated here, by numpy, not in the kernels: numpy
+    asks Linux for huge pages, which makes touching new memory for the first
+    time (the kernels' first writes) two to three times cheaper than in
+    memory a kernel allocates.
     """
     n, width = prefs.shape
     if n == 0 or width == 0 or m == 0:
         return None
     prefs = np.ascontiguousarray(prefs)
     score = np.ascontiguousarray(score)
-    prio = np.empty((n, width), dtype=np.int32)
-    ok, count, vmin, vmax, counts = _scan_kernel(prefs, score, m, prio)
-    if not ok or count == 0:
-        return None
+    # The packing needs a lower bound of the scores and the width of their
+    # range: the whole array's (vectorised, no pass of our own) does unless
+    # values at padded slots widen it past 63 bits; then the ranked slots'.
     bits_k = max((width - 1).bit_length(), 1)
     shift_v = max((n - 1).bit_length(), 1) + bits_k
-    shift_s = shift_v + max((int(vmax) - int(vmin)).bit_length(), 1)
-    if shift_s + max((m - 1).bit_length(), 1) > 63:
+    bits_m = max((m - 1).bit_length(), 1)
+    vmin, vmax = int(score.min()), int(score.max())
+    if shift_v + max((vmax - vmin).bit_length(), 1) + bits_m > 63:
+        ranked = score[prefs >= 0]
+        if ranked.size == 0:
+            return None
+        vmin, vmax = int(ranked.min()), int(ranked.max())
+        del ranked
+    shift_s = shift_v + max((vmax - vmin).bit_length(), 1)
+    if shift_s + bits_m > 63:
         return None
-    keys = _pack_kernel(prefs, score, count, vmin, shift_s, shift_v, bits_k)
+    keys = np.empty(n * width, dtype=np.int64)
+    out = np.empty((n, width), dtype=np.int32)
+    prio = np.empty((n, width), dtype=np.int32)
+    ok, count, counts = _pack_kernel(
+        prefs, score, m, np.int64(vmin), shift_s, shift_v, bits_k, keys, out, prio
+    )
+    if not ok or count == 0:
+        return None
+    keys = keys[:count]
     keys.sort()
     end = np.cumsum(counts)
     start = end - counts
-    ok, any_tie, children, klass = _unpack_kernel(
-        keys, start, prio, shift_s, shift_v, bits_k, ties
+    children = np.empty(count, dtype=np.int32)
+    klass = np.empty(count, dtype=np.int32)
+    ok, any_tie = _unpack_kernel(
+        keys, start, shift_s, shift_v, bits_k, ties, prio, children, klass
     )
     if not ok:
         return None
-    return PriorityLists(prio, children, start, end, klass, bool(any_tie))
+    return PriorityLists(out, prio, children, start, end, klass, bool(any_tie))
+
+
+def permutation(order: NDArray[np.integer]) -> NDArray[np.int32] | None:
+    """``order`` as a new int32 array if it is a permutation, else None.
+
+    Parameters
+    ----------
+    order : ndarray of int32 or int64, shape (N,)
+
+    Returns
+    -------
+    ndarray of int32 or None
+        None when some entry is out of range or repeated (the reference check
+        words the error).
+    """
+    out = np.empty(order.shape[0], dtype=np.int32)
+    return out if _permutation_kernel(np.ascontiguousarray(order), out) else None

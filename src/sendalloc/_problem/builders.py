@@ -22,7 +22,7 @@ from typing import Any, TypedDict
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from sendalloc._kernels.priority_lists import MIN_SLOTS, priority_lists
+from sendalloc._kernels.priority_lists import MIN_SLOTS, permutation, priority_lists
 from sendalloc._problem.convert import (
     BY_INDEX,
     INDEX,
@@ -55,6 +55,7 @@ __all__ = [
     "from_dicts",
     "from_index_lists",
     "from_lists",
+    "permutation",
     "priority_lists",
 ]
 
@@ -202,15 +203,17 @@ def _from_arrays_fast(
         if lists is None:
             return None
         if order is None:
-            ordr = np.arange(n, dtype=np.int64)
+            ordr: NDArray[Any] | None = np.arange(n, dtype=INDEX)
         else:
-            ordr = as_int_array(order, "order", 1, want="of shape (N,)")
-            check_permutation(ordr, n, "order", names)
+            given = as_int_array(order, "order", 1, want="of shape (N,)")
+            ordr = permutation(given) if given.shape == (n,) else None
+        if ordr is None:
+            return None
     except InvalidProblemError:
         return None
     return freeze(
         cap,
-        prefs,
+        lists.preferences,
         lists.priority,
         ordr,
         lists.children,
@@ -219,7 +222,7 @@ def _from_arrays_fast(
         child_ids,
         setting_ids,
         plist_class=lists.klass,
-        derived_copy=False,
+        fresh=True,
     )
 
 
@@ -483,14 +486,13 @@ def freeze(
     setting_ids: Sequence[Hashable] | None,
     *,
     plist_class: NDArray[np.integer[Any]] | None = None,
-    derived_copy: bool = True,
+    fresh: bool = False,
 ) -> ProblemFields:
     """Freeze the arrays into the fields of a Problem: ``Problem(**fields)``.
 
-    ``cap``, ``prefs`` and ``order`` may be the caller's arrays and are
-    always copied; the derived arrays (``prio``, ``plist``, ``start``,
-    ``end``, ``plist_class``) are copied too unless ``derived_copy`` is
-    False, for a caller that made them and holds no other reference.
+    ``cap`` may be the caller's array and is always copied; the others are
+    copied too unless ``fresh``: the builder made them, as int32 (int64 for
+    ``start`` and ``end``), for this problem alone.
     """
     n, m = prefs.shape[0], cap.shape[0]
     if max(n, m, prefs.shape[1]) > np.iinfo(INDEX).max:
@@ -499,13 +501,13 @@ def freeze(
         plist_class = positions(plist.shape[0], start, end)
 
     def own(a: NDArray[Any], dtype: type[np.integer[Any]]) -> NDArray[Any]:
-        return frozen(a.astype(dtype, copy=derived_copy))
+        return frozen(a.astype(dtype, copy=not fresh))
 
     return ProblemFields(
         capacity=frozen(cap.astype(INDEX)),
-        preferences=frozen(prefs.astype(INDEX)),
+        preferences=own(prefs, INDEX),
         priority=own(prio, INDEX),
-        order=frozen(order.astype(INDEX)),
+        order=own(order, INDEX),
         child_ids=check_labels(child_ids, n, "child_ids"),
         setting_ids=check_labels(setting_ids, m, "setting_ids"),
         plist_children=own(plist, INDEX),
