@@ -5,6 +5,7 @@
     sendalloc run [SCENARIO] [--mechanism NAME ...] [--runs N] [--seed S]
                   [--workers N] [--json PATH] [--csv PATH] [--plot PATH]
                   [--no-progress] [--mode annual|in_year|multi_year] [--years N]
+                  [--uncertainty none|assumptions|layout|assumptions+layout]
     sendalloc scenarios
     sendalloc gap [SCENARIO] [--runs N] [--seed S] [--target T] [--metric M]
                   [--by kind|need]
@@ -175,6 +176,14 @@ def _build_parser() -> argparse.ArgumentParser:
         "presets); see docs/dynamics.md",
     )
     run.add_argument("--years", type=_positive, help="years of a multi_year projection")
+    run.add_argument(
+        "--uncertainty",
+        choices=("none", "assumptions", "layout", "assumptions+layout"),
+        default="none",
+        help="what each run draws besides its children: the scenario's "
+        "[uncertainty] ranges, a new layout of settings, or both (default none: "
+        "ranges over simulated rounds only); see docs/uncertainty.md",
+    )
 
     sub.add_parser("scenarios", help="list the built-in scenarios")
 
@@ -349,6 +358,7 @@ def _cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             seed=args.seed,
             executor=executor,
             progress=progress,
+            uncertainty=args.uncertainty,
         )
     finally:
         if executor is not None:

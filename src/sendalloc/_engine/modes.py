@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
+from dataclasses import replace
 from functools import partial
 from types import MappingProxyType
 from typing import Any
 
 from sendalloc._engine.annual import ANNUAL
+from sendalloc._engine.draws import check_uncertainty, drawn_chunk
 from sendalloc._engine.policies import Policy
 from sendalloc._engine.results import SimulationResult
 from sendalloc._engine.runner import Engine, run_chunks
@@ -66,15 +68,24 @@ def run_simulation(
     executor: Executor | None,
     progress: Callable[[int, int], object] | None,
     chunk_size: int | None,
+    uncertainty: str = "none",
 ) -> SimulationResult:
     """Run every policy on ``runs`` rounds of a scenario with its mode's engine.
 
-    Arguments already checked (:mod:`sendalloc._engine.runner`); the result's
-    class is the engine's.
+    Arguments already checked (:mod:`sendalloc._engine.runner`) but
+    ``uncertainty``, checked here: what each run draws besides its children
+    (:mod:`sendalloc._engine.draws`). The result's class is the engine's.
     """
     engine = engine_for(scenario)
+    space = check_uncertainty(uncertainty, scenario)
+    if uncertainty == "none":
+        chunk = partial(engine.run_chunk, scenario, tuple(policies))
+    else:
+        chunk = partial(
+            drawn_chunk, engine.run_chunk, scenario, space, uncertainty, tuple(policies)
+        )
     arrays = run_chunks(
-        partial(engine.run_chunk, scenario, tuple(policies)),
+        chunk,
         runs,
         seed,
         executor=executor,
@@ -82,4 +93,5 @@ def run_simulation(
         chunk_size=chunk_size,
     )
     names = tuple(p.name for p in policies)
-    return engine.result(scenario, names, runs, seed, arrays)
+    result = engine.result(scenario, names, runs, seed, arrays)
+    return result if uncertainty == "none" else replace(result, uncertainty=uncertainty)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sendalloc._engine.stats import Summary, index_of, summarise
+from sendalloc._engine.stats import Summary, index_of, interval_text, summarise
 from sendalloc._report import data, figures, text
 from sendalloc.metrics import GROUP_METRICS, METRICS
 
@@ -52,6 +52,14 @@ class SimulationResult:
     group_labels : dict of str to tuple of str
     description : str
         The scenario's one-line description.
+    metrics : tuple of str
+        The columns of ``values``.
+    uncertainty : str
+        What each run drew besides its children (one of
+        ``"none"``, ``"assumptions"``, ``"layout"``, ``"assumptions+layout"``),
+        and so what the 95% ranges of :meth:`summary` cover: the simulated
+        rounds only, or the rounds and the assumptions (and layouts).
+        :attr:`interval` names it; every renderer shows that name.
     """
 
     scenario: str
@@ -64,6 +72,21 @@ class SimulationResult:
     group_labels: dict[str, tuple[str, ...]]
     description: str = ""
     metrics: tuple[str, ...] = field(default=METRICS)
+    uncertainty: str = "none"
+
+    @property
+    def interval(self) -> str:
+        """What the 95% ranges are over, e.g. "95% range over simulated rounds".
+
+        Examples
+        --------
+        >>> import sendalloc as sa
+        >>> r = sa.simulate("london_borough", ["first_available"], runs=2, seed=1)
+        >>> r.interval
+        '95% range over simulated rounds'
+        """
+        unit = "simulated rounds" if self.mode == "annual" else "simulated runs"
+        return interval_text(self.uncertainty, unit)
 
     @property
     def mode(self) -> str:
@@ -133,7 +156,9 @@ class SimulationResult:
                 f"by: expected None or one of {', '.join(SUMMARY_BY)}, got {by!r}"
             )
         mean, lo, hi, se, n = summarise(arrays)
-        return Summary(self.mechanisms, groups, metrics, by, mean, lo, hi, se, n)
+        return Summary(
+            self.mechanisms, groups, metrics, by, mean, lo, hi, se, n, self.uncertainty
+        )
 
     # ------------------------------------------------------------------ output
     def to_dict(self) -> dict[str, Any]:
@@ -282,7 +307,12 @@ class DynamicResult(SimulationResult):
             )
         labels, metrics = self.group_labels[by], self.group_metrics[by]
         return Summary(
-            self.mechanisms, labels, metrics, by, *summarise(self.groups[by])
+            self.mechanisms,
+            labels,
+            metrics,
+            by,
+            *summarise(self.groups[by]),
+            uncertainty=self.uncertainty,
         )
 
     def __repr__(self) -> str:

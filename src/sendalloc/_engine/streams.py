@@ -14,10 +14,15 @@ never changes the numbers of the others:
   generator on the same stream: common random numbers); in-year, year ``y``'s
   batches draw from the sub-stream ``y``;
 - ``leavers``: pupils leaving during year ``y`` (sub-stream ``y``);
-- ``caseload``: the caseload and the new sample of projected year ``y >= 1``.
+- ``caseload``: the caseload and the new sample of projected year ``y >= 1``;
+- ``assumptions``: the run's draw of the scenario's uncertain assumptions
+  (``uncertainty="assumptions"``: one uniform per dimension of the
+  :class:`~sendalloc.scenario.AssumptionSpace`);
+- ``layout``: the run's layout seed (``uncertainty="layout"``).
 
-A new stream (say, one that draws a run's uncertain scenario parameters) takes
-the next free number; the numbers of the existing streams stay as they are.
+A new stream takes the next free number; the numbers of the existing streams
+stay as they are, so a run that draws nothing from the last two gives the same
+numbers it gave before they existed.
 """
 
 from __future__ import annotations
@@ -31,7 +36,14 @@ __all__ = ["BOOTSTRAP", "STREAMS", "generator", "run_streams", "stream"]
 
 #: The streams of a run, by name: the last word of their spawn key.
 STREAMS: Mapping[str, int] = MappingProxyType(
-    {"instance": 0, "mechanism": 1, "leavers": 2, "caseload": 3}
+    {
+        "instance": 0,
+        "mechanism": 1,
+        "leavers": 2,
+        "caseload": 3,
+        "assumptions": 4,
+        "layout": 5,
+    }
 )
 
 #: Spawn key word of the bootstrap stream of

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sendalloc._engine.stats import interval_text
 from sendalloc._report.common import SHORT_LABELS, Reportable, main_index
 from sendalloc._report.text import what
 
@@ -70,7 +71,7 @@ def annual_plot(
         err = np.vstack([mean - lo, hi - mean])
         ax1.bar(x + (i - (k - 1) / 2) * w, mean, w, yerr=err, capsize=2, label=mech)
     ax1.set_xticks(x, names)
-    ax1.set_ylabel("% of children (95% range over rounds)")
+    ax1.set_ylabel(f"% of children ({interval_text(result.uncertainty, 'rounds')})")
     ax1.set_ylim(0, 100)
     ax1.set_title("Outcome by mechanism")
     ax1.legend(fontsize="small", loc="lower right")
@@ -167,7 +168,7 @@ def time_plot(result: Reportable, path: str | os.PathLike[str] | None = None) ->
             ax3.bar(xm + (j - 0.5) * w, mean, w, yerr=err, capsize=2, label=name)
         ax3.set_xticks(xm, [SHORT_LABELS.get(m, m) for m in s.mechanisms])
         ax3.set_title("First preference")
-    ax3.set_ylabel("% of children (95% range over runs)")
+    ax3.set_ylabel(f"% of children ({interval_text(result.uncertainty, 'runs')})")
     ax3.set_ylim(0, 100)
     ax3.legend(fontsize="small")
     fig.suptitle(f"{result.scenario}: {result.runs} runs of {what(result)}")
