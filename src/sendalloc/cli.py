@@ -12,6 +12,11 @@
     sendalloc sweep SCENARIO --set KEY=V1,V2,... [--set ...] [--runs N] [--seed S]
                   [--mechanism NAME ...] [--store PATH] [--csv PATH]
                   [--scheduler ADDRESS | --workers N] [--chunk-size N]
+    sendalloc sensitivity [SCENARIO] [--method sobol|morris] [--measure M ...]
+                  [--mechanism NAME] [--samples N] [--runs N]
+                  [--groups key|theme|dimension] [--parameter PATTERN ...]
+                  [--seed S] [--workers N] [--top K] [--json PATH] [--csv PATH]
+                  [--plot PATH] [--no-progress]
 
 ``SCENARIO`` is a preset name (default ``county``) or a path to a TOML file.
 Bad input (an unknown scenario or mechanism, a malformed TOML file) prints one
@@ -208,7 +213,57 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     gap.add_argument("--by", choices=("kind", "need"), default="kind")
     _add_sweep_parser(sub)
+    _add_sensitivity_parser(sub)
     return parser
+
+
+def _add_sensitivity_parser(sub: Any) -> None:
+    se = sub.add_parser(
+        "sensitivity",
+        help="rank the scenario's uncertain assumptions (Sobol or Morris)",
+        description="Global sensitivity analysis of the scenario's [uncertainty] "
+        "ranges (needs the sensitivity extra: SALib); see docs/sensitivity.md.",
+    )
+    se.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO)
+    se.add_argument("--method", choices=("sobol", "morris"), default="sobol")
+    se.add_argument(
+        "--measure",
+        action="append",
+        metavar="M",
+        help="metric, or metric[by=group], e.g. unplaced[need=SLD] (repeatable; "
+        "default unplaced)",
+    )
+    se.add_argument("--mechanism", "-m", default="first_available", metavar="NAME")
+    se.add_argument(
+        "--samples",
+        type=_positive,
+        default=None,
+        help="Sobol base samples, a power of 2 (default 64); Morris trajectories "
+        "(default 20)",
+    )
+    se.add_argument(
+        "--runs", "-n", type=_positive, default=4, help="rounds per evaluation (4)"
+    )
+    se.add_argument(
+        "--groups",
+        choices=("key", "theme", "dimension"),
+        default="key",
+        help="what the indices are of: each [uncertainty] entry (default), each "
+        "theme, or each number drawn",
+    )
+    se.add_argument(
+        "--parameter",
+        action="append",
+        metavar="PATTERN",
+        help="vary only the keys matching this pattern (repeatable; e.g. 'lists.*')",
+    )
+    se.add_argument("--seed", "-s", type=_seed, default=0, help="default 0")
+    se.add_argument("--workers", "-w", type=_positive, default=None)
+    se.add_argument("--top", type=_positive, default=25, help="rows shown (25)")
+    se.add_argument("--json", metavar="PATH", help="write the indices as JSON")
+    se.add_argument("--csv", metavar="PATH", help="write the indices as CSV")
+    se.add_argument("--plot", metavar="PATH", help="write the tornado figure")
+    se.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def _add_sweep_parser(sub: Any) -> None:
@@ -377,6 +432,49 @@ def _cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def _cmd_sensitivity(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from sendalloc.sensitivity import sensitivity
+
+    scen = _scenario(args.scenario)
+    # a sensitivity analysis is thousands of runs: a process per core
+    executor = _executor(args.workers, 1000)
+    label = f"{scen.name}: {args.method}"
+    progress = None if args.no_progress else _progress_bar(err, label)
+    try:
+        result = sensitivity(
+            scen,
+            args.measure,
+            method=args.method,
+            mechanism=args.mechanism,
+            samples=args.samples,
+            runs=args.runs,
+            groups=args.groups,
+            parameters=args.parameter,
+            seed=args.seed,
+            executor=executor,
+            progress=progress,
+        )
+    except ImportError as exc:
+        raise _UsageError(str(exc)) from None
+    finally:
+        if executor is not None:
+            executor.shutdown(cancel_futures=True)
+    out.write(result.table(top=args.top) + "\n")
+    if args.json:
+        result.to_json(args.json)
+        err.write(f"wrote {args.json}\n")
+    if args.csv:
+        result.to_csv(args.csv)
+        err.write(f"wrote {args.csv}\n")
+    if args.plot:
+        try:
+            result.plot(args.plot)
+        except ImportError as exc:
+            raise _UsageError(str(exc)) from None
+        err.write(f"wrote {args.plot}\n")
+    return 0
+
+
 def _cmd_scenarios(out: TextIO) -> int:
     from sendalloc.scenario import list_scenarios
 
@@ -461,6 +559,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             code = _cmd_scenarios(out)
         elif args.command == "sweep":
             code = _cmd_sweep(args, out, err)
+        elif args.command == "sensitivity":
+            code = _cmd_sensitivity(args, out, err)
         else:
             code = _cmd_gap(args, out)
         out.flush()  # a closed pipe fails here, not at interpreter exit
