@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: test lint typecheck pytest demo bench clean sources-doc
+.PHONY: test lint typecheck pytest demo bench clean sources-doc sensitivity-doc
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "sendalloc needs Python 3.11+"'
@@ -16,8 +16,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $@
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks examples
-	$(BIN)/ruff format --check src tests benchmarks examples
+	$(BIN)/ruff check src tests benchmarks examples scripts
+	$(BIN)/ruff format --check src tests benchmarks examples scripts
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -30,6 +30,10 @@ test: lint typecheck pytest
 # docs/sources.md is rendered from src/sendalloc/data/sources.toml (a test checks it).
 sources-doc: $(STAMP)
 	$(BIN)/python -c 'import sendalloc.sources as s; open("docs/sources.md", "w", encoding="utf-8").write(s.render_markdown())'
+
+# The county sensitivity analysis in docs/sensitivity.md (a few CPU-minutes).
+sensitivity-doc: $(STAMP)
+	$(BIN)/python scripts/sensitivity_doc.py
 
 demo: $(STAMP)
 	$(BIN)/sendalloc run county

@@ -383,7 +383,7 @@ def sensitivity(
     measure: str | Measure | Sequence[str | Measure] | None = None,
     *,
     method: str = "sobol",
-    mechanism: str | Callable[..., Any] = "first_available",
+    mechanism: str | Callable[..., Any] | Policy = "first_available",
     samples: int | None = None,
     runs: int = 4,
     groups: str | Mapping[str, Sequence[str]] | None = "key",
@@ -408,13 +408,14 @@ def sensitivity(
         :data:`DEFAULT_MEASURE`, ``"unplaced"``: the share of children left
         without a listed place.
     method : {"sobol", "morris"}
-        ``"sobol"``: first-order (S1) and total (ST) Sobol indices, by the
-        Saltelli scheme (Jansen's estimators, SALib), without second order;
+        ``"sobol"``: first-order (S1) and total (ST) Sobol indices from
+        Saltelli's sample, with the estimators of Saltelli et al. (2010) as
+        SALib implements them, without second order;
         ``"morris"``: Morris elementary effects (mu*, mu, sigma), a cheaper
         screening.
-    mechanism : str or callable, default "first_available"
+    mechanism : str, callable or policy, default "first_available"
         The mechanism whose outcome is measured (with the scenario's
-        fallback).
+        fallback), as :func:`~sendalloc.simulate` takes one.
     samples : int, optional
         Sobol: the base sample N, a power of 2 (default 64); Morris: the
         number of trajectories (default 20).
