@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -76,7 +76,9 @@ def test_draws_are_reproducible_on_any_executor_and_chunking() -> None:
     one = sa.simulate(SMALL, mechs, chunk_size=1, **kw)
     with ThreadPoolExecutor(2) as ex:
         pooled = sa.simulate(SMALL, mechs, executor=ex, chunk_size=4, **kw)
-    assert base.to_json() == one.to_json() == pooled.to_json()
+    with ProcessPoolExecutor(2) as ex:  # the assumption space travels by pickle
+        procs = sa.simulate(SMALL, mechs, executor=ex, chunk_size=2, **kw)
+    assert base.to_json() == one.to_json() == pooled.to_json() == procs.to_json()
     np.testing.assert_array_equal(base.values, pooled.values)
     other = sa.simulate(SMALL, mechs, runs=6, seed=12, uncertainty="assumptions")
     assert not np.array_equal(other.values, base.values)
