@@ -185,6 +185,21 @@ def test_results_are_the_same_on_any_executor_and_chunking() -> None:
     assert not np.array_equal(other.points, serial.points)
 
 
+def test_seed_zero_is_a_seed_too() -> None:
+    # SALib treats a bootstrap seed of 0 as none: the intervals must still repeat.
+    a = sa.sensitivity(SMALL, seed=0, **TINY)
+    b = sa.sensitivity(SMALL, seed=0, **TINY)
+    assert a.to_json() == b.to_json()
+    space = _ishigami_space()
+    design = Design.of("sobol", 64, 100, 0.95, 4, 0)
+    runs = [
+        analyse(space, partial(ishigami, space), design, swings=False) for _ in range(2)
+    ]
+    np.testing.assert_array_equal(
+        runs[0].indices["ST_conf"], runs[1].indices["ST_conf"]
+    )
+
+
 def test_progress_counts_runs() -> None:
     seen: list[tuple[int, int]] = []
     sa.sensitivity(SMALL, seed=1, progress=lambda d, t: seen.append((d, t)), **TINY)

@@ -617,6 +617,14 @@ class Design:
             method, n, int(resamples), float(conf_level), int(levels), check_seed(seed)
         )
 
+    def rng(self) -> np.random.Generator:
+        """A fresh generator on ``seed``, for one of SALib's sample or bootstrap.
+
+        SALib is handed a generator, never the int: its Sobol analysis treats
+        ``seed=0`` as no seed, which would make the intervals irreproducible.
+        """
+        return np.random.default_rng(self.seed)
+
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Analysis:
@@ -696,11 +704,11 @@ def analyse(
     sampler, analyser = salib[design.method]
     if design.method == "sobol":
         x = sampler.sample(
-            problem, design.samples, calc_second_order=False, seed=design.seed
+            problem, design.samples, calc_second_order=False, seed=design.rng()
         )
     else:
         x = sampler.sample(
-            problem, design.samples, num_levels=design.levels, seed=design.seed
+            problem, design.samples, num_levels=design.levels, seed=design.rng()
         )
     x = np.asarray(x, dtype=np.float64)
     full = np.full((x.shape[0], len(space)), np.nan)
@@ -817,7 +825,7 @@ def _analyse(
                 calc_second_order=False,
                 num_resamples=design.resamples,
                 conf_level=design.conf_level,
-                seed=design.seed,
+                seed=design.rng(),
             )
         else:
             res = analyser.analyze(
@@ -827,7 +835,7 @@ def _analyse(
                 num_resamples=design.resamples,
                 conf_level=design.conf_level,
                 num_levels=design.levels,
-                seed=design.seed,
+                seed=design.rng(),
             )
             got = tuple(str(v) for v in res["names"])
             if got != names:  # SALib orders groups as they first appear, as here
