@@ -101,6 +101,9 @@ class Summary:
     percent : frozenset of str
         The metrics that are shares of children, shown as percentages by the
         reprs (the numbers themselves stay shares in [0, 1]).
+    uncertainty : str
+        What each run drew besides its children (:data:`UNCERTAINTY`): with
+        ``"assumptions"`` the 95% ranges are over rounds *and* assumptions.
 
     Examples
     --------
@@ -110,9 +113,6 @@ class Summary:
     Summary(by='need', 1 mechanism x 13 groups x 13 metrics;
     mechanisms: first_available; groups: ASD, ..., OTH (13);
     metrics: children, ..., fill_rate (13))
-    uncertainty : str
-        What each run drew besides its children (:data:`UNCERTAINTY`): with
-        ``"assumptions"`` the 95% ranges are over rounds *and* assumptions.
     """
 
     mechanisms: tuple[str, ...]
