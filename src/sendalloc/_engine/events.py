@@ -2,28 +2,40 @@
 
 Everything that knows the kernel's calling convention lives in this module: the
 child-state and event codes, the event keys (``day << 36 | type << 32 | id``),
-the layout of the state arrays, and the loop that hands each batch to a
-mechanism and its assignment back to the kernel. :func:`sendalloc.dynamic.run_year`
-validates its arguments into a :class:`YearInputs` and calls :func:`run_events`.
+the state record :class:`YearState`, and the loop that hands each batch to a
+mechanism and its assignment back to the kernel.
+:func:`sendalloc.dynamic.run_year` validates its arguments into a
+:class:`YearInputs` and calls :func:`run_events`.
 
 Event order is fully specified: events are processed by day, then by type
 (capacity changes, leavers, consultation replies, arrivals held for a batch,
 batches, individual arrivals), then by id (a child's position in the LA's
 processing order, a setting's index, or the event's index), so the same inputs
 give the same timeline.
+
+The kernel is a set of small compiled helpers over one record,
+:class:`YearState` (a named tuple of arrays and policy codes), each compiled
+once (:func:`~sendalloc._kernels.jit.helper`). The loop (:func:`run`) pops the
+next event and hands it to :func:`handle`; a child's arrival goes to
+:func:`arrive`, which dispatches on the arrival policy (``st.arrival``), and a
+child with no ranked place to :func:`no_place`, which dispatches on the
+waiting policy (``st.waiting``). A new arrival policy is a code, a helper that
+starts it, a helper per event type it schedules (pushed on the heap with
+:func:`schedule`), and the fields of :class:`YearState` it needs; the loop does
+not change.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
 from sendalloc._engine.calendar import MONTH_END, MONTH_OF, TERM_END_DAYS, YEAR_END
-from sendalloc._kernels.jit import kernel
+from sendalloc._kernels.jit import helper, kernel
 from sendalloc.mechanisms import allocate
 from sendalloc.problem import Allocation, Problem
 
@@ -32,17 +44,30 @@ __all__ = [
     "WAITING_POLICIES",
     "YearInputs",
     "YearOutcome",
+    "YearState",
     "run_events",
 ]
 
-# Child states (kernel codes).
+# Child states (kernel codes, YearOutcome.status).
 _NOT_ARRIVED, _HELD, _CONSULTING, _WAITING, _PLACED, _OUT = 0, 1, 2, 3, 4, 5
-# Event types, in their order within a day.
+# Event types, in their order within a day (4 bits of the key).
 _CAP, _LEAVE, _CONSULT, _HOLD, _BATCH, _ARRIVE = 0, 1, 2, 3, 4, 5
-# Policies for a child with no ranked place.
+# Arrival policies (st.arrival): how a child not held for a batch is placed.
+_AT_ONCE, _CONSULTATION = 0, 1
+# Waiting policies (st.waiting): what a child with no ranked place does.
 _POLICY = {"wait": 0, "fallback": 1, "out_of_list": 2}
+_WAIT, _FALLBACK, _OUT_OF_LIST_NOW = 0, 1, 2
 _WAIT_ORDER = {"first_come": 0, "severity": 1}
+# How a waiting child waits (st.wait_mode): for a ranked setting, or any listed one.
+_FOR_RANKED, _FOR_LISTED = 0, 1
 _OUT_OF_LIST = -2  # setting code of an out-of-list placement
+# Counters (st.counters): idle place-days so far, the current day, the next static
+# event, the heap's size, trace rows written, settings on the serve stack.
+_IDLE, _DAY, _NEXT, _HEAP_N, _TRACE_N, _STACK_N = 0, 1, 2, 3, 4, 5
+# Kernel operations (_year_kernel's op).
+_RUN, _APPLY_BATCH, _CARRY = 0, 1, 2
+_NO_EVENT = -1
+_INF = 1 << 62
 
 #: Setting code of an out-of-list placement in a :class:`YearOutcome`.
 OUT_OF_LIST = _OUT_OF_LIST
@@ -50,47 +75,466 @@ OUT_OF_LIST = _OUT_OF_LIST
 WAITING_POLICIES: tuple[str, ...] = tuple(_POLICY)
 
 
+class YearState(NamedTuple):
+    """Everything the event kernel reads and writes: one record, built by run_events.
+
+    Arrays of children are indexed by child (N,), of settings by setting (M,).
+    The kernel mutates the per-child, per-setting, queue and output arrays in
+    place; everything else is read-only. A field a policy does not use may be
+    empty (``trace`` is (0, 5) without tracing).
+    """
+
+    # -- the year's events and the children's rankings (read-only)
+    ev_keys: NDArray[np.int64]  # (E,) sorted keys of the static events
+    ev_setting: NDArray[np.int64]  # capacity change / leaver id -> setting
+    ev_places: NDArray[np.int64]  # capacity change / leaver id -> places added
+    order: NDArray[np.int64]  # (N,) processing position -> child
+    posn: NDArray[np.int64]  # (N,) child -> processing position (event id)
+    prefs: NDArray[np.int64]  # (N, L) rankings, -1 padded
+    lists: NDArray[np.int64]  # (N, K) tailored lists in the LA's order
+    pref_ptr: NDArray[np.int64]  # (M+1,) children ranking each setting (CSR)
+    pref_child: NDArray[np.int64]
+    pref_rank: NDArray[np.int64]
+    list_ptr: NDArray[np.int64]  # (M+1,) children listing each setting (CSR)
+    list_child: NDArray[np.int64]
+    month_of: NDArray[np.int64]  # (367,) day -> month
+    # -- policies (codes above)
+    arrival: int
+    waiting: int
+    by_severity: bool
+    moving_up: bool
+    consult_days: int
+    unranked: int  # the rank of an unranked or out-of-list place
+    # -- per child
+    status: NDArray[np.int64]
+    where: NDArray[np.int64]  # setting held (-1 none, -2 out of list)
+    rank: NDArray[np.int64]  # rank of the setting held
+    wait_mode: NDArray[np.int64]
+    key1: NDArray[np.float64]  # waiting-list key (lower first), ties by posn
+    first_day: NDArray[np.int64]
+    first_setting: NDArray[np.int64]
+    moves: NDArray[np.int64]
+    consult_k: NDArray[np.int64]  # the ranked setting being consulted
+    # -- per setting
+    free: NDArray[np.int64]  # may be negative: over capacity
+    demand: NDArray[np.int64]  # children without a place who would take one
+    contrib: NDArray[np.int64]  # min(free, demand) counted as idle
+    in_stack: NDArray[np.int64]
+    # -- queues and counters
+    counters: NDArray[np.int64]  # (6,) the counters above
+    heap: NDArray[np.int64]  # (N,) keys of scheduled events (a binary heap)
+    stack: NDArray[np.int64]  # (M,) settings with a place freed, to serve
+    # -- outputs
+    idle_month: NDArray[np.int64]  # (12,)
+    moves_month: NDArray[np.int64]  # (12,)
+    trace: NDArray[np.int64]  # (T, 5) or (0, 5)
+
+
+# ====================================================================== helpers
+@helper
+def log(st: YearState, day: int, i: int, frm: int, to: int, state: int) -> None:
+    """Append a row to the trace (when tracing)."""
+    if st.trace.shape[0] > 0:
+        r = st.counters[_TRACE_N]
+        st.trace[r, 0] = day
+        st.trace[r, 1] = i
+        st.trace[r, 2] = frm
+        st.trace[r, 3] = to
+        st.trace[r, 4] = state
+        st.counters[_TRACE_N] = r + 1
+
+
+@helper
+def set_contrib(st: YearState, s: int) -> None:
+    """Recount setting ``s``'s idle places: min(free, demand)."""
+    free, demand = st.free[s], st.demand[s]
+    c = min(free, demand) if (demand > 0 and free > 0) else 0
+    st.counters[_IDLE] += c - st.contrib[s]
+    st.contrib[s] = c
+
+
+@helper
+def add_demand(st: YearState, i: int, sign: int) -> None:
+    """Count child ``i`` in (sign 1) or out of (-1) the demand of their settings."""
+    if st.status[i] == _WAITING and st.wait_mode[i] == _FOR_LISTED:
+        row = st.lists[i]
+    else:
+        row = st.prefs[i]
+    for s in row:
+        if s < 0:
+            break
+        st.demand[s] += sign
+        set_contrib(st, s)
+
+
+@helper
+def unplaced(st: YearState, i: int) -> bool:
+    """Held for a batch, in consultation or waiting (counted in demand)."""
+    s = st.status[i]
+    return s in (_HELD, _CONSULTING, _WAITING)
+
+
+@helper
+def push(st: YearState, s: int) -> None:
+    """Put setting ``s`` on the stack of settings to serve (once)."""
+    if st.in_stack[s] == 0:
+        st.in_stack[s] = 1
+        st.stack[st.counters[_STACK_N]] = s
+        st.counters[_STACK_N] += 1
+
+
+@helper
+def change_free(st: YearState, s: int, delta: int) -> None:
+    """Add ``delta`` free places at ``s``; a freed place puts ``s`` up to serve."""
+    st.free[s] += delta
+    set_contrib(st, s)
+    if delta > 0:
+        push(st, s)
+
+
+@helper
+def schedule(st: YearState, day: int, typ: int, i: int) -> None:
+    """Schedule an event of type ``typ`` for child ``i`` on ``day`` (heap push)."""
+    key = (day << 36) | (typ << 32) | st.posn[i]
+    heap = st.heap
+    j = st.counters[_HEAP_N]
+    heap[j] = key
+    st.counters[_HEAP_N] = j + 1
+    while j > 0:
+        p = (j - 1) // 2
+        if heap[p] <= heap[j]:
+            break
+        t = heap[p]
+        heap[p] = heap[j]
+        heap[j] = t
+        j = p
+
+
+@helper
+def heap_pop(st: YearState) -> int:
+    """Remove and return the smallest scheduled key."""
+    heap = st.heap
+    top = heap[0]
+    n = st.counters[_HEAP_N] - 1
+    st.counters[_HEAP_N] = n
+    heap[0] = heap[n]
+    j = 0
+    while True:
+        a = 2 * j + 1
+        if a >= n:
+            break
+        b = a + 1
+        c = b if (b < n and heap[b] < heap[a]) else a
+        if heap[j] <= heap[c]:
+            break
+        t = heap[c]
+        heap[c] = heap[j]
+        heap[j] = t
+        j = c
+    return top  # type: ignore[no-any-return]
+
+
+@helper
+def advance(st: YearState, day: int) -> None:
+    """Move the clock to ``day``, counting each past day's idle places."""
+    d = st.counters[_DAY]
+    while d < day:
+        st.idle_month[st.month_of[d]] += st.counters[_IDLE]
+        d += 1
+    st.counters[_DAY] = day
+
+
+@helper
+def rank_of(st: YearState, i: int, s: int) -> int:
+    """Child ``i``'s rank of setting ``s`` (``st.unranked`` if not ranked)."""
+    for k in range(st.prefs.shape[1]):
+        if st.prefs[i, k] == s:
+            return k
+        if st.prefs[i, k] < 0:
+            break
+    return st.unranked
+
+
+@helper
+def first_free(st: YearState, row: NDArray[np.int64]) -> int:
+    """The first setting of ``row`` (-1 padded) with a free place, or -1."""
+    for s in row:
+        if s < 0:
+            break
+        if st.free[s] > 0:
+            return s  # type: ignore[no-any-return]
+    return -1
+
+
+# ------------------------------------------------------------------- placing
+@helper
+def place(st: YearState, i: int, s: int, day: int) -> None:
+    """Child ``i`` takes a place at ``s`` (a move if they held one)."""
+    prev_status = st.status[i]
+    prev = st.where[i]
+    if unplaced(st, i):
+        add_demand(st, i, -1)
+    change_free(st, s, -1)
+    st.status[i] = _PLACED
+    st.where[i] = s
+    st.rank[i] = rank_of(st, i, s)
+    if st.first_day[i] < 0:
+        st.first_day[i] = day
+        st.first_setting[i] = s
+    elif prev_status in (_PLACED, _OUT):
+        st.moves[i] += 1
+        st.moves_month[st.month_of[day]] += 1
+    log(st, day, i, prev, s, _PLACED)
+    if prev_status == _PLACED:
+        change_free(st, prev, 1)
+
+
+@helper
+def start_waiting(st: YearState, i: int, mode: int, day: int) -> None:
+    """Child ``i`` joins the waiting lists (``mode``: ranked or listed settings)."""
+    st.status[i] = _WAITING
+    st.wait_mode[i] = mode
+    if not st.by_severity:
+        st.key1[i] = day
+    add_demand(st, i, 1)
+    log(st, day, i, st.where[i], -1, _WAITING)
+
+
+@helper
+def place_out_of_list(st: YearState, i: int, day: int) -> None:
+    """An immediate placement outside the modelled settings."""
+    st.status[i] = _OUT
+    st.where[i] = _OUT_OF_LIST
+    st.rank[i] = st.unranked
+    if st.first_day[i] < 0:
+        st.first_day[i] = day
+        st.first_setting[i] = _OUT_OF_LIST
+    log(st, day, i, -1, _OUT_OF_LIST, _OUT)
+
+
+@helper
+def no_place(st: YearState, i: int, day: int) -> None:
+    """Child ``i`` could not be given a ranked place now: the waiting policy."""
+    if unplaced(st, i):
+        add_demand(st, i, -1)
+    st.status[i] = _NOT_ARRIVED  # transient: no demand counted
+    if st.waiting == _OUT_OF_LIST_NOW:
+        place_out_of_list(st, i, day)
+    elif st.waiting == _FALLBACK:
+        s = first_free(st, st.lists[i])
+        if s >= 0:
+            place(st, i, s, day)
+        else:
+            start_waiting(st, i, _FOR_LISTED, day)
+    else:
+        start_waiting(st, i, _FOR_RANKED, day)
+
+
+@helper
+def place_first_free(st: YearState, i: int, day: int) -> None:
+    """The first ranked setting with a free place, else the waiting policy."""
+    s = first_free(st, st.prefs[i])
+    if s >= 0:
+        place(st, i, s, day)
+    else:
+        no_place(st, i, day)
+
+
+# ------------------------------------------------------------------- serving
+@helper
+def better(st: YearState, i: int, j: int) -> bool:
+    """Child ``i`` is ahead of ``j`` (or ``j`` is none) on a waiting list."""
+    if j < 0:
+        return True
+    if st.key1[i] != st.key1[j]:
+        return st.key1[i] < st.key1[j]  # type: ignore[no-any-return]
+    return st.posn[i] < st.posn[j]  # type: ignore[no-any-return]
+
+
+@helper
+def candidate(st: YearState, s: int) -> int:
+    """Who takes a free place at ``s``: the first waiting child, else a mover up."""
+    bw = -1
+    bm = -1
+    for e in range(st.pref_ptr[s], st.pref_ptr[s + 1]):
+        i = st.pref_child[e]
+        state = st.status[i]
+        if state == _WAITING:
+            if better(st, i, bw):
+                bw = i
+        elif (
+            st.moving_up
+            and (state in (_PLACED, _OUT))
+            and st.pref_rank[e] < st.rank[i]
+            and better(st, i, bm)
+        ):
+            bm = i
+    for e in range(st.list_ptr[s], st.list_ptr[s + 1]):
+        i = st.list_child[e]
+        if (
+            st.status[i] == _WAITING
+            and st.wait_mode[i] == _FOR_LISTED
+            and better(st, i, bw)
+        ):
+            bw = i
+    return bw if bw >= 0 else bm
+
+
+@helper
+def serve(st: YearState, day: int) -> None:
+    """Fill the free places of every setting on the stack (vacancy chains too)."""
+    while st.counters[_STACK_N] > 0:
+        st.counters[_STACK_N] -= 1
+        s = st.stack[st.counters[_STACK_N]]
+        st.in_stack[s] = 0
+        while st.free[s] > 0:
+            c = candidate(st, s)
+            if c < 0:
+                break
+            place(st, c, s, day)
+
+
+# ------------------------------------------------------------------ arrivals
+@helper
+def start_consultation(st: YearState, i: int, day: int) -> None:
+    """Consult the first ranked setting; the reply comes ``consult_days`` later."""
+    st.status[i] = _CONSULTING
+    st.consult_k[i] = 0
+    add_demand(st, i, 1)
+    log(st, day, i, -1, -1, _CONSULTING)
+    schedule(st, day + st.consult_days, _CONSULT, i)
+
+
+@helper
+def consultation_reply(st: YearState, i: int, day: int) -> None:
+    """A place if the consulted setting has one free now, else consult the next."""
+    k = st.consult_k[i]
+    s = st.prefs[i, k]
+    if st.free[s] > 0:
+        place(st, i, s, day)
+    elif k + 1 < st.prefs.shape[1] and st.prefs[i, k + 1] >= 0:
+        st.consult_k[i] = k + 1
+        schedule(st, day + st.consult_days, _CONSULT, i)
+    else:
+        no_place(st, i, day)
+
+
+@helper
+def arrive(st: YearState, i: int, day: int) -> None:
+    """A plan is final and the child is not held for a batch: the arrival policy."""
+    log(st, day, i, -1, -1, _NOT_ARRIVED)
+    if st.arrival == _CONSULTATION and st.prefs.shape[1] > 0 and st.prefs[i, 0] >= 0:
+        start_consultation(st, i, day)
+    else:
+        place_first_free(st, i, day)
+
+
+@helper
+def reply(st: YearState, i: int, day: int) -> None:
+    """A consultation reply: the arrival policy that asked for it."""
+    consultation_reply(st, i, day)
+
+
+@helper
+def hold(st: YearState, i: int, day: int) -> None:
+    """A plan is final and the child is held for the next batch."""
+    st.status[i] = _HELD
+    add_demand(st, i, 1)
+    log(st, day, i, -1, -1, _HELD)
+
+
+# ---------------------------------------------------------------------- loop
+@helper
+def next_key(st: YearState) -> int:
+    """Pop the next event's key, static or scheduled; -1 at the year's end."""
+    n_static = st.ev_keys.shape[0]
+    nxt = st.counters[_NEXT]
+    sk = st.ev_keys[nxt] if nxt < n_static else _INF
+    hk = st.heap[0] if st.counters[_HEAP_N] > 0 else _INF
+    if sk == _INF and hk == _INF:
+        return _NO_EVENT
+    if hk < sk:
+        if (hk >> 36) >= YEAR_END:
+            return _NO_EVENT
+        return heap_pop(st)
+    st.counters[_NEXT] = nxt + 1
+    return sk
+
+
+@helper
+def handle(st: YearState, typ: int, ident: int, day: int) -> None:
+    """Process one event other than a batch."""
+    if typ in (_CAP, _LEAVE):
+        change_free(st, st.ev_setting[ident], st.ev_places[ident])
+        serve(st, day)
+    elif typ == _CONSULT:
+        reply(st, st.order[ident], day)
+    elif typ == _HOLD:
+        hold(st, st.order[ident], day)
+    else:
+        arrive(st, st.order[ident], day)
+
+
+@helper
+def run(st: YearState) -> int:
+    """Process events until a batch (return its id) or the year's end (-1)."""
+    mask32 = (1 << 32) - 1
+    while True:
+        key = next_key(st)
+        if key == _NO_EVENT:
+            break
+        day = key >> 36
+        typ = (key >> 32) & 15
+        ident = key & mask32
+        advance(st, day)
+        if typ == _BATCH:
+            return ident
+        handle(st, typ, ident, day)
+    advance(st, YEAR_END)
+    return -1
+
+
+@helper
+def apply_batch(
+    st: YearState, children: NDArray[np.int64], assign: NDArray[np.int64]
+) -> None:
+    """Place a batch's assignment, then serve every setting with a free place."""
+    day = st.counters[_DAY]
+    for t in range(children.shape[0]):
+        if assign[t] >= 0:
+            place(st, children[t], assign[t], day)
+    for t in range(children.shape[0]):
+        if assign[t] < 0:
+            no_place(st, children[t], day)
+    for s in range(st.free.shape[0]):
+        if st.free[s] > 0:
+            push(st, s)
+    serve(st, day)
+
+
+@helper
+def carry(st: YearState, queue: NDArray[np.int64]) -> None:
+    """Children carried over take a free ranked place on 1 January, in queue order."""
+    day = st.counters[_DAY]
+    for i in queue:
+        log(st, day, i, -1, -1, _NOT_ARRIVED)
+        s = first_free(st, st.prefs[i])
+        if s >= 0:
+            place(st, i, s, day)
+        else:
+            k1 = st.key1[i]
+            no_place(st, i, day)
+            st.key1[i] = k1  # a carried child keeps their place in the queue
+
+
 @kernel
 def _year_kernel(
     op: int,
     batch_children: NDArray[np.int64],
     batch_assign: NDArray[np.int64],
-    ev_keys: NDArray[np.int64],
-    ev_setting: NDArray[np.int64],
-    ev_places: NDArray[np.int64],
-    order: NDArray[np.int64],
-    posn: NDArray[np.int64],
-    prefs: NDArray[np.int64],
-    lists: NDArray[np.int64],
-    severity: NDArray[np.float64],
-    pref_ptr: NDArray[np.int64],
-    pref_child: NDArray[np.int64],
-    pref_rank: NDArray[np.int64],
-    list_ptr: NDArray[np.int64],
-    list_child: NDArray[np.int64],
-    params: NDArray[np.int64],
-    status: NDArray[np.int64],
-    where: NDArray[np.int64],
-    cur_rank: NDArray[np.int64],
-    wait_mode: NDArray[np.int64],
-    key1: NDArray[np.float64],
-    first_day: NDArray[np.int64],
-    first_setting: NDArray[np.int64],
-    moves: NDArray[np.int64],
-    consult_k: NDArray[np.int64],
-    free: NDArray[np.int64],
-    demand: NDArray[np.int64],
-    contrib: NDArray[np.int64],
-    scal: NDArray[np.int64],
-    heap: NDArray[np.int64],
-    stack: NDArray[np.int64],
-    in_stack: NDArray[np.int64],
-    month_of: NDArray[np.int64],
-    idle_month: NDArray[np.int64],
-    moves_month: NDArray[np.int64],
-    trace: NDArray[np.int64],
+    st: YearState,
 ) -> int:
-    """Event loop of one year over plain arrays (mutates the state arrays).
+    """The event loop of one year over ``st`` (mutated in place).
 
     ``op == 0``: process events in key order until a batch event (return its
     id: the caller allocates the batch and calls back with ``op == 1``) or the
@@ -99,314 +543,15 @@ def _year_kernel(
     order), then serve every setting with a free place; return -1. ``op == 2``
     (before the first event): the children carried over from last year,
     ``batch_children`` in waiting-list order, each take the first free setting
-    in their ranking or else follow the no-place policy, keeping ``key1``;
+    in their ranking or else follow the waiting policy, keeping ``key1``;
     return -1.
-
-    ``scal`` holds ``[idle, day, static pointer, heap size, trace rows, stack
-    size]``; ``params`` ``[policy, wait order, moving up, consultation days,
-    unranked rank]``. Event keys are ``day << 36 | type << 32 | id``.
     """
-    n_width = prefs.shape[1]
-    k_width = lists.shape[1]
-    policy = params[0]
-    by_severity = params[1] == 1
-    moving_up = params[2] == 1
-    consult_days = params[3]
-    unranked = params[4]
-    tracing = trace.shape[0] > 0
-    mask32 = (1 << 32) - 1
-
-    def log(day: Any, i: Any, frm: Any, to: Any, st: Any) -> None:
-        if tracing:
-            r = scal[4]
-            trace[r, 0] = day
-            trace[r, 1] = i
-            trace[r, 2] = frm
-            trace[r, 3] = to
-            trace[r, 4] = st
-            scal[4] = r + 1
-
-    def set_contrib(s: Any) -> None:
-        c = min(free[s], demand[s]) if (demand[s] > 0 and free[s] > 0) else 0
-        scal[0] += c - contrib[s]
-        contrib[s] = c
-
-    def add_demand(i: Any, sign: Any) -> None:
-        if status[i] == _WAITING and wait_mode[i] == 1:
-            for k in range(k_width):
-                s = lists[i, k]
-                if s < 0:
-                    break
-                demand[s] += sign
-                set_contrib(s)
-        else:
-            for k in range(n_width):
-                s = prefs[i, k]
-                if s < 0:
-                    break
-                demand[s] += sign
-                set_contrib(s)
-
-    def unplaced(i: Any) -> Any:
-        st = status[i]
-        return st in (_HELD, _CONSULTING, _WAITING)
-
-    def push(s: Any) -> None:
-        if in_stack[s] == 0:
-            in_stack[s] = 1
-            stack[scal[5]] = s
-            scal[5] += 1
-
-    def change_free(s: Any, delta: Any) -> None:
-        free[s] += delta
-        set_contrib(s)
-        if delta > 0:
-            push(s)
-
-    def heap_push(key: Any) -> None:
-        j = scal[3]
-        heap[j] = key
-        scal[3] = j + 1
-        while j > 0:
-            p = (j - 1) // 2
-            if heap[p] <= heap[j]:
-                break
-            t = heap[p]
-            heap[p] = heap[j]
-            heap[j] = t
-            j = p
-
-    def heap_pop() -> Any:
-        top = heap[0]
-        n = scal[3] - 1
-        scal[3] = n
-        heap[0] = heap[n]
-        j = 0
-        while True:
-            a = 2 * j + 1
-            if a >= n:
-                break
-            b = a + 1
-            c = b if (b < n and heap[b] < heap[a]) else a
-            if heap[j] <= heap[c]:
-                break
-            t = heap[c]
-            heap[c] = heap[j]
-            heap[j] = t
-            j = c
-        return top
-
-    def advance(day: Any) -> None:
-        d = scal[1]
-        while d < day:
-            idle_month[month_of[d]] += scal[0]
-            d += 1
-        scal[1] = day
-
-    def rank_of(i: Any, s: Any) -> Any:
-        for k in range(n_width):
-            if prefs[i, k] == s:
-                return k
-            if prefs[i, k] < 0:
-                break
-        return unranked
-
-    def place(i: Any, s: Any, day: Any) -> None:
-        prev_status = status[i]
-        prev = where[i]
-        if unplaced(i):
-            add_demand(i, -1)
-        change_free(s, -1)
-        status[i] = _PLACED
-        where[i] = s
-        cur_rank[i] = rank_of(i, s)
-        if first_day[i] < 0:
-            first_day[i] = day
-            first_setting[i] = s
-        elif prev_status in (_PLACED, _OUT):
-            moves[i] += 1
-            moves_month[month_of[day]] += 1
-        log(day, i, prev, s, _PLACED)
-        if prev_status == _PLACED:
-            change_free(prev, 1)
-
-    def start_waiting(i: Any, mode: Any, day: Any) -> None:
-        status[i] = _WAITING
-        wait_mode[i] = mode
-        if not by_severity:
-            key1[i] = day
-        add_demand(i, 1)
-        log(day, i, where[i], -1, _WAITING)
-
-    def no_place(i: Any, day: Any) -> None:
-        # The child could not be given a ranked place now.
-        if unplaced(i):
-            add_demand(i, -1)
-        status[i] = _NOT_ARRIVED  # transient: no demand counted
-        if policy == 2:
-            status[i] = _OUT
-            where[i] = _OUT_OF_LIST
-            cur_rank[i] = unranked
-            if first_day[i] < 0:
-                first_day[i] = day
-                first_setting[i] = _OUT_OF_LIST
-            log(day, i, -1, _OUT_OF_LIST, _OUT)
-            return
-        if policy == 1:
-            for k in range(k_width):
-                s = lists[i, k]
-                if s < 0:
-                    break
-                if free[s] > 0:
-                    place(i, s, day)
-                    return
-            start_waiting(i, 1, day)
-            return
-        start_waiting(i, 0, day)
-
-    def better(i: Any, j: Any) -> Any:
-        if j < 0:
-            return True
-        if key1[i] != key1[j]:
-            return key1[i] < key1[j]
-        return posn[i] < posn[j]
-
-    def candidate(s: Any) -> Any:
-        bw = -1
-        bm = -1
-        for e in range(pref_ptr[s], pref_ptr[s + 1]):
-            i = pref_child[e]
-            st = status[i]
-            if st == _WAITING:
-                if better(i, bw):
-                    bw = i
-            elif (
-                moving_up
-                and st in (_PLACED, _OUT)
-                and pref_rank[e] < cur_rank[i]
-                and better(i, bm)
-            ):
-                bm = i
-        for e in range(list_ptr[s], list_ptr[s + 1]):
-            i = list_child[e]
-            if status[i] == _WAITING and wait_mode[i] == 1 and better(i, bw):
-                bw = i
-        return bw if bw >= 0 else bm
-
-    def serve(day: Any) -> None:
-        while scal[5] > 0:
-            scal[5] -= 1
-            s = stack[scal[5]]
-            in_stack[s] = 0
-            while free[s] > 0:
-                c = candidate(s)
-                if c < 0:
-                    break
-                place(c, s, day)
-
-    def arrive(i: Any, day: Any) -> None:
-        log(day, i, -1, -1, _NOT_ARRIVED)
-        if consult_days > 0 and n_width > 0 and prefs[i, 0] >= 0:
-            status[i] = _CONSULTING
-            consult_k[i] = 0
-            add_demand(i, 1)
-            log(day, i, -1, -1, _CONSULTING)
-            heap_push(((day + consult_days) << 36) | (_CONSULT << 32) | posn[i])
-            return
-        for k in range(n_width):
-            s = prefs[i, k]
-            if s < 0:
-                break
-            if free[s] > 0:
-                place(i, s, day)
-                return
-        no_place(i, day)
-
-    def consult_reply(i: Any, day: Any) -> None:
-        k = consult_k[i]
-        s = prefs[i, k]
-        if free[s] > 0:
-            place(i, s, day)
-            return
-        if k + 1 < n_width and prefs[i, k + 1] >= 0:
-            consult_k[i] = k + 1
-            heap_push(((day + consult_days) << 36) | (_CONSULT << 32) | posn[i])
-            return
-        no_place(i, day)
-
-    # ---------------------------------------------------------------- op 2: carry
-    if op == 2:
-        day = scal[1]
-        for t in range(batch_children.shape[0]):
-            i = batch_children[t]
-            log(day, i, -1, -1, _NOT_ARRIVED)
-            done = False
-            for k in range(n_width):
-                s = prefs[i, k]
-                if s < 0:
-                    break
-                if free[s] > 0:
-                    place(i, s, day)
-                    done = True
-                    break
-            if not done:
-                k1 = key1[i]
-                no_place(i, day)
-                key1[i] = k1  # a carried child keeps their place in the queue
-        return -1
-
-    # ---------------------------------------------------------------- op 1: batch
-    if op == 1:
-        day = scal[1]
-        nb = batch_children.shape[0]
-        for t in range(nb):
-            if batch_assign[t] >= 0:
-                place(batch_children[t], batch_assign[t], day)
-        for t in range(nb):
-            if batch_assign[t] < 0:
-                no_place(batch_children[t], day)
-        for s in range(free.shape[0]):
-            if free[s] > 0:
-                push(s)
-        serve(day)
-        return -1
-
-    # ---------------------------------------------------------------- op 0: run
-    n_static = ev_keys.shape[0]
-    inf = np.int64(1) << 62
-    while True:
-        sk = ev_keys[scal[2]] if scal[2] < n_static else inf
-        hk = heap[0] if scal[3] > 0 else inf
-        if sk == inf and hk == inf:
-            break
-        if hk < sk:
-            key = hk
-            if (key >> 36) >= YEAR_END:
-                break
-            heap_pop()
-        else:
-            key = sk
-            scal[2] += 1
-        day = key >> 36
-        typ = (key >> 32) & 15
-        ident = key & mask32
-        advance(day)
-        if typ in (_CAP, _LEAVE):
-            s = ev_setting[ident]
-            change_free(s, ev_places[ident])
-            serve(day)
-        elif typ == _CONSULT:
-            consult_reply(order[ident], day)
-        elif typ == _HOLD:
-            i = order[ident]
-            status[i] = _HELD
-            add_demand(i, 1)
-            log(day, i, -1, -1, _HELD)
-        elif typ == _BATCH:
-            return int(ident)
-        else:
-            arrive(order[ident], day)
-    advance(YEAR_END)
+    if op == _RUN:
+        return run(st)
+    if op == _APPLY_BATCH:
+        apply_batch(st, batch_children, batch_assign)
+    else:
+        carry(st, batch_children)
     return -1
 
 
@@ -528,39 +673,23 @@ def _batch_days(batch: str, transfer_days: NDArray[np.int64]) -> NDArray[np.int6
     return np.unique(np.concatenate([transfer_days, held]))
 
 
-def run_events(
-    inputs: YearInputs,
-    mechanism: str | Callable[..., Allocation],
-    rng: Any,
-    trace: bool,
-) -> YearOutcome:
-    """Run the year's events; each batch is allocated by ``mechanism``.
+def _schedule(
+    inputs: YearInputs, posn: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """The static events' keys, settings and places, and each child's batch.
 
-    Returns
-    -------
-    YearOutcome
+    Returns ``(ev_keys, ev_setting, ev_places, batch_of)``: ``batch_of[i]`` is
+    the batch child ``i`` is allocated in, or -1.
     """
-    problem = inputs.problem
-    n, m = problem.n_children, problem.n_settings
+    batch = inputs.batch
     day = inputs.arrival_day
     carried = day <= 0
     tr = inputs.transfer
-    prefs = np.ascontiguousarray(problem.preferences, dtype=np.int64)
-    lst = inputs.lists
-    sev = inputs.severity
-    free0 = inputs.free
     ld, ls = inputs.leave_day, inputs.leave_setting
     cd, cs, cp = inputs.capacity_day, inputs.capacity_setting, inputs.capacity_places
-    batch, waiting, wait_order = inputs.batch, inputs.waiting, inputs.wait_order
-    moving_up, consultation_days = inputs.moving_up, inputs.consultation_days
-
-    order = problem.order.astype(np.int64)
-    posn = np.empty(n, dtype=np.int64)
-    posn[order] = np.arange(n)
-
     # Batches: statutory transfer days, plus the batch days of held new plans.
     bdays = _batch_days(batch, np.unique(day[tr]))
-    batch_of = np.full(n, -1, dtype=np.int64)
+    batch_of = np.full(day.size, -1, dtype=np.int64)
     batch_of[tr] = np.searchsorted(bdays, day[tr])
     new = ~tr & ~carried
     if batch in ("monthly", "termly"):
@@ -574,98 +703,106 @@ def run_events(
         new & (batch in ("monthly", "termly")) & (batch_of < 0)
     )
     individual = ~held & ~carried
-
-    p_ord = posn  # event ids of children are processing positions
-    keys = [
+    keys = [  # event ids of children are processing positions
         _key(cd, _CAP, np.arange(cd.size)),
         _key(ld, _LEAVE, cd.size + np.arange(ld.size)),
-        _key(day[held], _HOLD, p_ord[held]),
+        _key(day[held], _HOLD, posn[held]),
         _key(bdays, _BATCH, np.arange(bdays.size)),
-        _key(day[individual], _ARRIVE, p_ord[individual]),
+        _key(day[individual], _ARRIVE, posn[individual]),
     ]
     ev_keys = np.sort(np.concatenate(keys))
     ev_setting = np.concatenate([cs, ls]).astype(np.int64)
     ev_places = np.concatenate([cp, np.ones(ls.size, dtype=np.int64)])
+    return ev_keys, ev_setting, ev_places, batch_of
 
+
+def year_state(inputs: YearInputs, trace: bool) -> tuple[YearState, NDArray[np.int64]]:
+    """The kernel's state at the start of the year, and each child's batch (-1 none)."""
+    problem = inputs.problem
+    n, m = problem.n_children, problem.n_settings
+    prefs = np.ascontiguousarray(problem.preferences, dtype=np.int64)
+    lst = inputs.lists
+    order = problem.order.astype(np.int64)
+    posn = np.empty(n, dtype=np.int64)
+    posn[order] = np.arange(n)
+    ev_keys, ev_setting, ev_places, batch_of = _schedule(inputs, posn)
     pref_ptr, pref_child, pref_rank = _csr(prefs, m)
     list_ptr, list_child, _ = _csr(lst, m)
-    params = np.array(
-        [
-            _POLICY[waiting],
-            _WAIT_ORDER[wait_order],
-            int(bool(moving_up)),
-            consultation_days if batch == "consultation" else 0,
-            prefs.shape[1] + lst.shape[1] + 1,
-        ],
-        dtype=np.int64,
-    )
-    status = np.zeros(n, dtype=np.int64)
-    where = np.full(n, -1, dtype=np.int64)
-    cur_rank = np.full(n, params[4], dtype=np.int64)
-    wait_mode = np.zeros(n, dtype=np.int64)
-    key1 = -sev if wait_order == "severity" else day.astype(np.float64)
-    key1 = np.ascontiguousarray(key1, dtype=np.float64)
-    first_day = np.full(n, -1, dtype=np.int64)
-    first_setting = np.full(n, -1, dtype=np.int64)
-    moves = np.zeros(n, dtype=np.int64)
-    consult_k = np.zeros(n, dtype=np.int64)
-    demand = np.zeros(m, dtype=np.int64)
-    contrib = np.zeros(m, dtype=np.int64)
-    scal = np.array([0, 1, 0, 0, 0, 0], dtype=np.int64)
-    heap = np.zeros(max(n, 1), dtype=np.int64)
-    stack = np.zeros(max(m, 1), dtype=np.int64)
-    in_stack = np.zeros(max(m, 1), dtype=np.int64)
-    month_of = MONTH_OF.astype(np.int64)
-    idle_month = np.zeros(12, dtype=np.int64)
-    moves_month = np.zeros(12, dtype=np.int64)
+    unranked = prefs.shape[1] + lst.shape[1] + 1
+    if inputs.wait_order == "severity":
+        key1 = -inputs.severity
+    else:
+        key1 = inputs.arrival_day.astype(np.float64)
     rows = n * (prefs.shape[1] + lst.shape[1] + 6) if trace else 0
-    trace_arr = np.zeros((rows, 5), dtype=np.int64)
-    empty = np.zeros(0, dtype=np.int64)
-    state = (
-        ev_keys,
-        ev_setting,
-        ev_places,
-        order,
-        posn,
-        prefs,
-        lst,
-        sev,
-        pref_ptr,
-        pref_child,
-        pref_rank,
-        list_ptr,
-        list_child,
-        params,
-        status,
-        where,
-        cur_rank,
-        wait_mode,
-        key1,
-        first_day,
-        first_setting,
-        moves,
-        consult_k,
-        free0,
-        demand,
-        contrib,
-        scal,
-        heap,
-        stack,
-        in_stack,
-        month_of,
-        idle_month,
-        moves_month,
-        trace_arr,
+    st = YearState(
+        ev_keys=ev_keys,
+        ev_setting=ev_setting,
+        ev_places=ev_places,
+        order=order,
+        posn=posn,
+        prefs=prefs,
+        lists=lst,
+        pref_ptr=pref_ptr,
+        pref_child=pref_child,
+        pref_rank=pref_rank,
+        list_ptr=list_ptr,
+        list_child=list_child,
+        month_of=MONTH_OF.astype(np.int64),
+        arrival=_CONSULTATION if inputs.batch == "consultation" else _AT_ONCE,
+        waiting=_POLICY[inputs.waiting],
+        by_severity=inputs.wait_order == "severity",
+        moving_up=bool(inputs.moving_up),
+        consult_days=int(inputs.consultation_days),
+        unranked=int(unranked),
+        status=np.zeros(n, dtype=np.int64),
+        where=np.full(n, -1, dtype=np.int64),
+        rank=np.full(n, unranked, dtype=np.int64),
+        wait_mode=np.zeros(n, dtype=np.int64),
+        key1=np.ascontiguousarray(key1, dtype=np.float64),
+        first_day=np.full(n, -1, dtype=np.int64),
+        first_setting=np.full(n, -1, dtype=np.int64),
+        moves=np.zeros(n, dtype=np.int64),
+        consult_k=np.zeros(n, dtype=np.int64),
+        free=inputs.free,
+        demand=np.zeros(m, dtype=np.int64),
+        contrib=np.zeros(m, dtype=np.int64),
+        in_stack=np.zeros(max(m, 1), dtype=np.int64),
+        counters=np.array([0, 1, 0, 0, 0, 0], dtype=np.int64),
+        heap=np.zeros(max(n, 1), dtype=np.int64),
+        stack=np.zeros(max(m, 1), dtype=np.int64),
+        idle_month=np.zeros(12, dtype=np.int64),
+        moves_month=np.zeros(12, dtype=np.int64),
+        trace=np.zeros((rows, 5), dtype=np.int64),
     )
+    return st, batch_of
+
+
+def run_events(
+    inputs: YearInputs,
+    mechanism: str | Callable[..., Allocation],
+    rng: Any,
+    trace: bool,
+) -> YearOutcome:
+    """Run the year's events; each batch is allocated by ``mechanism``.
+
+    Returns
+    -------
+    YearOutcome
+    """
+    problem = inputs.problem
+    st, batch_of = year_state(inputs, trace)
+    order, status = st.order, st.status
+    empty = np.zeros(0, dtype=np.int64)
+    carried = inputs.arrival_day <= 0
     if carried.any():
         # On 1 January, before any event, in waiting-list order.
         queue = order[carried[order]]
-        queue = queue[np.lexsort((posn[queue], key1[queue]))]
-        _year_kernel(2, queue, empty, *state)
+        queue = queue[np.lexsort((st.posn[queue], st.key1[queue]))]
+        _year_kernel(_CARRY, queue, empty, st)
     gen = np.random.default_rng(rng)
     prio = problem.priority
     while True:
-        bid = int(_year_kernel(0, empty, empty, *state))
+        bid = int(_year_kernel(_RUN, empty, empty, st))
         if bid < 0:
             break
         members = order[batch_of[order] == bid]  # in processing order
@@ -673,22 +810,22 @@ def run_events(
         assign = np.full(members.size, -1, dtype=np.int64)
         if members.size:
             sub = Problem.from_arrays(
-                np.maximum(free0, 0),
+                np.maximum(st.free, 0),
                 problem.preferences[members],
                 priority=prio[members],
                 order=np.arange(members.size),
             )
             assign = allocate(sub, mechanism, rng=gen).assignment.astype(np.int64)
-        _year_kernel(1, members, assign, *state)
+        _year_kernel(_APPLY_BATCH, members, assign, st)
     return YearOutcome(
-        assignment=np.where(status == _OUT, _OUT_OF_LIST, where).astype(np.int32),
-        first_setting=first_setting.astype(np.int32),
-        first_day=first_day.astype(np.int32),
-        arrival_day=day.astype(np.int32),
-        moves=moves.astype(np.int32),
+        assignment=np.where(status == _OUT, _OUT_OF_LIST, st.where).astype(np.int32),
+        first_setting=st.first_setting.astype(np.int32),
+        first_day=st.first_day.astype(np.int32),
+        arrival_day=inputs.arrival_day.astype(np.int32),
+        moves=st.moves.astype(np.int32),
         status=status.astype(np.int8),
-        idle_place_days=idle_month,
-        moves_by_month=moves_month,
-        free_end=free0,
-        trace=trace_arr[: scal[4]] if trace else None,
+        idle_place_days=st.idle_month,
+        moves_by_month=st.moves_month,
+        free_end=st.free,
+        trace=st.trace[: st.counters[_TRACE_N]] if trace else None,
     )
