@@ -131,6 +131,11 @@ class YearState(NamedTuple):
 
 
 # ====================================================================== helpers
+# Each helper is compiled once, as a function of its own (numba's compile time
+# grows with every compiled function and with the code each one links in, so
+# one-line steps are written where they are used rather than made helpers).
+
+
 @helper
 def log(st: YearState, day: int, i: int, frm: int, to: int, state: int) -> None:
     """Append a row to the trace (when tracing)."""
@@ -168,13 +173,6 @@ def add_demand(st: YearState, i: int, sign: int) -> None:
 
 
 @helper
-def unplaced(st: YearState, i: int) -> bool:
-    """Held for a batch, in consultation or waiting (counted in demand)."""
-    s = st.status[i]
-    return s in (_HELD, _CONSULTING, _WAITING)
-
-
-@helper
 def push(st: YearState, s: int) -> None:
     """Put setting ``s`` on the stack of settings to serve (once)."""
     if st.in_stack[s] == 0:
@@ -190,69 +188,6 @@ def change_free(st: YearState, s: int, delta: int) -> None:
     set_contrib(st, s)
     if delta > 0:
         push(st, s)
-
-
-@helper
-def schedule(st: YearState, day: int, typ: int, i: int) -> None:
-    """Schedule an event of type ``typ`` for child ``i`` on ``day`` (heap push)."""
-    key = (day << 36) | (typ << 32) | st.posn[i]
-    heap = st.heap
-    j = st.counters[_HEAP_N]
-    heap[j] = key
-    st.counters[_HEAP_N] = j + 1
-    while j > 0:
-        p = (j - 1) // 2
-        if heap[p] <= heap[j]:
-            break
-        t = heap[p]
-        heap[p] = heap[j]
-        heap[j] = t
-        j = p
-
-
-@helper
-def heap_pop(st: YearState) -> int:
-    """Remove and return the smallest scheduled key."""
-    heap = st.heap
-    top = heap[0]
-    n = st.counters[_HEAP_N] - 1
-    st.counters[_HEAP_N] = n
-    heap[0] = heap[n]
-    j = 0
-    while True:
-        a = 2 * j + 1
-        if a >= n:
-            break
-        b = a + 1
-        c = b if (b < n and heap[b] < heap[a]) else a
-        if heap[j] <= heap[c]:
-            break
-        t = heap[c]
-        heap[c] = heap[j]
-        heap[j] = t
-        j = c
-    return top  # type: ignore[no-any-return]
-
-
-@helper
-def advance(st: YearState, day: int) -> None:
-    """Move the clock to ``day``, counting each past day's idle places."""
-    d = st.counters[_DAY]
-    while d < day:
-        st.idle_month[st.month_of[d]] += st.counters[_IDLE]
-        d += 1
-    st.counters[_DAY] = day
-
-
-@helper
-def rank_of(st: YearState, i: int, s: int) -> int:
-    """Child ``i``'s rank of setting ``s`` (``st.unranked`` if not ranked)."""
-    for k in range(st.prefs.shape[1]):
-        if st.prefs[i, k] == s:
-            return k
-        if st.prefs[i, k] < 0:
-            break
-    return st.unranked
 
 
 @helper
@@ -272,12 +207,19 @@ def place(st: YearState, i: int, s: int, day: int) -> None:
     """Child ``i`` takes a place at ``s`` (a move if they held one)."""
     prev_status = st.status[i]
     prev = st.where[i]
-    if unplaced(st, i):
+    if prev_status in (_HELD, _CONSULTING, _WAITING):
         add_demand(st, i, -1)
     change_free(st, s, -1)
     st.status[i] = _PLACED
     st.where[i] = s
-    st.rank[i] = rank_of(st, i, s)
+    rank = st.unranked
+    for k in range(st.prefs.shape[1]):
+        if st.prefs[i, k] == s:
+            rank = k
+            break
+        if st.prefs[i, k] < 0:
+            break
+    st.rank[i] = rank
     if st.first_day[i] < 0:
         st.first_day[i] = day
         st.first_setting[i] = s
@@ -301,25 +243,19 @@ def start_waiting(st: YearState, i: int, mode: int, day: int) -> None:
 
 
 @helper
-def place_out_of_list(st: YearState, i: int, day: int) -> None:
-    """An immediate placement outside the modelled settings."""
-    st.status[i] = _OUT
-    st.where[i] = _OUT_OF_LIST
-    st.rank[i] = st.unranked
-    if st.first_day[i] < 0:
-        st.first_day[i] = day
-        st.first_setting[i] = _OUT_OF_LIST
-    log(st, day, i, -1, _OUT_OF_LIST, _OUT)
-
-
-@helper
 def no_place(st: YearState, i: int, day: int) -> None:
     """Child ``i`` could not be given a ranked place now: the waiting policy."""
-    if unplaced(st, i):
+    if st.status[i] in (_HELD, _CONSULTING, _WAITING):
         add_demand(st, i, -1)
     st.status[i] = _NOT_ARRIVED  # transient: no demand counted
-    if st.waiting == _OUT_OF_LIST_NOW:
-        place_out_of_list(st, i, day)
+    if st.waiting == _OUT_OF_LIST_NOW:  # placed outside the modelled settings
+        st.status[i] = _OUT
+        st.where[i] = _OUT_OF_LIST
+        st.rank[i] = st.unranked
+        if st.first_day[i] < 0:
+            st.first_day[i] = day
+            st.first_setting[i] = _OUT_OF_LIST
+        log(st, day, i, -1, _OUT_OF_LIST, _OUT)
     elif st.waiting == _FALLBACK:
         s = first_free(st, st.lists[i])
         if s >= 0:
@@ -328,16 +264,6 @@ def no_place(st: YearState, i: int, day: int) -> None:
             start_waiting(st, i, _FOR_LISTED, day)
     else:
         start_waiting(st, i, _FOR_RANKED, day)
-
-
-@helper
-def place_first_free(st: YearState, i: int, day: int) -> None:
-    """The first ranked setting with a free place, else the waiting policy."""
-    s = first_free(st, st.prefs[i])
-    if s >= 0:
-        place(st, i, s, day)
-    else:
-        no_place(st, i, day)
 
 
 # ------------------------------------------------------------------- serving
@@ -364,7 +290,7 @@ def candidate(st: YearState, s: int) -> int:
                 bw = i
         elif (
             st.moving_up
-            and (state in (_PLACED, _OUT))
+            and state in (_PLACED, _OUT)
             and st.pref_rank[e] < st.rank[i]
             and better(st, i, bm)
         ):
@@ -394,7 +320,58 @@ def serve(st: YearState, day: int) -> None:
             place(st, c, s, day)
 
 
-# ------------------------------------------------------------------ arrivals
+# ------------------------------------------------------- events and arrivals
+@helper
+def schedule(st: YearState, day: int, typ: int, i: int) -> None:
+    """Schedule an event of type ``typ`` for child ``i`` on ``day`` (heap push)."""
+    heap = st.heap
+    j = st.counters[_HEAP_N]
+    heap[j] = (day << 36) | (typ << 32) | st.posn[i]
+    st.counters[_HEAP_N] = j + 1
+    while j > 0:
+        p = (j - 1) // 2
+        if heap[p] <= heap[j]:
+            break
+        t = heap[p]
+        heap[p] = heap[j]
+        heap[j] = t
+        j = p
+
+
+@helper
+def next_key(st: YearState) -> int:
+    """Take the next event's key, static or scheduled; -1 at the year's end."""
+    nxt = st.counters[_NEXT]
+    sk = st.ev_keys[nxt] if nxt < st.ev_keys.shape[0] else _INF
+    heap = st.heap
+    n = st.counters[_HEAP_N]
+    hk = heap[0] if n > 0 else _INF
+    if sk == _INF and hk == _INF:
+        return _NO_EVENT
+    if hk >= sk:
+        st.counters[_NEXT] = nxt + 1
+        return sk
+    if (hk >> 36) >= YEAR_END:
+        return _NO_EVENT
+    n -= 1  # pop the heap's top
+    st.counters[_HEAP_N] = n
+    heap[0] = heap[n]
+    j = 0
+    while True:
+        a = 2 * j + 1
+        if a >= n:
+            break
+        b = a + 1
+        c = b if (b < n and heap[b] < heap[a]) else a
+        if heap[j] <= heap[c]:
+            break
+        t = heap[c]
+        heap[c] = heap[j]
+        heap[j] = t
+        j = c
+    return hk
+
+
 @helper
 def start_consultation(st: YearState, i: int, day: int) -> None:
     """Consult the first ranked setting; the reply comes ``consult_days`` later."""
@@ -425,59 +402,48 @@ def arrive(st: YearState, i: int, day: int) -> None:
     log(st, day, i, -1, -1, _NOT_ARRIVED)
     if st.arrival == _CONSULTATION and st.prefs.shape[1] > 0 and st.prefs[i, 0] >= 0:
         start_consultation(st, i, day)
+        return
+    s = first_free(st, st.prefs[i])  # at once: the first ranked free place
+    if s >= 0:
+        place(st, i, s, day)
     else:
-        place_first_free(st, i, day)
+        no_place(st, i, day)
 
 
+# ---------------------------------------------------------------- the kernel
 @helper
-def reply(st: YearState, i: int, day: int) -> None:
-    """A consultation reply: the arrival policy that asked for it."""
-    consultation_reply(st, i, day)
-
-
-@helper
-def hold(st: YearState, i: int, day: int) -> None:
-    """A plan is final and the child is held for the next batch."""
-    st.status[i] = _HELD
-    add_demand(st, i, 1)
-    log(st, day, i, -1, -1, _HELD)
-
-
-# ---------------------------------------------------------------------- loop
-@helper
-def next_key(st: YearState) -> int:
-    """Pop the next event's key, static or scheduled; -1 at the year's end."""
-    n_static = st.ev_keys.shape[0]
-    nxt = st.counters[_NEXT]
-    sk = st.ev_keys[nxt] if nxt < n_static else _INF
-    hk = st.heap[0] if st.counters[_HEAP_N] > 0 else _INF
-    if sk == _INF and hk == _INF:
-        return _NO_EVENT
-    if hk < sk:
-        if (hk >> 36) >= YEAR_END:
-            return _NO_EVENT
-        return heap_pop(st)
-    st.counters[_NEXT] = nxt + 1
-    return sk
-
-
-@helper
-def handle(st: YearState, typ: int, ident: int, day: int) -> None:
-    """Process one event other than a batch."""
-    if typ in (_CAP, _LEAVE):
-        change_free(st, st.ev_setting[ident], st.ev_places[ident])
+def step(
+    op: int,
+    batch_children: NDArray[np.int64],
+    batch_assign: NDArray[np.int64],
+    st: YearState,
+) -> int:
+    """The body of :func:`_year_kernel` (a helper: see there)."""
+    day = st.counters[_DAY]
+    if op == _CARRY:
+        for i in batch_children:
+            log(st, day, i, -1, -1, _NOT_ARRIVED)
+            s = first_free(st, st.prefs[i])
+            if s >= 0:
+                place(st, i, s, day)
+            else:
+                k1 = st.key1[i]
+                no_place(st, i, day)
+                st.key1[i] = k1  # a carried child keeps their place in the queue
+        return -1
+    if op == _APPLY_BATCH:
+        nb = batch_children.shape[0]
+        for t in range(nb):
+            if batch_assign[t] >= 0:
+                place(st, batch_children[t], batch_assign[t], day)
+        for t in range(nb):
+            if batch_assign[t] < 0:
+                no_place(st, batch_children[t], day)
+        for s in range(st.free.shape[0]):
+            if st.free[s] > 0:
+                push(st, s)
         serve(st, day)
-    elif typ == _CONSULT:
-        reply(st, st.order[ident], day)
-    elif typ == _HOLD:
-        hold(st, st.order[ident], day)
-    else:
-        arrive(st, st.order[ident], day)
-
-
-@helper
-def run(st: YearState) -> int:
-    """Process events until a batch (return its id) or the year's end (-1)."""
+        return -1
     mask32 = (1 << 32) - 1
     while True:
         key = next_key(st)
@@ -486,45 +452,31 @@ def run(st: YearState) -> int:
         day = key >> 36
         typ = (key >> 32) & 15
         ident = key & mask32
-        advance(st, day)
+        d = st.counters[_DAY]  # each day passed counts its idle places
+        while d < day:
+            st.idle_month[st.month_of[d]] += st.counters[_IDLE]
+            d += 1
+        st.counters[_DAY] = day
         if typ == _BATCH:
             return ident
-        handle(st, typ, ident, day)
-    advance(st, YEAR_END)
-    return -1
-
-
-@helper
-def apply_batch(
-    st: YearState, children: NDArray[np.int64], assign: NDArray[np.int64]
-) -> None:
-    """Place a batch's assignment, then serve every setting with a free place."""
-    day = st.counters[_DAY]
-    for t in range(children.shape[0]):
-        if assign[t] >= 0:
-            place(st, children[t], assign[t], day)
-    for t in range(children.shape[0]):
-        if assign[t] < 0:
-            no_place(st, children[t], day)
-    for s in range(st.free.shape[0]):
-        if st.free[s] > 0:
-            push(st, s)
-    serve(st, day)
-
-
-@helper
-def carry(st: YearState, queue: NDArray[np.int64]) -> None:
-    """Children carried over take a free ranked place on 1 January, in queue order."""
-    day = st.counters[_DAY]
-    for i in queue:
-        log(st, day, i, -1, -1, _NOT_ARRIVED)
-        s = first_free(st, st.prefs[i])
-        if s >= 0:
-            place(st, i, s, day)
+        if typ in (_CAP, _LEAVE):
+            change_free(st, st.ev_setting[ident], st.ev_places[ident])
+            serve(st, day)
+        elif typ == _CONSULT:
+            consultation_reply(st, st.order[ident], day)
+        elif typ == _HOLD:
+            i = st.order[ident]
+            st.status[i] = _HELD
+            add_demand(st, i, 1)
+            log(st, day, i, -1, -1, _HELD)
         else:
-            k1 = st.key1[i]
-            no_place(st, i, day)
-            st.key1[i] = k1  # a carried child keeps their place in the queue
+            arrive(st, st.order[ident], day)
+    d = st.counters[_DAY]
+    while d < YEAR_END:
+        st.idle_month[st.month_of[d]] += st.counters[_IDLE]
+        d += 1
+    st.counters[_DAY] = YEAR_END
+    return -1
 
 
 @kernel
@@ -545,14 +497,12 @@ def _year_kernel(
     ``batch_children`` in waiting-list order, each take the first free setting
     in their ranking or else follow the waiting policy, keeping ``key1``;
     return -1.
+
+    The body is the helper :func:`step`: a helper called both from a kernel
+    and from other helpers would be compiled twice (numba keys a compiled
+    overload on its caller's compile flags), so the kernel calls one helper.
     """
-    if op == _RUN:
-        return run(st)
-    if op == _APPLY_BATCH:
-        apply_batch(st, batch_children, batch_assign)
-    else:
-        carry(st, batch_children)
-    return -1
+    return step(op, batch_children, batch_assign, st)
 
 
 @dataclass(frozen=True, slots=True, eq=False)

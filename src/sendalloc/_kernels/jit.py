@@ -29,6 +29,14 @@ __all__ = ["helper", "kernel"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 _LOCK = threading.RLock()  # one compile at a time
+# Helpers allocate nothing and are called only from compiled code: no
+# reference counting, no Python or C entry points (each costs compile time).
+_HELPER_OPTIONS: Any = {
+    "nogil": True,
+    "_nrt": False,
+    "no_cpython_wrapper": True,
+    "no_cfunc_wrapper": True,
+}
 
 
 def _with_helpers(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -85,8 +93,7 @@ class _Helper:
                 def typer(*args: Any) -> Callable[..., Any]:
                     return impl
 
-                opts: Any = {"nogil": True, "_nrt": False}
-                overload(self.py_func, jit_options=opts, strict=False)(typer)
+                overload(self.py_func, jit_options=_HELPER_OPTIONS, strict=False)(typer)
                 self._registered = True
             return self.py_func
 
