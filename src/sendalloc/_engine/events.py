@@ -75,29 +75,59 @@ OUT_OF_LIST = _OUT_OF_LIST
 WAITING_POLICIES: tuple[str, ...] = tuple(_POLICY)
 
 
+#: The kernel's per-child table (YearState.child): one record per child.
+CHILD = np.dtype(
+    [
+        ("status", np.int64),  # state code above
+        ("where", np.int64),  # setting held (-1 none, -2 out of list)
+        ("rank", np.int64),  # rank of the setting held (unranked if none)
+        ("wait_mode", np.int64),  # waiting for a ranked setting, or a listed one
+        ("key1", np.float64),  # waiting-list key (lower first), ties by posn
+        ("first_day", np.int64),  # day of the first place, -1 none yet
+        ("first_setting", np.int64),
+        ("moves", np.int64),
+        ("consult_k", np.int64),  # the ranked setting being consulted
+        ("posn", np.int64),  # position in the LA's processing order (event id)
+    ],
+    align=True,
+)
+#: The kernel's per-setting table (YearState.setting).
+SETTING = np.dtype(
+    [
+        ("free", np.int64),  # free places; negative: over capacity
+        ("demand", np.int64),  # children without a place who would take one
+        ("contrib", np.int64),  # min(free, demand): counted as idle each day
+        ("in_stack", np.int64),  # on the stack of settings to serve
+    ],
+    align=True,
+)
+_CHANGE = np.dtype([("setting", np.int64), ("places", np.int64)], align=True)
+_RANKED_BY = np.dtype([("child", np.int64), ("rank", np.int64)], align=True)
+_MONTH = np.dtype([("idle", np.int64), ("moves", np.int64)], align=True)
+_MONTH_OF = MONTH_OF.astype(np.int64)  # (367,) day -> month
+
+
 class YearState(NamedTuple):
     """Everything the event kernel reads and writes: one record, built by run_events.
 
-    Arrays of children are indexed by child (N,), of settings by setting (M,).
-    The kernel mutates the per-child, per-setting, queue and output arrays in
-    place; everything else is read-only. A field a policy does not use may be
-    empty (``trace`` is (0, 5) without tracing).
+    Per-child and per-setting state are tables (record arrays: ``st.child.status[i]``,
+    ``st.setting.free[s]``) whose fields are :data:`CHILD` and :data:`SETTING`;
+    a new per-child or per-setting quantity is a new field there. The kernel
+    mutates ``child``, ``setting``, the queues and the outputs in place;
+    everything else is read-only. Unused fields may be empty (``trace`` is
+    (0, 5) without tracing).
     """
 
     # -- the year's events and the children's rankings (read-only)
     ev_keys: NDArray[np.int64]  # (E,) sorted keys of the static events
-    ev_setting: NDArray[np.int64]  # capacity change / leaver id -> setting
-    ev_places: NDArray[np.int64]  # capacity change / leaver id -> places added
+    change: np.recarray  # (C,) capacity change or leaver id -> setting, places
     order: NDArray[np.int64]  # (N,) processing position -> child
-    posn: NDArray[np.int64]  # (N,) child -> processing position (event id)
     prefs: NDArray[np.int64]  # (N, L) rankings, -1 padded
     lists: NDArray[np.int64]  # (N, K) tailored lists in the LA's order
-    pref_ptr: NDArray[np.int64]  # (M+1,) children ranking each setting (CSR)
-    pref_child: NDArray[np.int64]
-    pref_rank: NDArray[np.int64]
+    pref_ptr: NDArray[np.int64]  # (M+1,) children ranking each setting (CSR):
+    ranked_by: np.recarray  # child and their rank of the setting
     list_ptr: NDArray[np.int64]  # (M+1,) children listing each setting (CSR)
     list_child: NDArray[np.int64]
-    month_of: NDArray[np.int64]  # (367,) day -> month
     # -- policies (codes above)
     arrival: int
     waiting: int
@@ -105,28 +135,14 @@ class YearState(NamedTuple):
     moving_up: bool
     consult_days: int
     unranked: int  # the rank of an unranked or out-of-list place
-    # -- per child
-    status: NDArray[np.int64]
-    where: NDArray[np.int64]  # setting held (-1 none, -2 out of list)
-    rank: NDArray[np.int64]  # rank of the setting held
-    wait_mode: NDArray[np.int64]
-    key1: NDArray[np.float64]  # waiting-list key (lower first), ties by posn
-    first_day: NDArray[np.int64]
-    first_setting: NDArray[np.int64]
-    moves: NDArray[np.int64]
-    consult_k: NDArray[np.int64]  # the ranked setting being consulted
-    # -- per setting
-    free: NDArray[np.int64]  # may be negative: over capacity
-    demand: NDArray[np.int64]  # children without a place who would take one
-    contrib: NDArray[np.int64]  # min(free, demand) counted as idle
-    in_stack: NDArray[np.int64]
-    # -- queues and counters
+    # -- state
+    child: np.recarray  # (N,) CHILD
+    setting: np.recarray  # (M,) SETTING
     counters: NDArray[np.int64]  # (6,) the counters above
     heap: NDArray[np.int64]  # (N,) keys of scheduled events (a binary heap)
     stack: NDArray[np.int64]  # (M,) settings with a place freed, to serve
     # -- outputs
-    idle_month: NDArray[np.int64]  # (12,)
-    moves_month: NDArray[np.int64]  # (12,)
+    month: np.recarray  # (12,) idle place-days, moves
     trace: NDArray[np.int64]  # (T, 5) or (0, 5)
 
 
@@ -152,31 +168,31 @@ def log(st: YearState, day: int, i: int, frm: int, to: int, state: int) -> None:
 @helper
 def set_contrib(st: YearState, s: int) -> None:
     """Recount setting ``s``'s idle places: min(free, demand)."""
-    free, demand = st.free[s], st.demand[s]
+    free, demand = st.setting.free[s], st.setting.demand[s]
     c = min(free, demand) if (demand > 0 and free > 0) else 0
-    st.counters[_IDLE] += c - st.contrib[s]
-    st.contrib[s] = c
+    st.counters[_IDLE] += c - st.setting.contrib[s]
+    st.setting.contrib[s] = c
 
 
 @helper
 def add_demand(st: YearState, i: int, sign: int) -> None:
     """Count child ``i`` in (sign 1) or out of (-1) the demand of their settings."""
-    if st.status[i] == _WAITING and st.wait_mode[i] == _FOR_LISTED:
+    if st.child.status[i] == _WAITING and st.child.wait_mode[i] == _FOR_LISTED:
         row = st.lists[i]
     else:
         row = st.prefs[i]
     for s in row:
         if s < 0:
             break
-        st.demand[s] += sign
+        st.setting.demand[s] += sign
         set_contrib(st, s)
 
 
 @helper
 def push(st: YearState, s: int) -> None:
     """Put setting ``s`` on the stack of settings to serve (once)."""
-    if st.in_stack[s] == 0:
-        st.in_stack[s] = 1
+    if st.setting.in_stack[s] == 0:
+        st.setting.in_stack[s] = 1
         st.stack[st.counters[_STACK_N]] = s
         st.counters[_STACK_N] += 1
 
@@ -184,7 +200,7 @@ def push(st: YearState, s: int) -> None:
 @helper
 def change_free(st: YearState, s: int, delta: int) -> None:
     """Add ``delta`` free places at ``s``; a freed place puts ``s`` up to serve."""
-    st.free[s] += delta
+    st.setting.free[s] += delta
     set_contrib(st, s)
     if delta > 0:
         push(st, s)
@@ -196,7 +212,7 @@ def first_free(st: YearState, row: NDArray[np.int64]) -> int:
     for s in row:
         if s < 0:
             break
-        if st.free[s] > 0:
+        if st.setting.free[s] > 0:
             return s  # type: ignore[no-any-return]
     return -1
 
@@ -205,13 +221,13 @@ def first_free(st: YearState, row: NDArray[np.int64]) -> int:
 @helper
 def place(st: YearState, i: int, s: int, day: int) -> None:
     """Child ``i`` takes a place at ``s`` (a move if they held one)."""
-    prev_status = st.status[i]
-    prev = st.where[i]
+    prev_status = st.child.status[i]
+    prev = st.child.where[i]
     if prev_status in (_HELD, _CONSULTING, _WAITING):
         add_demand(st, i, -1)
     change_free(st, s, -1)
-    st.status[i] = _PLACED
-    st.where[i] = s
+    st.child.status[i] = _PLACED
+    st.child.where[i] = s
     rank = st.unranked
     for k in range(st.prefs.shape[1]):
         if st.prefs[i, k] == s:
@@ -219,13 +235,13 @@ def place(st: YearState, i: int, s: int, day: int) -> None:
             break
         if st.prefs[i, k] < 0:
             break
-    st.rank[i] = rank
-    if st.first_day[i] < 0:
-        st.first_day[i] = day
-        st.first_setting[i] = s
+    st.child.rank[i] = rank
+    if st.child.first_day[i] < 0:
+        st.child.first_day[i] = day
+        st.child.first_setting[i] = s
     elif prev_status in (_PLACED, _OUT):
-        st.moves[i] += 1
-        st.moves_month[st.month_of[day]] += 1
+        st.child.moves[i] += 1
+        st.month.moves[_MONTH_OF[day]] += 1
     log(st, day, i, prev, s, _PLACED)
     if prev_status == _PLACED:
         change_free(st, prev, 1)
@@ -234,27 +250,27 @@ def place(st: YearState, i: int, s: int, day: int) -> None:
 @helper
 def start_waiting(st: YearState, i: int, mode: int, day: int) -> None:
     """Child ``i`` joins the waiting lists (``mode``: ranked or listed settings)."""
-    st.status[i] = _WAITING
-    st.wait_mode[i] = mode
+    st.child.status[i] = _WAITING
+    st.child.wait_mode[i] = mode
     if not st.by_severity:
-        st.key1[i] = day
+        st.child.key1[i] = day
     add_demand(st, i, 1)
-    log(st, day, i, st.where[i], -1, _WAITING)
+    log(st, day, i, st.child.where[i], -1, _WAITING)
 
 
 @helper
 def no_place(st: YearState, i: int, day: int) -> None:
     """Child ``i`` could not be given a ranked place now: the waiting policy."""
-    if st.status[i] in (_HELD, _CONSULTING, _WAITING):
+    if st.child.status[i] in (_HELD, _CONSULTING, _WAITING):
         add_demand(st, i, -1)
-    st.status[i] = _NOT_ARRIVED  # transient: no demand counted
+    st.child.status[i] = _NOT_ARRIVED  # transient: no demand counted
     if st.waiting == _OUT_OF_LIST_NOW:  # placed outside the modelled settings
-        st.status[i] = _OUT
-        st.where[i] = _OUT_OF_LIST
-        st.rank[i] = st.unranked
-        if st.first_day[i] < 0:
-            st.first_day[i] = day
-            st.first_setting[i] = _OUT_OF_LIST
+        st.child.status[i] = _OUT
+        st.child.where[i] = _OUT_OF_LIST
+        st.child.rank[i] = st.unranked
+        if st.child.first_day[i] < 0:
+            st.child.first_day[i] = day
+            st.child.first_setting[i] = _OUT_OF_LIST
         log(st, day, i, -1, _OUT_OF_LIST, _OUT)
     elif st.waiting == _FALLBACK:
         s = first_free(st, st.lists[i])
@@ -272,9 +288,9 @@ def better(st: YearState, i: int, j: int) -> bool:
     """Child ``i`` is ahead of ``j`` (or ``j`` is none) on a waiting list."""
     if j < 0:
         return True
-    if st.key1[i] != st.key1[j]:
-        return st.key1[i] < st.key1[j]  # type: ignore[no-any-return]
-    return st.posn[i] < st.posn[j]  # type: ignore[no-any-return]
+    if st.child.key1[i] != st.child.key1[j]:
+        return st.child.key1[i] < st.child.key1[j]  # type: ignore[no-any-return]
+    return st.child.posn[i] < st.child.posn[j]  # type: ignore[no-any-return]
 
 
 @helper
@@ -283,23 +299,23 @@ def candidate(st: YearState, s: int) -> int:
     bw = -1
     bm = -1
     for e in range(st.pref_ptr[s], st.pref_ptr[s + 1]):
-        i = st.pref_child[e]
-        state = st.status[i]
+        i = st.ranked_by.child[e]
+        state = st.child.status[i]
         if state == _WAITING:
             if better(st, i, bw):
                 bw = i
         elif (
             st.moving_up
             and state in (_PLACED, _OUT)
-            and st.pref_rank[e] < st.rank[i]
+            and st.ranked_by.rank[e] < st.child.rank[i]
             and better(st, i, bm)
         ):
             bm = i
     for e in range(st.list_ptr[s], st.list_ptr[s + 1]):
         i = st.list_child[e]
         if (
-            st.status[i] == _WAITING
-            and st.wait_mode[i] == _FOR_LISTED
+            st.child.status[i] == _WAITING
+            and st.child.wait_mode[i] == _FOR_LISTED
             and better(st, i, bw)
         ):
             bw = i
@@ -312,8 +328,8 @@ def serve(st: YearState, day: int) -> None:
     while st.counters[_STACK_N] > 0:
         st.counters[_STACK_N] -= 1
         s = st.stack[st.counters[_STACK_N]]
-        st.in_stack[s] = 0
-        while st.free[s] > 0:
+        st.setting.in_stack[s] = 0
+        while st.setting.free[s] > 0:
             c = candidate(st, s)
             if c < 0:
                 break
@@ -326,7 +342,7 @@ def schedule(st: YearState, day: int, typ: int, i: int) -> None:
     """Schedule an event of type ``typ`` for child ``i`` on ``day`` (heap push)."""
     heap = st.heap
     j = st.counters[_HEAP_N]
-    heap[j] = (day << 36) | (typ << 32) | st.posn[i]
+    heap[j] = (day << 36) | (typ << 32) | st.child.posn[i]
     st.counters[_HEAP_N] = j + 1
     while j > 0:
         p = (j - 1) // 2
@@ -375,8 +391,8 @@ def next_key(st: YearState) -> int:
 @helper
 def start_consultation(st: YearState, i: int, day: int) -> None:
     """Consult the first ranked setting; the reply comes ``consult_days`` later."""
-    st.status[i] = _CONSULTING
-    st.consult_k[i] = 0
+    st.child.status[i] = _CONSULTING
+    st.child.consult_k[i] = 0
     add_demand(st, i, 1)
     log(st, day, i, -1, -1, _CONSULTING)
     schedule(st, day + st.consult_days, _CONSULT, i)
@@ -385,12 +401,12 @@ def start_consultation(st: YearState, i: int, day: int) -> None:
 @helper
 def consultation_reply(st: YearState, i: int, day: int) -> None:
     """A place if the consulted setting has one free now, else consult the next."""
-    k = st.consult_k[i]
+    k = st.child.consult_k[i]
     s = st.prefs[i, k]
-    if st.free[s] > 0:
+    if st.setting.free[s] > 0:
         place(st, i, s, day)
     elif k + 1 < st.prefs.shape[1] and st.prefs[i, k + 1] >= 0:
-        st.consult_k[i] = k + 1
+        st.child.consult_k[i] = k + 1
         schedule(st, day + st.consult_days, _CONSULT, i)
     else:
         no_place(st, i, day)
@@ -427,9 +443,9 @@ def step(
             if s >= 0:
                 place(st, i, s, day)
             else:
-                k1 = st.key1[i]
+                k1 = st.child.key1[i]
                 no_place(st, i, day)
-                st.key1[i] = k1  # a carried child keeps their place in the queue
+                st.child.key1[i] = k1  # a carried child keeps their place in the queue
         return -1
     if op == _APPLY_BATCH:
         nb = batch_children.shape[0]
@@ -439,8 +455,8 @@ def step(
         for t in range(nb):
             if batch_assign[t] < 0:
                 no_place(st, batch_children[t], day)
-        for s in range(st.free.shape[0]):
-            if st.free[s] > 0:
+        for s in range(st.setting.shape[0]):
+            if st.setting.free[s] > 0:
                 push(st, s)
         serve(st, day)
         return -1
@@ -454,26 +470,26 @@ def step(
         ident = key & mask32
         d = st.counters[_DAY]  # each day passed counts its idle places
         while d < day:
-            st.idle_month[st.month_of[d]] += st.counters[_IDLE]
+            st.month.idle[_MONTH_OF[d]] += st.counters[_IDLE]
             d += 1
         st.counters[_DAY] = day
         if typ == _BATCH:
             return ident
         if typ in (_CAP, _LEAVE):
-            change_free(st, st.ev_setting[ident], st.ev_places[ident])
+            change_free(st, st.change.setting[ident], st.change.places[ident])
             serve(st, day)
         elif typ == _CONSULT:
             consultation_reply(st, st.order[ident], day)
         elif typ == _HOLD:
             i = st.order[ident]
-            st.status[i] = _HELD
+            st.child.status[i] = _HELD
             add_demand(st, i, 1)
             log(st, day, i, -1, -1, _HELD)
         else:
             arrive(st, st.order[ident], day)
     d = st.counters[_DAY]
     while d < YEAR_END:
-        st.idle_month[st.month_of[d]] += st.counters[_IDLE]
+        st.month.idle[_MONTH_OF[d]] += st.counters[_IDLE]
         d += 1
     st.counters[_DAY] = YEAR_END
     return -1
@@ -625,11 +641,11 @@ def _batch_days(batch: str, transfer_days: NDArray[np.int64]) -> NDArray[np.int6
 
 def _schedule(
     inputs: YearInputs, posn: NDArray[np.int64]
-) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
-    """The static events' keys, settings and places, and each child's batch.
+) -> tuple[NDArray[np.int64], np.recarray, NDArray[np.int64]]:
+    """The static events' keys, the capacity changes, and each child's batch.
 
-    Returns ``(ev_keys, ev_setting, ev_places, batch_of)``: ``batch_of[i]`` is
-    the batch child ``i`` is allocated in, or -1.
+    Returns ``(ev_keys, change, batch_of)``: ``batch_of[i]`` is the batch
+    child ``i`` is allocated in, or -1.
     """
     batch = inputs.batch
     day = inputs.arrival_day
@@ -660,10 +676,10 @@ def _schedule(
         _key(bdays, _BATCH, np.arange(bdays.size)),
         _key(day[individual], _ARRIVE, posn[individual]),
     ]
-    ev_keys = np.sort(np.concatenate(keys))
-    ev_setting = np.concatenate([cs, ls]).astype(np.int64)
-    ev_places = np.concatenate([cp, np.ones(ls.size, dtype=np.int64)])
-    return ev_keys, ev_setting, ev_places, batch_of
+    change = np.recarray(cs.size + ls.size, dtype=_CHANGE)
+    change.setting = np.concatenate([cs, ls])
+    change.places = np.concatenate([cp, np.ones(ls.size, dtype=np.int64)])
+    return np.sort(np.concatenate(keys)), change, batch_of
 
 
 def year_state(inputs: YearInputs, trace: bool) -> tuple[YearState, NDArray[np.int64]]:
@@ -673,55 +689,54 @@ def year_state(inputs: YearInputs, trace: bool) -> tuple[YearState, NDArray[np.i
     prefs = np.ascontiguousarray(problem.preferences, dtype=np.int64)
     lst = inputs.lists
     order = problem.order.astype(np.int64)
-    posn = np.empty(n, dtype=np.int64)
-    posn[order] = np.arange(n)
-    ev_keys, ev_setting, ev_places, batch_of = _schedule(inputs, posn)
+    child = np.recarray(n, dtype=CHILD)
+    child.posn[order] = np.arange(n)
+    ev_keys, change, batch_of = _schedule(inputs, child.posn)
     pref_ptr, pref_child, pref_rank = _csr(prefs, m)
+    ranked_by = np.recarray(pref_child.size, dtype=_RANKED_BY)
+    ranked_by.child, ranked_by.rank = pref_child, pref_rank
     list_ptr, list_child, _ = _csr(lst, m)
     unranked = prefs.shape[1] + lst.shape[1] + 1
+    child.status = _NOT_ARRIVED
+    child.where = -1
+    child.rank = unranked
+    child.wait_mode = _FOR_RANKED
     if inputs.wait_order == "severity":
-        key1 = -inputs.severity
+        child.key1 = -inputs.severity
     else:
-        key1 = inputs.arrival_day.astype(np.float64)
+        child.key1 = inputs.arrival_day
+    child.first_day = -1
+    child.first_setting = -1
+    child.moves = 0
+    child.consult_k = 0
+    setting = np.recarray(m, dtype=SETTING)
+    setting.free = inputs.free
+    setting.demand = setting.contrib = setting.in_stack = 0
+    month = np.recarray(12, dtype=_MONTH)
+    month.idle = month.moves = 0
     rows = n * (prefs.shape[1] + lst.shape[1] + 6) if trace else 0
     st = YearState(
         ev_keys=ev_keys,
-        ev_setting=ev_setting,
-        ev_places=ev_places,
+        change=change,
         order=order,
-        posn=posn,
         prefs=prefs,
         lists=lst,
         pref_ptr=pref_ptr,
-        pref_child=pref_child,
-        pref_rank=pref_rank,
+        ranked_by=ranked_by,
         list_ptr=list_ptr,
         list_child=list_child,
-        month_of=MONTH_OF.astype(np.int64),
         arrival=_CONSULTATION if inputs.batch == "consultation" else _AT_ONCE,
         waiting=_POLICY[inputs.waiting],
         by_severity=inputs.wait_order == "severity",
         moving_up=bool(inputs.moving_up),
         consult_days=int(inputs.consultation_days),
         unranked=int(unranked),
-        status=np.zeros(n, dtype=np.int64),
-        where=np.full(n, -1, dtype=np.int64),
-        rank=np.full(n, unranked, dtype=np.int64),
-        wait_mode=np.zeros(n, dtype=np.int64),
-        key1=np.ascontiguousarray(key1, dtype=np.float64),
-        first_day=np.full(n, -1, dtype=np.int64),
-        first_setting=np.full(n, -1, dtype=np.int64),
-        moves=np.zeros(n, dtype=np.int64),
-        consult_k=np.zeros(n, dtype=np.int64),
-        free=inputs.free,
-        demand=np.zeros(m, dtype=np.int64),
-        contrib=np.zeros(m, dtype=np.int64),
-        in_stack=np.zeros(max(m, 1), dtype=np.int64),
+        child=child,
+        setting=setting,
         counters=np.array([0, 1, 0, 0, 0, 0], dtype=np.int64),
         heap=np.zeros(max(n, 1), dtype=np.int64),
         stack=np.zeros(max(m, 1), dtype=np.int64),
-        idle_month=np.zeros(12, dtype=np.int64),
-        moves_month=np.zeros(12, dtype=np.int64),
+        month=month,
         trace=np.zeros((rows, 5), dtype=np.int64),
     )
     return st, batch_of
@@ -741,13 +756,13 @@ def run_events(
     """
     problem = inputs.problem
     st, batch_of = year_state(inputs, trace)
-    order, status = st.order, st.status
+    order, status = st.order, st.child.status
     empty = np.zeros(0, dtype=np.int64)
     carried = inputs.arrival_day <= 0
     if carried.any():
         # On 1 January, before any event, in waiting-list order.
         queue = order[carried[order]]
-        queue = queue[np.lexsort((st.posn[queue], st.key1[queue]))]
+        queue = queue[np.lexsort((st.child.posn[queue], st.child.key1[queue]))]
         _year_kernel(_CARRY, queue, empty, st)
     gen = np.random.default_rng(rng)
     prio = problem.priority
@@ -760,22 +775,23 @@ def run_events(
         assign = np.full(members.size, -1, dtype=np.int64)
         if members.size:
             sub = Problem.from_arrays(
-                np.maximum(st.free, 0),
+                np.maximum(st.setting.free, 0),
                 problem.preferences[members],
                 priority=prio[members],
                 order=np.arange(members.size),
             )
             assign = allocate(sub, mechanism, rng=gen).assignment.astype(np.int64)
         _year_kernel(_APPLY_BATCH, members, assign, st)
+    child = st.child
     return YearOutcome(
-        assignment=np.where(status == _OUT, _OUT_OF_LIST, st.where).astype(np.int32),
-        first_setting=st.first_setting.astype(np.int32),
-        first_day=st.first_day.astype(np.int32),
+        assignment=np.where(status == _OUT, _OUT_OF_LIST, child.where).astype(np.int32),
+        first_setting=child.first_setting.astype(np.int32),
+        first_day=child.first_day.astype(np.int32),
         arrival_day=inputs.arrival_day.astype(np.int32),
-        moves=st.moves.astype(np.int32),
+        moves=child.moves.astype(np.int32),
         status=status.astype(np.int8),
-        idle_place_days=st.idle_month,
-        moves_by_month=st.moves_month,
-        free_end=st.free,
+        idle_place_days=np.ascontiguousarray(st.month.idle),
+        moves_by_month=np.ascontiguousarray(st.month.moves),
+        free_end=np.ascontiguousarray(st.setting.free),
         trace=st.trace[: st.counters[_TRACE_N]] if trace else None,
     )
