@@ -40,12 +40,16 @@ from sendalloc.mechanisms import allocate
 from sendalloc.problem import Allocation, Problem
 
 __all__ = [
+    "CHILD",
     "OUT_OF_LIST",
+    "SETTING",
     "WAITING_POLICIES",
     "YearInputs",
     "YearOutcome",
     "YearState",
+    "compile_kernel",
     "run_events",
+    "year_state",
 ]
 
 # Child states (kernel codes, YearOutcome.status).
@@ -686,8 +690,10 @@ def year_state(inputs: YearInputs, trace: bool) -> tuple[YearState, NDArray[np.i
     """The kernel's state at the start of the year, and each child's batch (-1 none)."""
     problem = inputs.problem
     n, m = problem.n_children, problem.n_settings
-    prefs = np.ascontiguousarray(problem.preferences, dtype=np.int64)
-    lst = inputs.lists
+    # Fresh, writable, C-ordered int64 copies: numba compiles the kernel for
+    # the exact array types, so any other kind would compile it a second time.
+    prefs = np.array(problem.preferences, dtype=np.int64, order="C")
+    lst = np.array(inputs.lists, dtype=np.int64, order="C")
     order = problem.order.astype(np.int64)
     child = np.recarray(n, dtype=CHILD)
     child.posn[order] = np.arange(n)
@@ -795,3 +801,34 @@ def run_events(
         free_end=np.ascontiguousarray(st.setting.free),
         trace=st.trace[: st.counters[_TRACE_N]] if trace else None,
     )
+
+
+def compile_kernel() -> None:
+    """Compile the event kernel, or load it from numba's cache, on a tiny year.
+
+    The first in-year run of a process does this anyway; a program may call it
+    earlier, for example in another process while the mechanisms compile (a
+    cold numba cache costs a few seconds per kernel). The kernel is compiled
+    for the array types every run uses, so later runs reuse it.
+    """
+    problem = Problem.from_arrays([1], [[0], [0]], priority=[[0], [1]])
+    zero = np.zeros(0, dtype=np.int64)
+    inputs = YearInputs(
+        problem=problem,
+        arrival_day=np.array([1, 2], dtype=np.int64),
+        transfer=np.zeros(2, dtype=np.bool_),
+        lists=np.array(problem.preferences, dtype=np.int64),
+        severity=np.zeros(2),
+        free=np.ones(1, dtype=np.int64),
+        leave_day=zero,
+        leave_setting=zero,
+        capacity_day=zero,
+        capacity_setting=zero,
+        capacity_places=zero,
+        batch="none",
+        consultation_days=15,
+        waiting="wait",
+        wait_order="first_come",
+        moving_up=False,
+    )
+    run_events(inputs, "first_available", None, False)
