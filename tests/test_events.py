@@ -46,15 +46,29 @@ POLICIES: list[dict[str, Any]] = [
         (False, True),
     )
 ]
-MECHANISMS = (
+
+
+def wasteful(problem: sa.Problem, *, rng: object = None) -> sa.Allocation:
+    """A rule that places nobody: every child of a batch leaves it unplaced.
+
+    The built-in rules leave no child unplaced beside a free place they
+    ranked; this one does, so that serving the free places after a batch is
+    exercised.
+    """
+    none = np.full(problem.n_children, -1)
+    return sa.Allocation.from_assignment(problem, none, mechanism="wasteful")
+
+
+MECHANISMS: tuple[str | Callable[..., sa.Allocation], ...] = (
     "first_available",
     "random_serial_dictatorship",
     "deferred_acceptance",
     "boston",
     "top_trading_cycles",
+    wasteful,
 )
 STORED_SEEDS = range(40)
-LIVE_SEEDS = range(3)
+LIVE_SEEDS = (0, 3, 5)  # first_available, boston, wasteful
 
 
 def _name(policy: dict[str, Any]) -> str:
@@ -119,7 +133,8 @@ def scenario_years() -> Iterator[tuple[str, Callable[[], YearOutcome]]]:
             run = functools.partial(
                 simulate_instance_year, inst, sc, mech, rng=seed, trace=True
             )
-            yield f"{preset}/{seed}/{mech}/{_name(policy)}", run
+            label = getattr(mech, "__name__", mech)
+            yield f"{preset}/{seed}/{label}/{_name(policy)}", run
 
 
 def digests() -> dict[str, str]:
