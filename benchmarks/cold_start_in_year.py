@@ -232,7 +232,8 @@ def format_rows(rows: list[dict[str, Any]]) -> str:
         if old and new:
             lines.append(f"ratio new/old, {label}: {new[key] / old[key]:.2f}")
     for r in rows:
-        if r["what"].startswith("`sendalloc") and "this tree" in r["what"]:
+        what = r["what"]
+        if what.startswith("`sendalloc") and "this tree)" in what:
             ok = r["overhead_s"] < TARGET_OVERHEAD_S
             lines.append(
                 f"in-year command compile overhead {r['overhead_s']:.1f} s: "
