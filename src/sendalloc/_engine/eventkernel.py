@@ -156,12 +156,13 @@ class YearState(NamedTuple):
 
 
 # ====================================================================== helpers
+# The helpers allocate nothing: they are compiled without reference counting.
 # Each helper is compiled once, as a function of its own (numba's compile time
 # grows with every compiled function and with the code each one links in, so
 # one-line steps are written where they are used rather than made helpers).
 
 
-@helper
+@helper(nrt=False)
 def log(st: YearState, day: int, i: int, frm: int, to: int, state: int) -> None:
     """Append a row to the trace (when tracing)."""
     if st.trace.shape[0] > 0:
@@ -174,7 +175,7 @@ def log(st: YearState, day: int, i: int, frm: int, to: int, state: int) -> None:
         st.counters[TRACE_N] = r + 1
 
 
-@helper
+@helper(nrt=False)
 def set_contrib(st: YearState, s: int) -> None:
     """Recount setting ``s``'s idle places: min(free, demand)."""
     free, demand = st.setting.free[s], st.setting.demand[s]
@@ -183,7 +184,7 @@ def set_contrib(st: YearState, s: int) -> None:
     st.setting.contrib[s] = c
 
 
-@helper
+@helper(nrt=False)
 def add_demand(st: YearState, i: int, sign: int) -> None:
     """Count child ``i`` in (sign 1) or out of (-1) the demand of their settings."""
     if st.child.status[i] == WAITING and st.child.wait_mode[i] == FOR_LISTED:
@@ -197,7 +198,7 @@ def add_demand(st: YearState, i: int, sign: int) -> None:
         set_contrib(st, s)
 
 
-@helper
+@helper(nrt=False)
 def push(st: YearState, s: int) -> None:
     """Put setting ``s`` on the stack of settings to serve (once)."""
     if st.setting.in_stack[s] == 0:
@@ -206,7 +207,7 @@ def push(st: YearState, s: int) -> None:
         st.counters[STACK_N] += 1
 
 
-@helper
+@helper(nrt=False)
 def change_free(st: YearState, s: int, delta: int) -> None:
     """Add ``delta`` free places at ``s``; a freed place puts ``s`` up to serve."""
     st.setting.free[s] += delta
@@ -215,7 +216,7 @@ def change_free(st: YearState, s: int, delta: int) -> None:
         push(st, s)
 
 
-@helper
+@helper(nrt=False)
 def first_free(st: YearState, row: NDArray[np.int64]) -> int:
     """The first setting of ``row`` (-1 padded) with a free place, or -1."""
     for s in row:
@@ -227,7 +228,7 @@ def first_free(st: YearState, row: NDArray[np.int64]) -> int:
 
 
 # ------------------------------------------------------------------- placing
-@helper
+@helper(nrt=False)
 def place(st: YearState, i: int, s: int, day: int) -> None:
     """Child ``i`` takes a place at ``s`` (a move if they held one)."""
     prev_status = st.child.status[i]
@@ -256,7 +257,7 @@ def place(st: YearState, i: int, s: int, day: int) -> None:
         change_free(st, prev, 1)
 
 
-@helper
+@helper(nrt=False)
 def start_waiting(st: YearState, i: int, mode: int, day: int) -> None:
     """Child ``i`` joins the waiting lists (``mode``: ranked or listed settings)."""
     st.child.status[i] = WAITING
@@ -267,7 +268,7 @@ def start_waiting(st: YearState, i: int, mode: int, day: int) -> None:
     log(st, day, i, st.child.where[i], -1, WAITING)
 
 
-@helper
+@helper(nrt=False)
 def no_place(st: YearState, i: int, day: int) -> None:
     """Child ``i`` could not be given a ranked place now: the waiting policy."""
     if st.child.status[i] in (HELD, CONSULTING, WAITING):
@@ -292,7 +293,7 @@ def no_place(st: YearState, i: int, day: int) -> None:
 
 
 # ------------------------------------------------------------------- serving
-@helper
+@helper(nrt=False)
 def better(st: YearState, i: int, j: int) -> bool:
     """Child ``i`` is ahead of ``j`` (or ``j`` is none) on a waiting list."""
     if j < 0:
@@ -302,7 +303,7 @@ def better(st: YearState, i: int, j: int) -> bool:
     return st.child.posn[i] < st.child.posn[j]  # type: ignore[no-any-return]
 
 
-@helper
+@helper(nrt=False)
 def candidate(st: YearState, s: int) -> int:
     """Who takes a free place at ``s``: the first waiting child, else a mover up."""
     bw = -1
@@ -331,7 +332,7 @@ def candidate(st: YearState, s: int) -> int:
     return bw if bw >= 0 else bm
 
 
-@helper
+@helper(nrt=False)
 def serve(st: YearState, day: int) -> None:
     """Fill the free places of every setting on the stack (vacancy chains too)."""
     while st.counters[STACK_N] > 0:
@@ -346,7 +347,7 @@ def serve(st: YearState, day: int) -> None:
 
 
 # ------------------------------------------------------- events and arrivals
-@helper
+@helper(nrt=False)
 def schedule(st: YearState, day: int, typ: int, i: int) -> None:
     """Schedule an event of type ``typ`` for child ``i`` on ``day`` (heap push)."""
     heap = st.heap
@@ -363,7 +364,7 @@ def schedule(st: YearState, day: int, typ: int, i: int) -> None:
         j = p
 
 
-@helper
+@helper(nrt=False)
 def next_key(st: YearState) -> int:
     """Take the next event's key, static or scheduled; -1 at the year's end."""
     nxt = st.counters[NEXT]
@@ -397,7 +398,7 @@ def next_key(st: YearState) -> int:
     return hk
 
 
-@helper
+@helper(nrt=False)
 def start_consultation(st: YearState, i: int, day: int) -> None:
     """Consult the first ranked setting; the reply comes ``consult_days`` later."""
     st.child.status[i] = CONSULTING
@@ -407,7 +408,7 @@ def start_consultation(st: YearState, i: int, day: int) -> None:
     schedule(st, day + st.consult_days, CONSULT, i)
 
 
-@helper
+@helper(nrt=False)
 def consultation_reply(st: YearState, i: int, day: int) -> None:
     """A place if the consulted setting has one free now, else consult the next."""
     k = st.child.consult_k[i]
@@ -421,7 +422,7 @@ def consultation_reply(st: YearState, i: int, day: int) -> None:
         no_place(st, i, day)
 
 
-@helper
+@helper(nrt=False)
 def arrive(st: YearState, i: int, day: int) -> None:
     """A plan is final and the child is not held for a batch: the arrival policy."""
     log(st, day, i, -1, -1, NOT_ARRIVED)
@@ -436,7 +437,7 @@ def arrive(st: YearState, i: int, day: int) -> None:
 
 
 # ---------------------------------------------------------------- the kernel
-@helper
+@helper(nrt=False)
 def step(
     op: int,
     batch_children: NDArray[np.int64],

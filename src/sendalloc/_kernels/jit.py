@@ -22,21 +22,13 @@ import functools
 import threading
 import types
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 __all__ = ["helper", "kernel"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 _LOCK = threading.RLock()  # one compile at a time
-# Helpers allocate nothing and are called only from compiled code: no
-# reference counting, no Python or C entry points (each costs compile time).
-_HELPER_OPTIONS: Any = {
-    "nogil": True,
-    "_nrt": False,
-    "no_cpython_wrapper": True,
-    "no_cfunc_wrapper": True,
-}
 
 
 def _with_helpers(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -71,12 +63,24 @@ class _Helper:
     Compiled as a numba overload of the plain function (what
     ``numba.extending.register_jitable`` does), so that a call with a constant
     argument is typed with the constant's type, not its value: a dispatcher
-    would compile one version for every distinct constant passed to it.
+    would compile one version for every distinct constant passed to it. It is
+    called only from compiled code, so it gets no Python or C entry point, and
+    with ``nrt=False`` no reference counting (each costs compile time); such a
+    helper must allocate no array (numba refuses to compile one that does).
+    numba keys a compiled overload on its caller's compile options too: a
+    helper called both from a kernel and from helpers is compiled twice, so a
+    long kernel is best one call to a helper holding its body.
     """
 
-    def __init__(self, fn: Callable[..., Any]) -> None:
+    def __init__(self, fn: Callable[..., Any], nrt: bool) -> None:
         functools.update_wrapper(self, fn)
         self.py_func = fn
+        self.options: dict[str, bool] = {
+            "nogil": True,
+            "_nrt": nrt,
+            "no_cpython_wrapper": True,
+            "no_cfunc_wrapper": True,
+        }
         self._registered = False
 
     def __call__(self, *args: Any) -> Any:
@@ -86,21 +90,38 @@ class _Helper:
         """What compiled callers name: the plain function, with its overload."""
         with _LOCK:
             if not self._registered:
-                from numba.extending import overload
+                from numba.extending import overload as numba_overload
 
                 impl = _with_helpers(self.py_func)
 
                 def typer(*args: Any) -> Callable[..., Any]:
                     return impl
 
-                overload(self.py_func, jit_options=_HELPER_OPTIONS, strict=False)(typer)
+                opts: Any = self.options
+                numba_overload(self.py_func, jit_options=opts, strict=False)(typer)
                 self._registered = True
             return self.py_func
 
 
-def helper(fn: F) -> F:
-    """Mark ``fn`` as a helper of the kernels of its module (see module notes)."""
-    return _Helper(fn)  # type: ignore[return-value]
+@overload
+def helper(fn: F) -> F: ...
+
+
+@overload
+def helper(*, nrt: bool = True) -> Callable[[F], F]: ...
+
+
+def helper(fn: F | None = None, *, nrt: bool = True) -> F | Callable[[F], F]:
+    """Mark ``fn`` as a helper of the kernels of its module (see module notes).
+
+    ``@helper``, or ``@helper(nrt=False)`` for a helper that allocates nothing
+    (compiled without reference counting: faster to compile).
+    """
+
+    def wrap(f: F) -> F:
+        return _Helper(f, nrt)  # type: ignore[return-value]
+
+    return wrap if fn is None else wrap(fn)
 
 
 def kernel(fn: F) -> F:
