@@ -136,6 +136,16 @@ def bench_size(n: int, args: argparse.Namespace) -> list[dict[str, Any]]:
         rows.append(
             {"n": n, "what": "previous from_arrays (baseline)", "seconds": secs}
         )
+        # A floor on this machine in this run: numpy's sort of one int64 per
+        # slot, the one sort the compiled builder does (it also reads the
+        # input and writes five arrays of that size).
+        keys = inst.priority.astype(np.int64).ravel()
+        secs, _ = best_of(lambda: np.sort(keys), args.repeat)
+        del keys
+        build_row["x_numpy_sort"] = t_build / secs
+        rows.append(
+            {"n": n, "what": "numpy sort of N L int64 (floor)", "seconds": secs}
+        )
     c_times: dict[str, float] = {}
     c_assign: dict[str, np.ndarray] = {}
     if args.yardstick:
@@ -378,7 +388,7 @@ def format_table(rows: list[dict[str, Any]]) -> str:
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for r in rows:
         notes = []
-        keys = ("speedup_of_sendalloc", "identical", "runs_per_second")
+        keys = ("speedup_of_sendalloc", "x_numpy_sort", "identical", "runs_per_second")
         for key in (*keys, "overhead_vs_warm", "said_compiling"):
             if key in r:
                 v = r[key]
