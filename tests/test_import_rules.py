@@ -17,6 +17,7 @@ Run it as a script to list the offences: ``python tests/test_import_rules.py``.
 from __future__ import annotations
 
 import ast
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -114,6 +115,23 @@ def offences() -> list[str]:
 def test_no_private_imports_and_no_imports_in_functions() -> None:
     found = offences()
     assert not found, "import rule broken:\n" + "\n".join(found)
+
+
+def test_import_loads_neither_numba_nor_scipy_stats() -> None:
+    """``import sendalloc`` stays cheap: numba and scipy.stats load on first use.
+
+    scipy.stats alone takes about a second to import (``benchmarks/import_time.py``
+    has the < 0.3 s row); a module-level ``from scipy import stats`` fails this.
+    """
+    code = (
+        "import sys, sendalloc\n"
+        "print(sorted(m for m in ('numba', 'scipy.stats', 'scipy.special')"
+        " if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"
 
 
 if __name__ == "__main__":

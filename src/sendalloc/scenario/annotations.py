@@ -18,7 +18,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import special, stats
 
 from sendalloc._arrays import plain
 from sendalloc._keys import KeyRange, key_range, number_text
@@ -222,10 +221,16 @@ def _ppf(
     if unc.dist == "beta":
         assert unc.alpha is not None
         assert unc.beta is not None
+        # scipy is imported here, not at the top: scipy.stats alone takes about
+        # a second to import, which `import sendalloc` must not pay.
+        from scipy import special
+
         return np.asarray(a + width * special.betaincinv(unc.alpha, unc.beta, q))
     assert unc.dist == "truncnormal"
     assert unc.sd is not None
     mu = np.broadcast_to(np.asarray(_flat(unc.mean), dtype=np.float64), a.shape)
+    from scipy import stats
+
     z = stats.truncnorm.ppf(q, (a - mu) / unc.sd, (b - mu) / unc.sd)
     return np.asarray(mu + unc.sd * z)
 
