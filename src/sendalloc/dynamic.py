@@ -25,9 +25,9 @@ describes the model and what it changes compared with the annual picture.
 
 Event order is fully specified: events are processed by day, then by type
 (capacity changes, leavers, consultation replies, arrivals held for a batch,
-batches, individual arrivals), then by id (a child's position in the LA's
-processing order, a setting's index, or the event's index), so the same inputs
-give the same timeline.
+batches, individual arrivals, tribunal decisions), then by id (a child's
+position in the LA's processing order, a setting's index, or the event's
+index), so the same inputs give the same timeline.
 
 This module is the front door; the code lives in ``sendalloc._engine``.
 """

@@ -13,17 +13,20 @@ events' sorted keys merged with the heap of scheduled ones) and dispatches on
 its type: a capacity change or leaver frees places and :func:`serve` fills
 them from the waiting lists (:func:`candidate`), vacancy chains included; a
 child's arrival goes to :func:`arrive`, which dispatches on the arrival policy
-(``st.arrival``: at once, or :func:`start_consultation`), and each placement to
+(``st.arrival``: at once, :func:`start_consultation`, or today's statutory
+process, :func:`start_request`, whose reply :func:`request_reply` may schedule
+a tribunal decision, :func:`decide_appeal`), and each placement to
 :func:`place`; a child with no ranked place goes to :func:`no_place`, which
 dispatches on the waiting policy (``st.waiting``). A batch event returns to
 the caller, which allocates the batch and calls back (``APPLY_BATCH``).
 
-Adding an arrival policy (today's statutory process, say) is: a code beside
-``AT_ONCE`` and ``CONSULTATION`` and its branch in :func:`arrive`; a helper per
-decision it takes; an event type per delayed decision (scheduled with
+Adding an arrival policy (as ``STATUTORY`` was) is: a code beside ``AT_ONCE``,
+``CONSULTATION`` and ``STATUTORY`` and its branch in :func:`arrive`; a helper
+per decision it takes; an event type per delayed decision (scheduled with
 :func:`schedule`, placed in the within-day order below, dispatched in
 :func:`step`); and the per-child or per-setting fields it needs in
-:data:`CHILD`, :data:`SETTING` and :class:`YearState`. The loop does not change.
+:data:`CHILD`, :data:`SETTING` and :class:`YearState`. The loop does not
+change.
 """
 
 from __future__ import annotations

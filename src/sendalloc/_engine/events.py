@@ -9,9 +9,9 @@ its assignment back to the kernel.
 
 Event order is fully specified: events are processed by day, then by type
 (capacity changes, leavers, consultation replies, arrivals held for a batch,
-batches, individual arrivals), then by id (a child's position in the LA's
-processing order, a setting's index, or the event's index), so the same inputs
-give the same timeline.
+batches, individual arrivals, tribunal decisions), then by id (a child's
+position in the LA's processing order, a setting's index, or the event's
+index), so the same inputs give the same timeline.
 """
 
 from __future__ import annotations
@@ -163,8 +163,8 @@ class Statutory:
     Every child not carried over arrives alone (no batches): the parent
     requests ``wish``, the LA replies ``consultation_days`` later and names it
     or refuses, a refused parent may appeal and the tribunal decides
-    ``tribunal_days`` after the reply (:mod:`sendalloc.status_quo`; built by
-    :func:`sendalloc.status_quo.statutory_inputs`).
+    ``tribunal_days`` after the reply (:mod:`sendalloc.status_quo`; built for
+    a sampled instance by :func:`sendalloc.dynamic.statutory_inputs`).
 
     Attributes
     ----------
@@ -288,7 +288,7 @@ def _schedule(
         b = np.searchsorted(bdays, day[new])
         b[b >= bdays.size] = -1  # after the last batch day: held to the year end
         batch_of[new] = b
-    elif batch == "none" and bdays.size and inputs.statutory is None:
+    elif batch == "none" and bdays.size:
         b = np.minimum(np.searchsorted(bdays, day[new]), bdays.size - 1)
         batch_of[new] = np.where(bdays[b] == day[new], b, -1)
     held = np.asarray(batch_of >= 0) | (

@@ -162,18 +162,20 @@ def run_year(
     Returns
     -------
     YearOutcome
+        A :class:`StatutoryOutcome` with ``statutory``.
 
     Notes
     -----
     Events are processed by (day, type, id). Types in order: capacity changes,
     leavers, consultation replies, arrivals held for a batch, batches,
-    individual arrivals; ids are the child's position in ``problem.order``
-    (arrivals, replies) or the index of the leaver or capacity event. So places
-    freed on a day are available to that day's arrivals, and waiting children
-    take a freed place before anyone arriving that day. The loop is a numba
-    kernel: O(E log E + P d) for E events, P freed places and d the number of
-    children listing the freed setting; batches call the mechanism on the
-    batch's children and the free places.
+    individual arrivals, tribunal decisions; ids are the child's position in
+    ``problem.order`` (arrivals, replies, decisions) or the index of the
+    leaver or capacity event. So places freed on a day are available to that
+    day's arrivals, and waiting children take a freed place before anyone
+    arriving that day. The loop is a numba kernel: O(E log E + P d) for E
+    events, P freed places and d the number of children listing the freed
+    setting; batches call the mechanism on the batch's children and the free
+    places.
 
     Examples
     --------
