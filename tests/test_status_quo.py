@@ -562,9 +562,9 @@ def test_status_quo_is_found_in_one_guess() -> None:
         sa.POLICIES["status_quo"].allocate(p)
 
 
-def test_status_quo_in_year_is_a_clear_error() -> None:
-    sc = sa.load_scenario("london_borough").with_overrides({"mode": "in_year"})
-    with pytest.raises(ValueError, match="status_quo runs in the annual mode only"):
+def test_status_quo_in_multi_year_is_a_clear_error() -> None:
+    sc = sa.load_scenario("london_borough").with_overrides({"mode": "multi_year"})
+    with pytest.raises(ValueError, match="status_quo runs in the annual and in_year"):
         sa.simulate(sc, ["status_quo"], runs=1)
 
 

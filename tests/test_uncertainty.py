@@ -32,6 +32,7 @@ def test_new_streams_take_new_numbers() -> None:
         "caseload": 3,
         "assumptions": 4,
         "layout": 5,
+        "statutory": 6,
     }
 
 

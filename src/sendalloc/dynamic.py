@@ -25,9 +25,9 @@ describes the model and what it changes compared with the annual picture.
 
 Event order is fully specified: events are processed by day, then by type
 (capacity changes, leavers, consultation replies, arrivals held for a batch,
-batches, individual arrivals), then by id (a child's position in the LA's
-processing order, a setting's index, or the event's index), so the same inputs
-give the same timeline.
+batches, individual arrivals, tribunal decisions), then by id (a child's
+position in the LA's processing order, a setting's index, or the event's
+index), so the same inputs give the same timeline.
 
 This module is the front door; the code lives in ``sendalloc._engine``.
 """
@@ -40,7 +40,7 @@ from concurrent.futures import Executor
 from typing import TYPE_CHECKING, cast
 
 from sendalloc._engine.calendar import MONTHS, TERM_END_DAYS
-from sendalloc._engine.events import YearOutcome
+from sendalloc._engine.events import Statutory, StatutoryOutcome, YearOutcome
 from sendalloc._engine.modes import run_simulation
 from sendalloc._engine.policies import resolve_policies
 from sendalloc._engine.projection import simulate_projection
@@ -50,12 +50,13 @@ from sendalloc._engine.streams import SeedLike
 from sendalloc._engine.timemetrics import (
     DYNAMIC_GROUP_METRICS,
     DYNAMIC_METRICS,
+    IN_YEAR_PROCESS_METRICS,
     MONTHLY_METRICS,
     PROJECTION_METRICS,
     PROJECTION_YEARLY_METRICS,
     YEARLY_METRICS,
 )
-from sendalloc._engine.year import run_year, simulate_instance_year
+from sendalloc._engine.year import run_year, simulate_instance_year, statutory_inputs
 from sendalloc.problem import Allocation
 
 if TYPE_CHECKING:
@@ -64,6 +65,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DYNAMIC_GROUP_METRICS",
     "DYNAMIC_METRICS",
+    "IN_YEAR_PROCESS_METRICS",
     "MONTHLY_METRICS",
     "MONTHS",
     "PROJECTION_METRICS",
@@ -71,11 +73,14 @@ __all__ = [
     "TERM_END_DAYS",
     "YEARLY_METRICS",
     "DynamicResult",
+    "Statutory",
+    "StatutoryOutcome",
     "YearOutcome",
     "run_year",
     "simulate_dynamic",
     "simulate_instance_year",
     "simulate_projection",
+    "statutory_inputs",
 ]
 
 

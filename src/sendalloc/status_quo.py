@@ -68,6 +68,7 @@ __all__ = [
     "StatusQuoOutcome",
     "Tribunal",
     "appeal_kernel",
+    "extra_places",
     "kernel_params",
     "must_admit",
     "place",
@@ -441,6 +442,36 @@ def must_admit(settings: _Settings, spec: StatusQuoSpec) -> NDArray[np.bool_]:
         spi = (kinds == KINDS.index("post16")) & np.asarray(settings.specialist)
         out &= ~spi
     return np.asarray(out)
+
+
+def extra_places(
+    settings: _Settings, spec: StatusQuoSpec, capacity: NDArray[Any]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Places beyond ``capacity`` a setting takes when the LA, or a tribunal, names it.
+
+    ``floor(over_capacity_tolerance * capacity)`` at a setting that must admit
+    (:func:`must_admit`), and with the larger of it and ``tribunal_tolerance``
+    when the tribunal names it; 0 at any other setting. The in-year process
+    (:class:`~sendalloc._engine.events.Statutory`) names a setting beyond its
+    free places while its roll is below ``capacity + extra``.
+
+    Examples
+    --------
+    >>> from sendalloc import Settings
+    >>> s = Settings.from_columns(id=["a", "b"], kind=["special",
+    ...     "independent_special"], min_age=[4] * 2, max_age=[18] * 2,
+    ...     capacity=[40, 40], x_km=[0.0] * 2, y_km=[0.0] * 2)
+    >>> la, tribunal = extra_places(s, StatusQuoSpec(), s.capacity)
+    >>> la.tolist(), tribunal.tolist()
+    ([4, 0], [10, 0])
+    """
+    cap = np.asarray(capacity, dtype=np.int64)
+    must = must_admit(settings, spec)
+    tol = max(spec.over_capacity_tolerance, 0.0)
+    tt = max(spec.tribunal_tolerance, tol)
+    la = np.where(must, np.floor(tol * cap), 0).astype(np.int64)
+    tribunal = np.where(must, np.floor(tt * cap), 0).astype(np.int64)
+    return la, tribunal
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -13,17 +13,20 @@ events' sorted keys merged with the heap of scheduled ones) and dispatches on
 its type: a capacity change or leaver frees places and :func:`serve` fills
 them from the waiting lists (:func:`candidate`), vacancy chains included; a
 child's arrival goes to :func:`arrive`, which dispatches on the arrival policy
-(``st.arrival``: at once, or :func:`start_consultation`), and each placement to
+(``st.arrival``: at once, :func:`start_consultation`, or today's statutory
+process, :func:`start_request`, whose reply :func:`request_reply` may schedule
+a tribunal decision, :func:`decide_appeal`), and each placement to
 :func:`place`; a child with no ranked place goes to :func:`no_place`, which
 dispatches on the waiting policy (``st.waiting``). A batch event returns to
 the caller, which allocates the batch and calls back (``APPLY_BATCH``).
 
-Adding an arrival policy (today's statutory process, say) is: a code beside
-``AT_ONCE`` and ``CONSULTATION`` and its branch in :func:`arrive`; a helper per
-decision it takes; an event type per delayed decision (scheduled with
+Adding an arrival policy (as ``STATUTORY`` was) is: a code beside ``AT_ONCE``,
+``CONSULTATION`` and ``STATUTORY`` and its branch in :func:`arrive`; a helper
+per decision it takes; an event type per delayed decision (scheduled with
 :func:`schedule`, placed in the within-day order below, dispatched in
 :func:`step`); and the per-child or per-setting fields it needs in
-:data:`CHILD`, :data:`SETTING` and :class:`YearState`. The loop does not change.
+:data:`CHILD`, :data:`SETTING` and :class:`YearState`. The loop does not
+change.
 """
 
 from __future__ import annotations
@@ -54,10 +57,13 @@ __all__ = [
     "NOT_ARRIVED",
     "OUT",
     "OUT_OF_LIST",
+    "PLACED",
     "RANKED_BY",
     "RUN",
     "SETTING",
+    "STATUTORY",
     "TRACE_N",
+    "TRIBUNAL",
     "WAITING_CODES",
     "YearState",
     "year_kernel",
@@ -66,9 +72,12 @@ __all__ = [
 # Child states (kernel codes, YearOutcome.status).
 NOT_ARRIVED, HELD, CONSULTING, WAITING, PLACED, OUT = 0, 1, 2, 3, 4, 5
 # Event types, in their order within a day (4 bits of the key).
-CAP, LEAVE, CONSULT, HOLD, BATCH, ARRIVE = 0, 1, 2, 3, 4, 5
+CAP, LEAVE, CONSULT, HOLD, BATCH, ARRIVE, TRIBUNAL = 0, 1, 2, 3, 4, 5, 6
 # Arrival policies (st.arrival): how a child not held for a batch is placed.
-AT_ONCE, CONSULTATION = 0, 1
+# STATUTORY: today's process (start_request, request_reply, decide_appeal).
+AT_ONCE, CONSULTATION, STATUTORY = 0, 1, 2
+# st.params entries of STATUTORY (sendalloc.status_quo.PARAMS, in its order).
+_LOGIT0, _W_FULL, _W_COST, _P_SAME, _P_WORSE, _T_PARENT, _T_CONCEDES, _T_LA = range(8)
 # Waiting policies (st.waiting): what a child with no ranked place does.
 WAITING_CODES = {"wait": 0, "fallback": 1, "out_of_list": 2}
 WAIT, FALLBACK, OUT_OF_LIST_NOW = 0, 1, 2
@@ -97,6 +106,15 @@ CHILD = np.dtype(
         ("moves", np.int64),
         ("consult_k", np.int64),  # the ranked setting being consulted
         ("posn", np.int64),  # position in the LA's processing order (event id)
+        # -- today's statutory process (STATUTORY; sendalloc.status_quo)
+        ("wish", np.int64),  # the setting the parent requests (-1 none)
+        ("wish_cost", np.float64),  # its annual cost for the child
+        ("need", np.int64),  # row of st.taste
+        ("request", np.int64),  # status_quo.Request code (-1 not decided)
+        ("over", np.int64),  # 1: the place held was named beyond free places
+        ("appealed", np.int64),  # 1: the parent appealed a refusal
+        ("tribunal", np.int64),  # status_quo.Tribunal code
+        ("decided", np.int64),  # day of the tribunal's decision, -1 none
     ],
     align=True,
 )
@@ -107,6 +125,11 @@ SETTING = np.dtype(
         ("demand", np.int64),  # children without a place who would take one
         ("contrib", np.int64),  # min(free, demand): counted as idle each day
         ("in_stack", np.int64),  # on the stack of settings to serve
+        # -- today's statutory process (STATUTORY)
+        ("kind", np.int64),  # column of st.taste
+        ("capacity", np.int64),  # capacity now (capacity changes add to it)
+        ("extra", np.int64),  # places beyond capacity when the LA names it
+        ("tribunal_extra", np.int64),  # ... when the tribunal names it
     ],
     align=True,
 )
@@ -144,6 +167,12 @@ class YearState(NamedTuple):
     moving_up: bool
     consult_days: int
     unranked: int  # the rank of an unranked or out-of-list place
+    # -- today's statutory process (STATUTORY; empty otherwise)
+    tribunal_days: int  # from the LA's reply to the tribunal's decision
+    params: NDArray[np.float64]  # (8,) status_quo.kernel_params
+    taste: NDArray[np.float64]  # (needs, kinds) the parents' taste for each kind
+    list_cost: NDArray[np.float64]  # (N, K) annual cost of each listed setting
+    u: NDArray[np.float64]  # (N, 3) uniforms: refusal, appeal, tribunal
     # -- state
     child: np.recarray  # (N,) CHILD
     setting: np.recarray  # (M,) SETTING
@@ -238,6 +267,7 @@ def place(st: YearState, i: int, s: int, day: int) -> None:
     change_free(st, s, -1)
     st.child.status[i] = PLACED
     st.child.where[i] = s
+    st.child.over[i] = 0
     rank = st.unranked
     for k in range(st.prefs.shape[1]):
         if st.prefs[i, k] == s:
@@ -422,10 +452,124 @@ def consultation_reply(st: YearState, i: int, day: int) -> None:
         no_place(st, i, day)
 
 
+# ------------------------------------------------- today's statutory process
+@helper(nrt=False)
+def start_request(st: YearState, i: int, day: int) -> None:
+    """The parent requests a setting; the LA replies ``consult_days`` later."""
+    st.child.status[i] = CONSULTING
+    add_demand(st, i, 1)
+    log(st, day, i, -1, -1, CONSULTING)
+    schedule(st, day + st.consult_days, CONSULT, i)
+
+
+@helper(nrt=False)
+def request_reply(st: YearState, i: int, day: int) -> None:
+    """The LA names the request or refuses it and names its own choice.
+
+    As :func:`sendalloc.status_quo.request_kernel` for one child, on the
+    places of the day: the LA's choice is the first listed setting with a free
+    place, else the first that must admit within its tolerance (``free >
+    -extra``); the request is named unless it cannot admit or the LA refuses
+    (log-odds in fullness and cost, uniform ``u[i, 0]``). A refused parent
+    appeals (``u[i, 1]``) and the tribunal decides ``tribunal_days`` later.
+    """
+    row = st.lists[i]
+    c = -1
+    c_cost = 0.0
+    for k in range(row.shape[0]):
+        s = row[k]
+        if s < 0:
+            break
+        if st.setting.free[s] > 0:
+            c = s
+            c_cost = st.list_cost[i, k]
+            break
+    if c < 0:
+        for k in range(row.shape[0]):
+            s = row[k]
+            if s < 0:
+                break
+            if st.setting.free[s] > -st.setting.extra[s]:
+                c = s
+                c_cost = st.list_cost[i, k]
+                break
+    r = st.child.wish[i]
+    named = c
+    code = 0
+    if r >= 0:
+        if r == c:
+            code = 1
+        elif st.setting.free[r] <= -st.setting.extra[r]:
+            code = 3
+        else:
+            x = st.params[_LOGIT0]
+            cap = st.setting.capacity[r]
+            if cap > 0:
+                roll = cap - st.setting.free[r] + 1
+                x += st.params[_W_FULL] * (roll / cap - 1.0)
+            if c >= 0:
+                x += st.params[_W_COST] * (
+                    np.log(max(st.child.wish_cost[i], 1.0)) - np.log(max(c_cost, 1.0))
+                )
+            p = 1.0 / (1.0 + np.exp(-x))
+            code = 2 if st.u[i, 0] < p else 1
+        if code == 1:
+            named = r
+    st.child.request[i] = code
+    if named >= 0:
+        over = 1 if st.setting.free[named] <= 0 else 0
+        place(st, i, named, day)
+        st.child.over[i] = over
+    else:
+        no_place(st, i, day)
+    if code >= 2:
+        n = st.child.need[i]
+        t_r = st.taste[n, st.setting.kind[r]]
+        worse = c < 0 or st.taste[n, st.setting.kind[c]] < t_r
+        if st.u[i, 1] < (st.params[_P_WORSE] if worse else st.params[_P_SAME]):
+            st.child.appealed[i] = 1
+            schedule(st, day + st.tribunal_days, TRIBUNAL, i)
+
+
+@helper(nrt=False)
+def decide_appeal(st: YearState, i: int, day: int) -> None:
+    """The tribunal decides child ``i``'s appeal (section I outcome shares).
+
+    One uniform ``u[i, 2]`` against the cumulative shares: for the parent or
+    the LA concedes (the requested setting is named, a must-admit setting up
+    to its tribunal tolerance; one that cannot admit leaves the LA's choice:
+    outcome 3), the LA's preference (3), or withdrawn (4). The place the child
+    leaves is served at once.
+    """
+    r = st.child.wish[i]
+    v = st.u[i, 2]
+    if v < st.params[_T_PARENT]:
+        res = 1
+    elif v < st.params[_T_CONCEDES]:
+        res = 2
+    elif v < st.params[_T_LA]:
+        res = 3
+    else:
+        res = 4
+    if res <= 2 and not (st.child.status[i] == PLACED and st.child.where[i] == r):
+        if st.setting.free[r] > -st.setting.tribunal_extra[r]:
+            over = 1 if st.setting.free[r] <= 0 else 0
+            place(st, i, r, day)
+            st.child.over[i] = over
+            serve(st, day)
+        else:
+            res = 3
+    st.child.tribunal[i] = res
+    st.child.decided[i] = day
+
+
 @helper(nrt=False)
 def arrive(st: YearState, i: int, day: int) -> None:
     """A plan is final and the child is not held for a batch: the arrival policy."""
     log(st, day, i, -1, -1, NOT_ARRIVED)
+    if st.arrival == STATUTORY:
+        start_request(st, i, day)
+        return
     if st.arrival == CONSULTATION and st.prefs.shape[1] > 0 and st.prefs[i, 0] >= 0:
         start_consultation(st, i, day)
         return
@@ -486,10 +630,18 @@ def step(
         if typ == BATCH:
             return ident
         if typ in (CAP, LEAVE):
-            change_free(st, st.change.setting[ident], st.change.places[ident])
+            s = st.change.setting[ident]
+            if typ == CAP:
+                st.setting.capacity[s] += st.change.places[ident]
+            change_free(st, s, st.change.places[ident])
             serve(st, day)
         elif typ == CONSULT:
-            consultation_reply(st, st.order[ident], day)
+            if st.arrival == STATUTORY:
+                request_reply(st, st.order[ident], day)
+            else:
+                consultation_reply(st, st.order[ident], day)
+        elif typ == TRIBUNAL:
+            decide_appeal(st, st.order[ident], day)
         elif typ == HOLD:
             i = st.order[ident]
             st.child.status[i] = HELD

@@ -9,15 +9,15 @@ its assignment back to the kernel.
 
 Event order is fully specified: events are processed by day, then by type
 (capacity changes, leavers, consultation replies, arrivals held for a batch,
-batches, individual arrivals), then by id (a child's position in the LA's
-processing order, a setting's index, or the event's index), so the same inputs
-give the same timeline.
+batches, individual arrivals, tribunal decisions), then by id (a child's
+position in the LA's processing order, a setting's index, or the event's
+index), so the same inputs give the same timeline.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -42,9 +42,11 @@ from sendalloc._engine.eventkernel import (
     NOT_ARRIVED,
     OUT,
     OUT_OF_LIST,
+    PLACED,
     RANKED_BY,
     RUN,
     SETTING,
+    STATUTORY,
     TRACE_N,
     WAITING_CODES,
     YearState,
@@ -56,6 +58,8 @@ from sendalloc.problem import Allocation, Problem
 __all__ = [
     "OUT_OF_LIST",
     "WAITING_POLICIES",
+    "Statutory",
+    "StatutoryOutcome",
     "YearInputs",
     "YearOutcome",
     "compile_kernel",
@@ -134,6 +138,74 @@ class YearOutcome:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
+class StatutoryOutcome(YearOutcome):
+    """The :class:`YearOutcome` of today's process (``run_year(statutory=...)``).
+
+    Attributes
+    ----------
+    process : dict of str to ndarray
+        Per child, shape (N,): ``requested`` (the setting requested, -1
+        none), ``request`` (a :class:`sendalloc.status_quo.Request` code, -1
+        not decided by the year's end), ``refused``, ``over_capacity`` (the
+        place held at the year's end was named beyond the setting's free
+        places), ``appealed``, ``tribunal`` (a
+        :class:`~sendalloc.status_quo.Tribunal` code; 0 also for an appeal not
+        decided by the year's end), ``won`` and ``decision_day`` (-1 none).
+    """
+
+    process: dict[str, NDArray[Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Statutory:
+    """Today's statutory process as the arrival policy of a year (``run_year``).
+
+    Every child not carried over arrives alone (no batches): the parent
+    requests ``wish``, the LA replies ``consultation_days`` later and names it
+    or refuses, a refused parent may appeal and the tribunal decides
+    ``tribunal_days`` after the reply (:mod:`sendalloc.status_quo`; built for
+    a sampled instance by :func:`sendalloc.dynamic.statutory_inputs`).
+
+    Attributes
+    ----------
+    wish : ndarray of int64, shape (N,)
+        The setting each parent requests (-1 none: the LA names its choice).
+    wish_cost : ndarray of float64, shape (N,)
+    list_cost : ndarray of float64, shape (N, K)
+        Annual costs of the request and of each listed setting for the child.
+    need : ndarray of int64, shape (N,)
+        Row of ``taste``.
+    kind : ndarray of int64, shape (M,)
+        Column of ``taste``.
+    capacity : ndarray of int64, shape (M,)
+        Capacity at the start of the year (the refusal's fullness is the roll
+        over it).
+    extra, tribunal_extra : ndarray of int64, shape (M,)
+        Pupils a setting takes beyond its capacity when the LA, or the
+        tribunal, names it (0 for a setting that need not admit).
+    taste : ndarray of float64, shape (needs, kinds)
+    params : ndarray of float64, shape (8,)
+        :func:`sendalloc.status_quo.kernel_params`.
+    u : ndarray of float64, shape (N, 3)
+        Uniforms on [0, 1): refusal, appeal, tribunal.
+    tribunal_days : int
+    """
+
+    wish: NDArray[np.int64]
+    wish_cost: NDArray[np.float64]
+    list_cost: NDArray[np.float64]
+    need: NDArray[np.int64]
+    kind: NDArray[np.int64]
+    capacity: NDArray[np.int64]
+    extra: NDArray[np.int64]
+    tribunal_extra: NDArray[np.int64]
+    taste: NDArray[np.float64]
+    params: NDArray[np.float64]
+    u: NDArray[np.float64]
+    tribunal_days: int
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class YearInputs:
     """The validated inputs of one year, as :func:`run_events` takes them.
 
@@ -159,6 +231,7 @@ class YearInputs:
     waiting: str
     wait_order: str
     moving_up: bool
+    statutory: Statutory | None = None
 
 
 def _csr(
@@ -203,6 +276,9 @@ def _schedule(
     tr = inputs.transfer
     ld, ls = inputs.leave_day, inputs.leave_setting
     cd, cs, cp = inputs.capacity_day, inputs.capacity_setting, inputs.capacity_places
+    if inputs.statutory is not None:  # today's process: everyone alone
+        batch = "none"
+        tr = np.zeros_like(tr)
     # Batches: statutory transfer days, plus the batch days of held new plans.
     bdays = _batch_days(batch, np.unique(day[tr]))
     batch_of = np.full(day.size, -1, dtype=np.int64)
@@ -261,9 +337,29 @@ def year_state(inputs: YearInputs, trace: bool) -> tuple[YearState, NDArray[np.i
     child.first_setting = -1
     child.moves = 0
     child.consult_k = 0
+    child.request = -1
+    child.over = child.appealed = child.tribunal = 0
+    child.decided = -1
     setting = np.recarray(m, dtype=SETTING)
     setting.free = inputs.free
     setting.demand = setting.contrib = setting.in_stack = 0
+    sq = inputs.statutory
+    if sq is None:
+        child.wish, child.wish_cost, child.need = -1, 0.0, 0
+        setting.kind = setting.extra = setting.tribunal_extra = 0
+        setting.capacity = problem.capacity
+        list_cost = np.zeros((0, 0))
+        u = np.zeros((0, 3))
+        taste = np.zeros((0, 0))
+        params = np.zeros(8)
+    else:
+        child.wish, child.wish_cost, child.need = sq.wish, sq.wish_cost, sq.need
+        setting.kind, setting.capacity = sq.kind, sq.capacity
+        setting.extra, setting.tribunal_extra = sq.extra, sq.tribunal_extra
+        list_cost = np.array(sq.list_cost, dtype=np.float64, order="C")
+        u = np.array(sq.u, dtype=np.float64, order="C")
+        taste = np.array(sq.taste, dtype=np.float64, order="C")
+        params = np.array(sq.params, dtype=np.float64)
     month = np.recarray(12, dtype=MONTH)
     month.idle = month.moves = 0
     rows = n * (prefs.shape[1] + lst.shape[1] + 6) if trace else 0
@@ -277,12 +373,23 @@ def year_state(inputs: YearInputs, trace: bool) -> tuple[YearState, NDArray[np.i
         ranked_by=ranked_by,
         list_ptr=list_ptr,
         list_child=list_child,
-        arrival=CONSULTATION if inputs.batch == "consultation" else AT_ONCE,
+        arrival=(
+            STATUTORY
+            if sq is not None
+            else CONSULTATION
+            if inputs.batch == "consultation"
+            else AT_ONCE
+        ),
         waiting=WAITING_CODES[inputs.waiting],
         by_severity=inputs.wait_order == "severity",
         moving_up=bool(inputs.moving_up),
         consult_days=int(inputs.consultation_days),
         unranked=int(unranked),
+        tribunal_days=int(sq.tribunal_days) if sq is not None else 0,
+        params=params,
+        taste=taste,
+        list_cost=list_cost,
+        u=u,
         child=child,
         setting=setting,
         counters=np.array([0, 1, 0, 0, 0, 0], dtype=np.int64),
@@ -335,18 +442,34 @@ def run_events(
             assign = allocate(sub, mechanism, rng=gen).assignment.astype(np.int64)
         _year_kernel(APPLY_BATCH, members, assign, st)
     child = st.child
-    return YearOutcome(
-        assignment=np.where(status == OUT, OUT_OF_LIST, child.where).astype(np.int32),
-        first_setting=child.first_setting.astype(np.int32),
-        first_day=child.first_day.astype(np.int32),
-        arrival_day=inputs.arrival_day.astype(np.int32),
-        moves=child.moves.astype(np.int32),
-        status=status.astype(np.int8),
-        idle_place_days=np.ascontiguousarray(st.month.idle),
-        moves_by_month=np.ascontiguousarray(st.month.moves),
-        free_end=np.ascontiguousarray(st.setting.free),
-        trace=st.trace[: st.counters[TRACE_N]] if trace else None,
-    )
+    kw: dict[str, Any] = {
+        "assignment": np.where(status == OUT, OUT_OF_LIST, child.where).astype(
+            np.int32
+        ),
+        "first_setting": child.first_setting.astype(np.int32),
+        "first_day": child.first_day.astype(np.int32),
+        "arrival_day": inputs.arrival_day.astype(np.int32),
+        "moves": child.moves.astype(np.int32),
+        "status": status.astype(np.int8),
+        "idle_place_days": np.ascontiguousarray(st.month.idle),
+        "moves_by_month": np.ascontiguousarray(st.month.moves),
+        "free_end": np.ascontiguousarray(st.setting.free),
+        "trace": st.trace[: st.counters[TRACE_N]] if trace else None,
+    }
+    if inputs.statutory is None:
+        return YearOutcome(**kw)
+    tribunal = child.tribunal.astype(np.int8)
+    process = {
+        "requested": inputs.statutory.wish.astype(np.int32),
+        "request": child.request.astype(np.int8),
+        "refused": child.request >= 2,
+        "over_capacity": (child.over == 1) & (status == PLACED),
+        "appealed": child.appealed == 1,
+        "tribunal": tribunal,
+        "won": (tribunal == 1) | (tribunal == 2),
+        "decision_day": child.decided.astype(np.int32),
+    }
+    return StatutoryOutcome(**kw, process=process)
 
 
 def compile_kernel() -> None:

@@ -18,11 +18,12 @@ from typing import Any
 
 from sendalloc._engine.annual import ANNUAL, annual_metrics
 from sendalloc._engine.draws import check_uncertainty, drawn_chunk
-from sendalloc._engine.policies import Policy
+from sendalloc._engine.policies import Policy, reports_process
 from sendalloc._engine.results import SimulationResult
 from sendalloc._engine.runner import Engine, ProgressLike, run_chunks
 from sendalloc._engine.streams import Root
 from sendalloc._engine.timed import IN_YEAR, MULTI_YEAR
+from sendalloc._engine.timemetrics import IN_YEAR_PROCESS_METRICS
 
 __all__ = [
     "ENGINES",
@@ -53,8 +54,9 @@ def engine_for(scenario: Any) -> Engine:
 def metrics_for(mode: str, policies: Sequence[Policy] = ()) -> tuple[str, ...]:
     """The metrics a run of ``policies`` in ``mode`` measures.
 
-    The engine's metrics, and in the annual mode the process metrics when a
-    policy reports them (:func:`~sendalloc._engine.annual.annual_metrics`).
+    The engine's metrics, and the process metrics when a policy reports them
+    (in the annual mode :func:`~sendalloc._engine.annual.annual_metrics`,
+    else :data:`~sendalloc._engine.timemetrics.IN_YEAR_PROCESS_METRICS`).
 
     Examples
     --------
@@ -65,6 +67,8 @@ def metrics_for(mode: str, policies: Sequence[Policy] = ()) -> tuple[str, ...]:
     """
     if mode == ANNUAL.mode:
         return annual_metrics(policies)
+    if reports_process(policies):
+        return ENGINES[mode].metrics + IN_YEAR_PROCESS_METRICS
     return ENGINES[mode].metrics
 
 

@@ -52,6 +52,7 @@ __all__ = [
     "StatusQuoPolicy",
     "reports_process",
     "resolve_policies",
+    "statutory_params",
 ]
 
 #: Mechanisms :func:`~sendalloc.simulate` runs when none are named, in report
@@ -160,13 +161,18 @@ class StatusQuoPolicy:
 
     Notes
     -----
-    Runs in the annual mode: :meth:`place` decides the round with
+    In the annual mode :meth:`place` decides the round with
     :func:`sendalloc.status_quo.place`; ``assignment`` and ``final`` are both
     the placements after appeals (the LA's own choice is a step of the
     process, not a fallback after it, and justified envy is judged on where
     children end up), and ``extra`` holds every per-child outcome, the
-    placement on the day the plan is final among them. The in-year version is
-    not built yet: :meth:`allocate` raises.
+    placement on the day the plan is final among them.
+
+    In the in-year mode the engine runs the process as the year's arrival
+    policy (``statutory``: :func:`statutory_params`; the event kernel's
+    request, reply and tribunal events, docs/status-quo.md): every child
+    arrives alone, so there are no batches and :meth:`allocate`, which a
+    batch would call, raises.
 
     Examples
     --------
@@ -180,13 +186,25 @@ class StatusQuoPolicy:
     True
     >>> s.get("first_available", "appealed")["mean"]   # no appeals in a mechanism
     nan
+
+    In-year (the scenario's ``mode``), beside the process metrics:
+
+    >>> sc = sa.load_scenario("london_borough").with_overrides({"mode": "in_year"})
+    >>> r = sa.simulate(sc, ["status_quo", "first_available"], runs=2, seed=1)
+    >>> s = r.summary()
+    >>> 0 <= s.get("status_quo", "appealed")["mean"] < 1
+    True
+    >>> s.get("first_available", "appealed")["mean"]
+    nan
     """
 
     params: StatusQuoSpec | None = None
     #: The policy reports per-child process outcomes (``Placement.extra``).
     process: ClassVar[bool] = True
     #: The modes it runs in.
-    modes: ClassVar[tuple[str, ...]] = ("annual",)
+    modes: ClassVar[tuple[str, ...]] = ("annual", "in_year")
+    #: In-year, the engine runs it as the statutory arrival policy.
+    statutory: ClassVar[bool] = True
 
     @property
     def name(self) -> str:
@@ -210,8 +228,8 @@ class StatusQuoPolicy:
         raise ValueError(
             "status_quo is today's statutory process, not a mechanism: it needs "
             "the whole sampled round (settings' kinds and costs, the parents' "
-            "requests), not only a Problem, and runs in the annual mode for now; "
-            "run it with sa.simulate(scenario, ['status_quo', ...]) or "
+            "requests), not only a Problem, and has no batches; run it with "
+            "sa.simulate(scenario, ['status_quo', ...]) (annual or in-year) or "
             "sa.status_quo.place(instance)"
         )
 
@@ -228,6 +246,34 @@ def reports_process(policies: Iterable[Policy]) -> bool:
     :data:`~sendalloc.metrics.PROCESS_METRICS` as well.
     """
     return any(bool(getattr(p, "process", False)) for p in policies)
+
+
+def statutory_params(policy: Policy, instance: Any) -> StatusQuoSpec | None:
+    """The ``[status_quo]`` section an in-year run of ``policy`` uses, or None.
+
+    None for a policy that is not today's process (``statutory`` false): a
+    mechanism, which allocates the year's batches. For today's process, its
+    ``params``, else ``instance.status_quo`` (its scenario's section), else
+    the defaults.
+
+    Examples
+    --------
+    >>> statutory_params(MechanismPolicy("boston"), None) is None
+    True
+    >>> statutory_params(StatusQuoPolicy(), None) == StatusQuoSpec()
+    True
+    """
+    if not getattr(policy, "statutory", False):
+        return None
+    params = getattr(policy, "params", None)
+    if params is None:
+        params = getattr(instance, "status_quo", None) or StatusQuoSpec()
+    if not isinstance(params, StatusQuoSpec):
+        raise TypeError(
+            f"{policy.name}.params: expected a StatusQuoSpec, "
+            f"got {type(params).__name__}"
+        )
+    return params
 
 
 def resolve_policies(

@@ -29,6 +29,7 @@ from sendalloc._engine.year import (
 from sendalloc.errors import InvalidScenarioError
 from sendalloc.population import Children
 from sendalloc.problem import Allocation, Problem
+from sendalloc.scenario.sections import StatusQuoSpec
 
 if TYPE_CHECKING:
     from sendalloc.scenario import Instance, Scenario
@@ -283,8 +284,15 @@ def project(
     insts: Sequence[Instance],
     mech: str | Callable[..., Allocation],
     ss: np.random.SeedSequence,
+    *,
+    statutory: StatusQuoSpec | None = None,
 ) -> list[ProjectedYear]:
-    """Each year's outcome, carrying the children still waiting into the next."""
+    """Each year's outcome, carrying the children still waiting into the next.
+
+    With ``statutory``, today's process places the children instead of
+    ``mech`` (year ``y`` draws its uniforms from the run's ``statutory``
+    stream ``y``).
+    """
     settings = insts[0].settings
     plans = resolve_plans(scenario, settings)
     places = initial_places(settings, plans)
@@ -308,6 +316,8 @@ def project(
             y,
             leave_rng,
             mech_rng,
+            statutory=statutory,
+            statutory_rng=None if statutory is None else generator(ss, "statutory", y),
         )
         n_in = inst.children.n - sample.children.n
         carry = _carry_over(inst, out, y)

@@ -18,7 +18,9 @@ never changes the numbers of the others:
 - ``assumptions``: the run's draw of the scenario's uncertain assumptions
   (``uncertainty="assumptions"``: one uniform per dimension of the
   :class:`~sendalloc.scenario.AssumptionSpace`);
-- ``layout``: the run's layout seed (``uncertainty="layout"``).
+- ``layout``: the run's layout seed (``uncertainty="layout"``);
+- ``statutory``: in-year, the uniforms of today's statutory process
+  (``status_quo``: refusal, appeal, tribunal) in year ``y`` (sub-stream ``y``).
 
 A new stream (say, one that draws a run's uncertain scenario parameters) takes
 the next free number; the numbers of the existing streams stay as they are.
@@ -87,6 +89,7 @@ STREAMS: Mapping[str, int] = MappingProxyType(
         "caseload": 3,
         "assumptions": 4,
         "layout": 5,
+        "statutory": 6,
     }
 )
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from sendalloc._engine.annual import first_instance
-from sendalloc._engine.policies import Policy
+from sendalloc._engine.policies import Policy, reports_process, statutory_params
 from sendalloc._engine.projection import project, year_samples
 from sendalloc._engine.results import DynamicResult
 from sendalloc._engine.runner import Engine, RunArrays, RunOutcome, stack_runs
@@ -23,10 +23,12 @@ from sendalloc._engine.streams import Root
 from sendalloc._engine.timemetrics import (
     DYNAMIC_GROUP_METRICS,
     DYNAMIC_METRICS,
+    IN_YEAR_PROCESS_METRICS,
     MONTHLY_METRICS,
     PROJECTION_METRICS,
     TIME_GROUPINGS,
     group_table,
+    process_scalars,
     scalars,
     time_labels,
     year_columns,
@@ -54,9 +56,12 @@ def run_one(
     ool = float(scenario.dynamics.out_of_list_cost)
     multi = str(scenario.mode) == "multi_year"
     columns = year_columns(multi)
+    process = reports_process(policies)
+    consult = int(scenario.dynamics.consultation_days)
     res = []
     for policy in policies:
-        proj = project(scenario, insts, policy.allocate, run)
+        sq = statutory_params(policy, insts[0])
+        proj = project(scenario, insts, policy.allocate, run, statutory=sq)
         yms = [year_metrics(yr.inst, yr.out, ool, n_kinds) for yr in proj]
         yearly = np.empty((years, len(columns)))
         for y, (ym, yr) in enumerate(zip(yms, proj, strict=True)):
@@ -73,6 +78,11 @@ def run_one(
         keys = [np.concatenate([ym.keys[g] for ym in yms]) for g in range(3)]
         idle = sum(ym.idle for ym in yms)
         values = np.array(scalars(cols.sum(axis=0), idle, years, projection=multi))
+        if process:  # pooled over years, each year weighted by its children
+            more = np.array([process_scalars(yr.out, consult) for yr in proj])
+            w = np.array([yr.out.arrival_day.size for yr in proj], dtype=np.float64)
+            pooled = (more * w[:, None]).sum(axis=0) / max(w.sum(), 1.0)
+            values = np.concatenate([values, pooled])
         width = max(ym.rank_counts.size for ym in yms)
         prof = np.zeros(width)
         for ym in yms:
@@ -109,6 +119,9 @@ def result(
     gm = dict.fromkeys(TIME_GROUPINGS, DYNAMIC_GROUP_METRICS)
     gm["month"] = MONTHLY_METRICS
     gm["year"] = year_columns(multi)
+    metrics = PROJECTION_METRICS if multi else DYNAMIC_METRICS
+    if arrays.values.shape[2] > len(metrics):
+        metrics = metrics + IN_YEAR_PROCESS_METRICS
     return DynamicResult(
         scenario=str(scenario.name),
         mechanisms=names,
@@ -119,7 +132,7 @@ def result(
         groups=arrays.groups,
         group_labels={g: labels[g] for g in arrays.groups},
         description=str(scenario.description),
-        metrics=PROJECTION_METRICS if multi else DYNAMIC_METRICS,
+        metrics=metrics,
         mode=mode,
         years=years,
         group_metrics=gm,

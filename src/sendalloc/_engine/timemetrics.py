@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DYNAMIC_GROUP_METRICS",
     "DYNAMIC_METRICS",
+    "IN_YEAR_PROCESS_METRICS",
     "MONTHLY_METRICS",
     "PROJECTION_METRICS",
     "PROJECTION_YEARLY_METRICS",
@@ -39,6 +40,7 @@ __all__ = [
     "Col",
     "YearMetrics",
     "group_table",
+    "process_scalars",
     "scalars",
     "time_labels",
     "year_columns",
@@ -63,6 +65,24 @@ DYNAMIC_METRICS: tuple[str, ...] = (
     "annual_cost",
     "cost_per_child",
 )
+#: Metrics of today's process in a year, measured on every policy of an in-year
+#: run with ``status_quo`` in it, after :data:`DYNAMIC_METRICS`
+#: (:func:`process_scalars`): ``placed_within_consultation``, the share holding
+#: a place by the day the statutory consultation of their request would end
+#: (``dynamics.consultation_days`` after the plan is final; every policy), and
+#: for today's process (NaN for a mechanism) the shares of children whose
+#: request was refused, who hold at the year's end a place named beyond the
+#: setting's free places, who appealed, who won at the tribunal, and whose
+#: appeal was still undecided at the year's end.
+IN_YEAR_PROCESS_METRICS: tuple[str, ...] = (
+    "placed_within_consultation",
+    "request_refused",
+    "named_over_capacity",
+    "appealed",
+    "appeal_won",
+    "appeal_pending_year_end",
+)
+
 #: Columns of the need, phase and kind breakdowns.
 DYNAMIC_GROUP_METRICS: tuple[str, ...] = (
     "children",
@@ -324,3 +344,28 @@ def time_labels(years: int) -> dict[str, tuple[str, ...]]:
         lab["month"] = tuple(f"{y + 1}-{m}" for y in range(years) for m in MONTHS)
     lab["year"] = tuple(str(y + 1) for y in range(years))
     return lab
+
+
+def process_scalars(out: YearOutcome, consultation_days: int) -> list[float]:
+    """The metrics of :data:`IN_YEAR_PROCESS_METRICS` of one year, in order.
+
+    Examples
+    --------
+    >>> import sendalloc as sa
+    >>> p = sa.Problem.from_dicts({"Oak": 1}, {"amy": ["Oak"], "ben": ["Oak"]})
+    >>> y = sa.dynamic.run_year(p, [10, 200])
+    >>> process_scalars(y, 15)
+    [0.5, nan, nan, nan, nan, nan]
+    """
+    a = out.arrival_day.astype(np.int64)
+    f = out.first_day.astype(np.int64)
+    n = a.size
+    within = (f >= 0) & (f - np.maximum(a, 1) <= consultation_days)
+    value = [float(within.mean()) if n else math.nan]
+    pr = getattr(out, "process", None)
+    if pr is None or not n:
+        return value + [math.nan] * (len(IN_YEAR_PROCESS_METRICS) - 1)
+    pending = pr["appealed"] & (pr["decision_day"] < 0)
+    for col in (pr["refused"], pr["over_capacity"], pr["appealed"], pr["won"], pending):
+        value.append(float(np.asarray(col, dtype=np.float64).mean()))
+    return value

@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from sendalloc import status_quo
 from sendalloc._engine.events import (
     WAITING_POLICIES,
+    Statutory,
     YearInputs,
     YearOutcome,
     run_events,
@@ -25,6 +27,7 @@ from sendalloc._engine.events import (
 from sendalloc.errors import InvalidScenarioError
 from sendalloc.problem import Allocation, Problem
 from sendalloc.scenario import BATCHES, WAIT_ORDERS
+from sendalloc.scenario.sections import StatusQuoSpec
 
 if TYPE_CHECKING:
     from sendalloc.scenario import DynamicsSpec, Instance, Scenario
@@ -39,6 +42,7 @@ __all__ = [
     "run_instance_year",
     "run_year",
     "simulate_instance_year",
+    "statutory_inputs",
     "transfer_ages",
     "waiting_policy",
 ]
@@ -72,6 +76,7 @@ def run_year(
     moving_up: bool = False,
     rng: Any = None,
     trace: bool = False,
+    statutory: Statutory | None = None,
 ) -> YearOutcome:
     """Simulate one year of arrivals, leavers and batches over a problem's places.
 
@@ -142,22 +147,35 @@ def run_year(
         For randomised batch mechanisms.
     trace : bool, default False
         Record every change of state (:attr:`YearOutcome.trace`).
+    statutory : Statutory, optional
+        Today's statutory process instead of ``batch``: every child not
+        carried over arrives alone, the parent requests ``statutory.wish``,
+        the LA replies ``consultation_days`` later, naming the request (a
+        must-admit setting beyond its free places, up to its tolerance) or
+        refusing it and naming its own choice (the first setting on
+        ``lists`` with a place), or, with neither, the child follows
+        ``waiting``; a refused parent may appeal, and the tribunal decides
+        ``statutory.tribunal_days`` later (docs/status-quo.md). Built for a
+        sampled instance by :func:`statutory_inputs`. The outcome is then a
+        :class:`StatutoryOutcome`, with the per-child process outcomes.
 
     Returns
     -------
     YearOutcome
+        A :class:`StatutoryOutcome` with ``statutory``.
 
     Notes
     -----
     Events are processed by (day, type, id). Types in order: capacity changes,
     leavers, consultation replies, arrivals held for a batch, batches,
-    individual arrivals; ids are the child's position in ``problem.order``
-    (arrivals, replies) or the index of the leaver or capacity event. So places
-    freed on a day are available to that day's arrivals, and waiting children
-    take a freed place before anyone arriving that day. The loop is a numba
-    kernel: O(E log E + P d) for E events, P freed places and d the number of
-    children listing the freed setting; batches call the mechanism on the
-    batch's children and the free places.
+    individual arrivals, tribunal decisions; ids are the child's position in
+    ``problem.order`` (arrivals, replies, decisions) or the index of the
+    leaver or capacity event. So places freed on a day are available to that
+    day's arrivals, and waiting children take a freed place before anyone
+    arriving that day. The loop is a numba kernel: O(E log E + P d) for E
+    events, P freed places and d the number of children listing the freed
+    setting; batches call the mechanism on the batch's children and the free
+    places.
 
     Examples
     --------
@@ -205,6 +223,8 @@ def run_year(
     if lst.ndim != 2 or lst.shape[0] != n or (lst >= m).any():
         raise ValueError(f"lists: expected shape ({n}, K) of setting indices or -1")
     lst = np.ascontiguousarray(lst)
+    if statutory is not None:
+        _check_statutory(statutory, n, m, lst.shape[1])
     sev = np.zeros(n) if severity is None else np.asarray(severity, dtype=np.float64)
     free0 = problem.capacity.astype(np.int64) if free is None else np.asarray(free)
     free0 = _int_col(free0, "free", m).copy()
@@ -235,8 +255,84 @@ def run_year(
         waiting=waiting,
         wait_order=wait_order,
         moving_up=bool(moving_up),
+        statutory=statutory,
     )
     return run_events(inputs, mechanism, rng, trace)
+
+
+def _check_statutory(sq: Statutory, n: int, m: int, k: int) -> None:
+    """A ValueError naming the first field of ``sq`` of the wrong shape or range."""
+    if not isinstance(sq, Statutory):
+        raise TypeError(f"statutory: expected a Statutory, got {type(sq).__name__}")
+    shapes = {
+        "wish": (n,),
+        "wish_cost": (n,),
+        "need": (n,),
+        "kind": (m,),
+        "capacity": (m,),
+        "extra": (m,),
+        "tribunal_extra": (m,),
+        "params": (8,),
+        "u": (n, 3),
+    }
+    for name, shape in shapes.items():
+        got = np.shape(getattr(sq, name))
+        if got != shape:
+            raise ValueError(f"statutory.{name}: expected shape {shape}, got {got}")
+    if np.shape(sq.list_cost) != (n, k):
+        raise ValueError(
+            f"statutory.list_cost: expected shape {(n, k)} (as lists), "
+            f"got {np.shape(sq.list_cost)}"
+        )
+    wish = np.asarray(sq.wish)
+    if n and ((wish < -1) | (wish >= m)).any():
+        raise ValueError(f"statutory.wish: expected setting indices in [0, {m}) or -1")
+    taste = np.asarray(sq.taste)
+    need, kind = np.asarray(sq.need), np.asarray(sq.kind)
+    if (n and ((need < 0) | (need >= taste.shape[0])).any()) or (
+        m and ((kind < 0) | (kind >= taste.shape[1])).any()
+    ):
+        raise ValueError(
+            "statutory.need, statutory.kind: expected rows and columns of taste"
+        )
+    if sq.tribunal_days < 1:
+        raise ValueError(
+            f"statutory.tribunal_days: expected >= 1, got {sq.tribunal_days}"
+        )
+
+
+def statutory_inputs(
+    inst: Instance,
+    spec: StatusQuoSpec,
+    capacity: NDArray[np.int64],
+    rng: np.random.Generator,
+) -> Statutory:
+    """Today's process for a year of a sampled instance (:class:`Statutory`).
+
+    The request, costs, taste and parameters are the annual process's
+    (:func:`sendalloc.status_quo.prepare`); ``capacity`` is the settings'
+    capacity at the start of the year, the tolerances apply to it
+    (:func:`sendalloc.status_quo.extra_places`); three uniforms per child are
+    drawn from ``rng`` at once; the tribunal decides ``spec.appeal_days``
+    after the LA's reply.
+    """
+    a = status_quo.prepare(inst, spec)
+    cap = np.asarray(capacity, dtype=np.int64)
+    extra, tribunal_extra = status_quo.extra_places(inst.settings, spec, cap)
+    return Statutory(
+        wish=a.wish,
+        wish_cost=a.wish_cost,
+        list_cost=a.list_cost,
+        need=a.need,
+        kind=a.kind,
+        capacity=cap.copy(),
+        extra=extra,
+        tribunal_extra=tribunal_extra,
+        taste=a.taste,
+        params=a.params,
+        u=rng.random((a.wish.shape[0], 3)),
+        tribunal_days=max(round(spec.appeal_days), 1),
+    )
 
 
 # =========================================================================== tier 2
@@ -367,8 +463,15 @@ def run_instance_year(
     mech_rng: np.random.Generator,
     *,
     trace: bool = False,
+    statutory: StatusQuoSpec | None = None,
+    statutory_rng: np.random.Generator | None = None,
 ) -> tuple[YearOutcome, NDArray[np.int64]]:
     """One year of an instance; updates ``places`` to the next September.
+
+    With ``statutory`` (a ``[status_quo]`` section), today's statutory
+    process places the children (:func:`statutory_inputs`, its uniforms
+    drawn from ``statutory_rng``) instead of ``mech`` and the scenario's
+    ``batch``.
 
     Other authorities' children (cross-border competition) take a share of the
     places free at the start, ``inst.cross_border_share``: in year 0 the
@@ -403,6 +506,10 @@ def run_instance_year(
         else np.zeros(cp.size, dtype=np.int64)
     )
     c = inst.children
+    sq = None
+    if statutory is not None:
+        g = statutory_rng if statutory_rng is not None else np.random.default_rng()
+        sq = statutory_inputs(inst, statutory, places.cap, g)
     out = run_year(
         inst.problem,
         c.plan_day,
@@ -423,6 +530,7 @@ def run_instance_year(
         moving_up=dyn.moving_up,
         rng=mech_rng,
         trace=trace,
+        statutory=sq,
     )
     a = out.assignment
     placed = np.bincount(a[a >= 0], minlength=places.cap.size).astype(np.int64)

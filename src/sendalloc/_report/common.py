@@ -19,6 +19,7 @@ __all__ = [
     "PROJECTION_ROWS",
     "ROWS",
     "SHORT_LABELS",
+    "TIME_PROCESS_ROWS",
     "TIME_ROWS",
     "Reportable",
     "cell",
@@ -134,6 +135,16 @@ TIME_ROWS: tuple[tuple[str, str, str], ...] = (
     ("idle_place_days", "idle place-days a year", "int"),
     ("cost_per_child", "cost per child £k", "gbp"),
 )
+#: Rows of today's process in the in-year table, when status_quo ran
+#: (IN_YEAR_PROCESS_METRICS).
+TIME_PROCESS_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("placed_within_consultation", "placed within the consultation %", "pct"),
+    ("request_refused", "request refused %", "pct"),
+    ("named_over_capacity", "named over capacity at year end %", "pct"),
+    ("appealed", "appealed %", "pct"),
+    ("appeal_won", "appeal won %", "pct"),
+    ("appeal_pending_year_end", "appeal undecided at year end %", "pct"),
+)
 #: Extra rows of a multi-year projection.
 PROJECTION_ROWS: tuple[tuple[str, str, str], ...] = (
     ("carried_over", "carried over from last year %", "pct"),
@@ -141,7 +152,8 @@ PROJECTION_ROWS: tuple[tuple[str, str, str], ...] = (
 )
 #: How each tabulated metric is shown: "pct", "num", "int" or "gbp".
 METRIC_KINDS: dict[str, str] = {
-    met: kind for met, _, kind in (*ROWS, *TIME_ROWS, *PROJECTION_ROWS)
+    met: kind
+    for met, _, kind in (*ROWS, *TIME_ROWS, *TIME_PROCESS_ROWS, *PROJECTION_ROWS)
 }
 
 

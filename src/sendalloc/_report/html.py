@@ -13,6 +13,7 @@ from sendalloc._report.common import (
     PROJECTION_ROWS,
     ROWS,
     SHORT_LABELS,
+    TIME_PROCESS_ROWS,
     TIME_ROWS,
     Reportable,
     cell,
@@ -46,6 +47,7 @@ def result_html(result: Reportable) -> str:
         unit = "rounds"
     else:
         rows = TIME_ROWS + (PROJECTION_ROWS if result.mode == "multi_year" else ())
+        rows += TIME_PROCESS_ROWS
         title = f"{result.scenario}: {result.runs} runs of {what(result)}"
         unit = "runs"
     head = ["", *(SHORT_LABELS.get(m, m) for m in s.mechanisms)]

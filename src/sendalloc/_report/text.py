@@ -17,6 +17,7 @@ from sendalloc._report.common import (
     PROJECTION_ROWS,
     ROWS,
     SHORT_LABELS,
+    TIME_PROCESS_ROWS,
     TIME_ROWS,
     Reportable,
     cell,
@@ -173,6 +174,7 @@ def time_table(result: Reportable) -> str:
     s = result.summary()
     head = ["", *(SHORT_LABELS.get(m, m) for m in s.mechanisms)]
     rows = TIME_ROWS + (PROJECTION_ROWS if result.mode == "multi_year" else ())
+    rows += tuple(r for r in TIME_PROCESS_ROWS if r[0] in s.metrics)
     body = [
         [
             row_label,
@@ -311,7 +313,7 @@ def time_headline(result: Reportable) -> str:
             f"{pct(s, main, 'carried_over')} of each year's children on average "
             "have waited since a previous year."
         )
-    others = [m for m in s.mechanisms if m != main]
+    others = [m for m in s.mechanisms if m != main and m != "status_quo"]
     if others:
         parts = [
             f"{label(m)} for the batches: "
@@ -320,6 +322,17 @@ def time_headline(result: Reportable) -> str:
             for m in others
         ]
         text += " With " + "; ".join(parts) + "."
+    if main != "status_quo" and "status_quo" in s.mechanisms:
+        text += (
+            f" Under {label('status_quo')} (a request, the LA's reply after the "
+            "consultation, refusals, appeals) "
+            f"{pct(s, 'status_quo', 'placed_within_consultation')} hold a place "
+            "when the consultation ends, "
+            f"{pct(s, 'status_quo', 'first_preference_year_end')} their first "
+            f"preference at the year's end, "
+            f"{pct(s, 'status_quo', 'waiting_year_end')} are still waiting then, "
+            f"and {pct(s, 'status_quo', 'appealed')} appeal a refusal."
+        )
     text += (
         f" Figures are means over {result.runs} simulated runs, with the range "
         f"that holds 95% of runs{drawn_text(result.uncertainty)} in brackets."
