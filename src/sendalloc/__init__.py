@@ -9,6 +9,7 @@ from __future__ import annotations
 from sendalloc import (
     capacity,
     dynamic,
+    measures,
     metrics,
     properties,
     sources,
@@ -50,6 +51,7 @@ __all__ = [
     "dynamic",
     "list_scenarios",
     "load_scenario",
+    "measures",
     "metrics",
     "properties",
     "simulate",
