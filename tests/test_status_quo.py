@@ -528,7 +528,8 @@ def test_simulate_runs_status_quo_beside_the_mechanisms() -> None:
     # process, so status_quo places nobody "by the fallback".
     assert s.get("status_quo", "placed_by_fallback")["mean"] == 0.0
     assert "status quo" in r.table()
-    assert "the setting their parent asked for" in r.headline()
+    # Today's process is named beside the proposal in the headline.
+    assert "under today's statutory process" in r.headline()
 
 
 def test_adding_status_quo_leaves_the_mechanisms_numbers_alone() -> None:
