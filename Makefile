@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 DOCS_STAMP := $(VENV)/.docs-stamp
 DEMO_STAMP := $(VENV)/.demo-stamp
 
-.PHONY: test lint typecheck pytest demo bench docs clean sources-doc measures-doc
+.PHONY: test lint typecheck pytest demo bench docs clean sources-doc measures-doc sensitivity-doc
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "sendalloc needs Python 3.11+"'
@@ -18,8 +18,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $@
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks examples tools
-	$(BIN)/ruff format --check src tests benchmarks examples tools
+	$(BIN)/ruff check src tests benchmarks examples tools scripts
+	$(BIN)/ruff format --check src tests benchmarks examples tools scripts
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -36,6 +36,10 @@ sources-doc: $(STAMP)
 # docs/measures.md holds the table of sendalloc.measures (a test checks it).
 measures-doc: $(STAMP)
 	$(BIN)/python tools/measures_doc.py
+
+# The county sensitivity analysis in docs/sensitivity.md (a few CPU-minutes).
+sensitivity-doc: $(STAMP)
+	$(BIN)/python scripts/sensitivity_doc.py
 
 # The demo needs only the package and matplotlib, not the whole dev extra
 # (dask, pyarrow, mypy, ruff: minutes to install); a venv that has the dev

@@ -479,9 +479,7 @@ def test_in_year_shares_and_counts_are_consistent() -> None:
     on_day = r.metric("any_preference_at_arrival", "first_available")
     assert (r.metric("first_preference_at_arrival", "first_available") <= on_day).all()
     assert (on_day <= r.metric("placed_by_deadline", "first_available")).all()
-    assert (
-        r.metric("first_preference_at_arrival", "first_available") < on_day
-    ).any()
+    assert (r.metric("first_preference_at_arrival", "first_available") < on_day).any()
     target = r.summary("target")
     assert target.groups == ("specialist", "not_specialist")
     k = target.metrics.index("children")

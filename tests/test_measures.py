@@ -1,4 +1,4 @@
-"""The achievability measures: one table, each measure defined for every mode it names."""
+"""The achievability measures: one table, each defined for every mode it names."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Write the table of achievability measures into docs/measures.md (``make measures-doc``).
+"""Write the table of achievability measures into docs/measures.md.
+
+Run by ``make measures-doc``.
 
 The table sits between two markers; everything around it is written by hand.
 A test (tests/test_measures.py) fails when the page and the table disagree.
@@ -17,6 +19,7 @@ PAGE = Path(__file__).resolve().parent.parent / "docs" / "measures.md"
 
 
 def main() -> int:
+    """Rewrite the table between the markers of docs/measures.md."""
     text = PAGE.read_text(encoding="utf-8")
     head, rest = text.split(START, 1)
     _, tail = rest.split(END, 1)

@@ -23,6 +23,7 @@ from sendalloc.mechanisms import MECHANISMS, allocate
 from sendalloc.population import Children, Settings
 from sendalloc.problem import Allocation, Problem, TieBreak, Unplaced
 from sendalloc.scenario import Instance, Scenario, list_scenarios, load_scenario
+from sendalloc.sensitivity import SensitivityResult, sensitivity
 from sendalloc.simulate import POLICIES, SimulationResult, simulate
 from sendalloc.sweep import SweepResult, sweep
 from sendalloc.ties import break_ties
@@ -39,6 +40,7 @@ __all__ = [
     "Problem",
     "Scenario",
     "SendallocError",
+    "SensitivityResult",
     "Settings",
     "SimulationResult",
     "SweepResult",
@@ -54,6 +56,7 @@ __all__ = [
     "measures",
     "metrics",
     "properties",
+    "sensitivity",
     "simulate",
     "sources",
     "status_quo",

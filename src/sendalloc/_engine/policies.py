@@ -289,10 +289,7 @@ def resolve_policies(
     if mechanisms is None:
         return default_policies(modes)
     given: list[Any]
-    if isinstance(mechanisms, str):
-        given = [mechanisms]
-    else:
-        given = list(mechanisms)
+    given = [mechanisms] if isinstance(mechanisms, str) else list(mechanisms)
     if not given:
         raise ValueError("mechanisms: expected at least one mechanism")
     out: list[Policy] = []

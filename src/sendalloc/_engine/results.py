@@ -17,7 +17,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sendalloc._engine.policies import PROPOSAL
-from sendalloc._engine.stats import Summary, index_of, summarise, unpaired
+from sendalloc._engine.stats import (
+    Summary,
+    index_of,
+    interval_text,
+    summarise,
+    unpaired,
+)
 from sendalloc._engine.streams import Root, seed_text
 from sendalloc._report import data, figures, html, text
 from sendalloc._report.common import PERCENT_METRICS
@@ -62,6 +68,14 @@ class SimulationResult:
     group_labels : dict of str to tuple of str
     description : str
         The scenario's one-line description.
+    metrics : tuple of str
+        The columns of ``values``.
+    uncertainty : str
+        What each run drew besides its children (one of
+        ``"none"``, ``"assumptions"``, ``"layout"``, ``"assumptions+layout"``),
+        and so what the 95% ranges of :meth:`summary` cover: the simulated
+        rounds only, or the rounds and the assumptions (and layouts).
+        :attr:`interval` names it; every renderer shows that name.
     """
 
     scenario: str
@@ -74,6 +88,21 @@ class SimulationResult:
     group_labels: dict[str, tuple[str, ...]]
     description: str = ""
     metrics: tuple[str, ...] = field(default=METRICS)
+    uncertainty: str = "none"
+
+    @property
+    def interval(self) -> str:
+        """What the 95% ranges are over, e.g. "95% range over simulated rounds".
+
+        Examples
+        --------
+        >>> import sendalloc as sa
+        >>> r = sa.simulate("london_borough", ["first_available"], runs=2, seed=1)
+        >>> r.interval
+        '95% range over simulated rounds'
+        """
+        unit = "simulated rounds" if self.mode == "annual" else "simulated runs"
+        return interval_text(self.uncertainty, unit)
 
     @property
     def mode(self) -> str:
@@ -141,6 +170,7 @@ class SimulationResult:
             se,
             n,
             percent=PERCENT_METRICS,
+            uncertainty=self.uncertainty,
         )
 
     def per_run_values(
@@ -233,6 +263,7 @@ class SimulationResult:
             by,
             *summarise(diff),
             percent=PERCENT_METRICS,
+            uncertainty=self.uncertainty,
         )
 
     def difference(

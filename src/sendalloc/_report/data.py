@@ -58,13 +58,16 @@ def result_dict(result: Reportable) -> dict[str, Any]:
     -------
     dict
         Keys ``sendalloc_version, scenario, description, [mode, years,] runs,
-        seed, mechanisms, results, rank_profile``, a ``by_<group>`` key per
-        breakdown (``by_need, by_phase, by_kind, by_target, by_area,
-        by_target_need, by_target_phase, by_target_area``, and for a time
-        result ``by_need, by_phase, by_kind, by_target, by_month, by_year``),
-        and, when the proposal ran beside other rules, ``difference_of`` (the
-        proposal) and ``differences`` (:func:`differences_dict`). Undefined
-        values (NaN) are None.
+        seed, [uncertainty, interval,] mechanisms, results, rank_profile``, a
+        ``by_<group>`` key per breakdown (``by_need, by_phase, by_kind,
+        by_target, by_area, by_target_need, by_target_phase, by_target_area``,
+        and for a time result ``by_need, by_phase, by_kind, by_target,
+        by_month, by_year``), and, when the proposal ran beside other rules,
+        ``difference_of`` (the proposal) and ``differences``
+        (:func:`differences_dict`). Undefined values (NaN) are None.
+        ``uncertainty`` and ``interval`` are there when the runs drew more
+        than their children (a document without them holds ranges over
+        simulated rounds only).
     """
     doc: dict[str, Any] = {
         "sendalloc_version": VERSION,
@@ -75,6 +78,9 @@ def result_dict(result: Reportable) -> dict[str, Any]:
         doc["mode"] = result.mode
         doc["years"] = result.years
     doc |= {"runs": result.runs, "seed": seed_json(result.seed)}
+    if result.uncertainty != "none":
+        doc["uncertainty"] = result.uncertainty
+        doc["interval"] = result.interval
     doc["mechanisms"] = list(result.mechanisms)
     keys = {"overall": "results", "rank": "rank_profile"}
     for sec, by in sections(result):
@@ -146,7 +152,10 @@ def _fmt_csv(x: float) -> str:
 def to_csv(result: Reportable, path: str | os.PathLike[str] | None = None) -> str:
     """Every summary statistic as one long CSV table.
 
-    Columns ``section, mechanism, group, metric, mean, ci_low, ci_high, se``;
+    Columns ``section, mechanism, group, metric, mean, ci_low, ci_high, se``,
+    and ``interval`` (what ``ci_low`` and ``ci_high`` range over, e.g. "95%
+    range over simulated rounds and assumptions") when the runs drew more than
+    their children (without it, the ranges are over simulated rounds);
     ``section`` is ``overall``, ``rank``, ``by_<group>`` (each breakdown of
     the result) or ``difference``: the proposal minus a rule, run by run
     (``mechanism`` reads ``first_available - <rule>``; ``group`` is ``all``
@@ -160,7 +169,9 @@ def to_csv(result: Reportable, path: str | os.PathLike[str] | None = None) -> st
     """
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(CSV_HEADER)
+    drawn = result.uncertainty != "none"
+    w.writerow(CSV_HEADER + ["interval"] * drawn)
+    tail = [result.interval] * drawn
     for section, by in sections(result):
         s = result.summary(by)
         for i, mech in enumerate(s.mechanisms):
@@ -176,6 +187,7 @@ def to_csv(result: Reportable, path: str | os.PathLike[str] | None = None) -> st
                                 _fmt_csv(float(a[i, g, k]))
                                 for a in (s.mean, s.ci_low, s.ci_high, s.se)
                             ),
+                            *tail,
                         ]
                     )
     for rule, groups in differences_dict(result).items():
@@ -191,6 +203,7 @@ def to_csv(result: Reportable, path: str | os.PathLike[str] | None = None) -> st
                             "" if st[k] is None else repr(st[k])
                             for k in ("mean", "ci_low", "ci_high", "se")
                         ),
+                        *tail,
                     ]
                 )
     text = buf.getvalue()
@@ -204,6 +217,9 @@ def to_frame(
     result: Reportable, by: str | None = None, *, per_run: bool = False
 ) -> pd.DataFrame:
     """A long pandas DataFrame of the summary, or of the per-run values.
+
+    A summary of runs that drew more than their children has an ``interval``
+    column naming what ``ci_low`` and ``ci_high`` range over.
 
     Returns
     -------
@@ -244,6 +260,8 @@ def to_frame(
                 "se": s.se.reshape(-1),
             }
         )
+        if result.uncertainty != "none":
+            frame["interval"] = result.interval
     if by is None:
         frame = frame.drop(columns="group")
     return frame

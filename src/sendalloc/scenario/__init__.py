@@ -23,10 +23,19 @@ Modules, each importing only those listed before it:
 - ``sampling``: the settings' layout, the children, :class:`Instance`,
   :func:`free_places`, :func:`staying_on_roll`.
 - ``scenario``: :class:`Scenario`.
+- ``assumptions``: :class:`AssumptionSpace`, the ``[uncertainty]`` table as a
+  unit cube of independent draws, and scenarios drawn from it.
 - ``presets``: :func:`load_scenario`, :func:`list_scenarios`.
 """
 
 from sendalloc.scenario.annotations import ASSUMPTION, DISTRIBUTIONS, Uncertainty
+from sendalloc.scenario.assumptions import (
+    GROUP_BY,
+    THEMES,
+    AssumptionSpace,
+    Dimension,
+    theme,
+)
 from sendalloc.scenario.describe import describe_keys
 from sendalloc.scenario.dynamics import (
     BATCHES,
@@ -62,6 +71,7 @@ __all__ = [
     "ASSUMPTION",
     "BATCHES",
     "DISTRIBUTIONS",
+    "GROUP_BY",
     "MAX_CELLS",
     "MAX_GROUP_COUNT",
     "MAX_PLACES",
@@ -69,12 +79,15 @@ __all__ = [
     "MAX_YEARS",
     "MODES",
     "MUST_ADMIT_KINDS",
+    "THEMES",
     "WAITING",
     "WAIT_ORDERS",
     "AllocationSpec",
+    "AssumptionSpace",
     "CapacityPlan",
     "CostsSpec",
     "DataSpec",
+    "Dimension",
     "DynamicsSpec",
     "GeographySpec",
     "Instance",
@@ -89,4 +102,5 @@ __all__ = [
     "list_scenarios",
     "load_scenario",
     "staying_on_roll",
+    "theme",
 ]
