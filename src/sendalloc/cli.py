@@ -434,7 +434,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "gap",
         help="capacity gap of a scenario: places needed and what they cost",
         description="Max-flow bound on placements, bottlenecks, and the places "
-        "needed for a target (by default 90%% of the children who need specialist "
+        "needed for a target (by default 90% of the children who need specialist "
         "provision placed on their lists), by kind and need, with what they cost "
         "a year and to build.",
         epilog=f"The capacity gap explained: {DOCS_URL}reading-results/",

@@ -9,7 +9,6 @@ year-by-year table. :func:`table` and :func:`headline` choose by ``result.mode``
 from __future__ import annotations
 
 import math
-import textwrap
 
 import numpy as np
 
@@ -171,12 +170,14 @@ def annual_table(result: Reportable) -> str:
             ]
         )
     ch = s.get(s.mechanisms[0], "children")
-    lines += textwrap.wrap(
+    lines.append(
         f"{result.runs} simulated rounds of {ch['mean']:.0f} children on average; "
-        f"mean ({interval_text(result.uncertainty, 'rounds')}); differences are "
-        "taken round by round on the same simulated children.",
-        width=88,
+        f"mean ({interval_text(result.uncertainty, 'rounds')})."
     )
+    if BASELINE in s.mechanisms and PROPOSAL in s.mechanisms:
+        lines.append(
+            "Differences are taken round by round on the same simulated children."
+        )
     return "\n".join(lines)
 
 
