@@ -618,3 +618,25 @@ def test_cli_runs_status_quo_on_worker_processes(
     code = main([*args, "--runs", "4", "--workers", "2", "--no-progress"])
     assert code == 0, capsys.readouterr().err
     assert "request refused %" in capsys.readouterr().out
+
+
+def test_defaults_hold_status_quo_only_in_the_modes_it_runs_in(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sendalloc._engine import policies
+
+    def names(modes: tuple[str, ...]) -> list[str]:
+        return [p.name for p in policies.default_policies(modes)]
+
+    assert names(("annual",))[:2] == ["status_quo", "first_available"]
+    assert "status_quo" not in names(("in_year",))
+    assert "status_quo" not in names(("annual", "in_year"))  # a sweep over both
+    # An in-year run with the default rules runs without today's process ...
+    sc = sa.load_scenario("london_borough").with_overrides({"mode": "in_year"})
+    r = sa.simulate(sc, runs=1, seed=1)
+    assert r.mechanisms[0] == "first_available"
+    assert "status_quo" not in r.mechanisms
+    # ... and picks it up once its policy runs in-year.
+    cls = type(sa.POLICIES["status_quo"])
+    monkeypatch.setattr(cls, "modes", ("annual", "in_year"))
+    assert names(("in_year",))[:2] == ["status_quo", "first_available"]
