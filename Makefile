@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 DOCS_STAMP := $(VENV)/.docs-stamp
 DEMO_STAMP := $(VENV)/.demo-stamp
 
-.PHONY: test lint typecheck pytest demo bench docs clean sources-doc sensitivity-doc
+.PHONY: test lint typecheck pytest demo bench docs clean sources-doc measures-doc sensitivity-doc
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "sendalloc needs Python 3.11+"'
@@ -32,6 +32,10 @@ test: lint typecheck pytest
 # docs/sources.md is rendered from src/sendalloc/data/sources.toml (a test checks it).
 sources-doc: $(STAMP)
 	$(BIN)/python -c 'import sendalloc.sources as s; open("docs/sources.md", "w", encoding="utf-8").write(s.render_markdown())'
+
+# docs/measures.md holds the table of sendalloc.measures (a test checks it).
+measures-doc: $(STAMP)
+	$(BIN)/python tools/measures_doc.py
 
 # The county sensitivity analysis in docs/sensitivity.md (a few CPU-minutes).
 sensitivity-doc: $(STAMP)

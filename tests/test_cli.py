@@ -44,7 +44,9 @@ def test_run_prints_headline_and_table(
         str(png),
     )
     assert code == 0, err
-    assert out.startswith(f"Under {SMALL}, first-available allocation gives ")
+    # The headline leads with the children who need specialist provision.
+    assert out.startswith(f"Under {SMALL}, of the ")
+    assert "who need specialist provision" in out.split(".")[0]
     assert "first preference %" in out
     assert "RSD" in out
     assert "6/6 runs" in err  # progress bar on stderr

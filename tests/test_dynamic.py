@@ -473,6 +473,25 @@ def test_in_year_shares_and_counts_are_consistent() -> None:
         r.metric("any_preference_year_end", "first_available"),
         rtol=1e-12,
     )
+    # Placed by the deadline at a ranked setting: between placed by the
+    # deadline at the first preference and placed by the deadline at all, run
+    # by run; and the target breakdown's two groups add up to every child.
+    on_day = r.metric("any_preference_at_arrival", "first_available")
+    assert (r.metric("first_preference_at_arrival", "first_available") <= on_day).all()
+    assert (on_day <= r.metric("placed_by_deadline", "first_available")).all()
+    assert (r.metric("first_preference_at_arrival", "first_available") < on_day).any()
+    target = r.summary("target")
+    assert target.groups == ("specialist", "not_specialist")
+    k = target.metrics.index("children")
+    assert target.mean[0, :, k].sum() == pytest.approx(get["children"])
+    j = target.metrics.index("any_preference_at_arrival")
+    weighted = (target.mean[0, :, k] * target.mean[0, :, j]).sum() / get["children"]
+    per_run = r.groups["target"][:, 0]
+    np.testing.assert_allclose(
+        (per_run[:, :, k] * per_run[:, :, j]).sum(axis=1),
+        on_day * r.metric("children", "first_available"),
+    )
+    assert 0 < weighted <= 1
 
 
 def test_projection_carries_waiting_children() -> None:

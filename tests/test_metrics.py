@@ -368,3 +368,174 @@ def test_transport_charged_only_to_transported_children() -> None:
     del inst.transport_within_walking
     out = sa.metrics.outcome_arrays(inst, final, final, np.zeros(5, bool))
     assert out.as_dict()["transported"] == 1.0
+
+
+# ------------------------------------------------------------- achievability measures
+# The parents' favourites overall (may be off the list): c0 and c2 want B, c3
+# wants A, and the two whose favourite is off their list (c1: list [B, C];
+# c4: empty list) want A.
+WISH = np.array([B, A, B, A, A])
+
+
+def test_measures_of_a_rule() -> None:
+    # first_available then the fallback: final = [B, C, C, A, -1].
+    inst = make_instance()
+    inst.wish = WISH
+    v = evaluate(inst, sa.allocate(inst.problem, "first_available")).as_dict()
+    # A rule decides on the day the plan is final: no later stage.
+    assert v["any_preference_on_day"] == pytest.approx(3 / 5)  # c0, c1, c3
+    assert v["no_ranked_place"] == pytest.approx(2 / 5)  # c2 (fallback), c4
+    assert v["favourite"] == pytest.approx(2 / 5)  # c0 at B, c3 at A
+    assert v["favourite_on_day"] == v["favourite"]
+    # Over-capacity namings needed: only c4 has no listed place, and c4's list
+    # is empty, so no naming could place them on it.
+    assert v["over_capacity_namings"] == 0
+    # Without the parents' favourites the favourite measures are undefined.
+    bare = evaluate(make_instance(), sa.allocate(inst.problem, "first_available"))
+    assert np.isnan(bare.as_dict()["favourite"])
+    assert np.isnan(bare.group_dict("need")["ASD"]["favourite"])
+
+
+def test_over_capacity_namings_needed() -> None:
+    # One setting S (1 place) and a second T (1 place); no fallback.
+    #   k0 lists [S] and ranks [S]: placed at S.
+    #   k1 lists [S] and ranks [S]: unplaced, and S, all of k1's list, is full:
+    #      k1 would need S named over capacity -> counted.
+    #   k2 lists [S, T] and ranks [S]: unplaced, but T on the list is free: the
+    #      LA could name T without exceeding it -> not counted.
+    #   k3 lists nothing: no naming could give a listed place -> not counted.
+    S, T = 0, 1
+    problem = sa.Problem.from_lists([1, 1], [[S], [S], [S], []])
+    inst = NS(
+        problem=problem,
+        children=NS(
+            need=np.zeros(4, np.int8),
+            phase=np.ones(4, np.int8),
+            x_km=np.zeros(4),
+            y_km=np.zeros(4),
+        ),
+        settings=NS(
+            kind=np.array([2, 2], np.int8),
+            cost=np.ones(2),
+            x_km=np.zeros(2),
+            y_km=np.zeros(2),
+        ),
+        lists=np.array([[S, -1], [S, -1], [S, T], [-1, -1]], np.int32),
+        distance_km=np.ones((4, 2)),
+        off_list_wish=np.zeros(4, bool),
+        wish=np.array([S, S, S, -1]),
+        fallback=False,
+        transport_cost_per_km=0.0,
+    )
+    out = evaluate(inst, sa.allocate(problem, "first_available"))
+    assert out.as_dict()["over_capacity_namings"] == pytest.approx(1 / 4)
+    # With the fallback, k2 takes T; k1 still needs a naming.
+    out = evaluate(inst, sa.allocate(problem, "first_available"), fallback=True)
+    assert out.as_dict()["over_capacity_namings"] == pytest.approx(1 / 4)
+    assert out.as_dict()["no_ranked_place"] == pytest.approx(3 / 4)  # k1, k2, k3
+    # A process that names settings over capacity says which children it named.
+    final = np.array([S, S, T, -1])
+    named = np.array([False, True, False, False])
+    out = sa.metrics.outcome_arrays(
+        inst, final, final, np.zeros(4, bool), over_capacity=named
+    )
+    assert out.as_dict()["over_capacity_namings"] == pytest.approx(1 / 4)
+    assert out.as_dict()["unplaced"] == pytest.approx(1 / 4)  # k3
+
+
+def test_measures_of_a_process_with_a_later_stage() -> None:
+    # Today's process: on the day the plan is final c0 is at A (ranked second,
+    # not the favourite B), c1 at its off-list favourite A, c2 nowhere, c3 at A,
+    # c4 nowhere. After appeals c0 is at B (won) and c2 at C.
+    inst = make_instance()
+    inst.wish = WISH
+    day = np.array([A, A, -1, A, -1])
+    final = np.array([B, A, C, A, -1])
+    named = np.array([False, True, False, True, False])  # A had one place
+    out = sa.metrics.outcome_arrays(
+        inst, final, final, np.zeros(5, bool), day=day, over_capacity=named
+    )
+    v = out.as_dict()
+    assert v["any_preference_on_day"] == pytest.approx(2 / 5)  # c0 (A), c3 (A)
+    assert v["any_preference"] == pytest.approx(2 / 5)  # c0 (B), c3 (A)
+    assert v["no_ranked_place"] == pytest.approx(3 / 5)  # c1 off list, c2, c4
+    assert v["favourite_on_day"] == pytest.approx(2 / 5)  # c1, c3
+    assert v["favourite"] == pytest.approx(3 / 5)  # c0, c1, c3
+    assert v["over_capacity_namings"] == pytest.approx(2 / 5)
+    assert v["placed_on_list"] == pytest.approx(3 / 5)  # c1's A is off its list
+    asd = out.group_dict("need")["ASD"]  # c0, c1
+    assert asd["favourite_on_day"] == pytest.approx(1 / 2)
+    assert asd["favourite"] == pytest.approx(1.0)
+    assert asd["any_preference_on_day"] == pytest.approx(1 / 2)
+
+
+def test_cost_per_child_by_group(outcome: sa.metrics.Outcome) -> None:
+    # ASD (c0 at B, c1 at C): 25,100 + 61,200 over the two placed.
+    assert _row(outcome, "need", "ASD")["cost_per_child"] == pytest.approx(43_150)
+    # SLCN (c4, unplaced): undefined.
+    assert np.isnan(_row(outcome, "need", "SLCN")["cost_per_child"])
+
+
+def test_area_and_breakdowns_within_the_target_group() -> None:
+    # Target group c0, c1, c4; rural c1, c3, c4.
+    inst = make_instance()
+    inst.children.specialist = np.array([True, True, False, False, True])
+    inst.children.rural = np.array([False, True, False, True, True])
+    out = evaluate(inst, sa.allocate(inst.problem, "first_available"))
+    rural = _row(out, "area", "rural")  # c1 (C), c3 (A), c4 (none)
+    assert rural["children"] == 3
+    assert rural["first_preference"] == pytest.approx(1 / 3)  # c3
+    assert rural["unplaced"] == pytest.approx(1 / 3)  # c4
+    assert _row(out, "area", "urban")["children"] == 2
+    # Within the target group only: c0 (ASD, primary, urban), c1 (ASD, primary,
+    # rural), c4 (SLCN, secondary, rural).
+    asd = _row(out, "target_need", "ASD")
+    assert asd["children"] == 2
+    assert asd["first_preference"] == pytest.approx(1 / 2)  # c0
+    assert _row(out, "target_need", "SEMH")["children"] == 0  # c2, c3: not target
+    sec = _row(out, "target_phase", "secondary")  # c4 only
+    assert sec["children"] == 1
+    assert sec["unplaced"] == 1
+    t_rural = _row(out, "target_area", "rural")  # c1, c4
+    assert t_rural["children"] == 2
+    assert t_rural["top3_preference"] == pytest.approx(1 / 2)  # c1
+    for by in ("target_need", "target_phase", "target_area"):
+        assert out.groups[by][:, 0].sum() == 3
+    # A stand-in without the columns: the breakdowns that read them are empty.
+    bare = evaluate(make_instance(), sa.allocate(inst.problem, "first_available"))
+    for by in ("area", "target_need", "target_phase", "target_area"):
+        assert bare.groups[by][:, 0].sum() == 0, by
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_every_breakdown_sums_to_the_whole(seed: int) -> None:
+    # On a sampled round: in each breakdown the groups' children add up to the
+    # round (to the target group, within it), and each share metric, weighted
+    # by the groups' sizes, adds up to its overall value (its target-group
+    # value, within it); so does annual cost. The county has rural children.
+    sc = sa.load_scenario("county")
+    inst = sc.sample(seed)
+    a = sa.allocate(inst.problem, "first_available")
+    out = evaluate(inst, a)
+    whole = out.as_dict()
+    target = out.group_dict("target")["specialist"]
+    shares = [
+        m
+        for m in GROUP_METRICS
+        if m in sa.metrics.METRICS
+        and m not in ("children", "mean_rank", "mean_distance_km", "cost_per_child")
+        and m != "annual_cost"
+    ]
+    assert "over_capacity_namings" in shares
+    assert "favourite" in shares
+    assert 0 < inst.children.rural.sum() < inst.children.rural.size
+    for by in sa.metrics.GROUPINGS:
+        ref = target if by.startswith("target_") else whole
+        table = out.groups[by]
+        size = table[:, GROUP_METRICS.index("children")]
+        assert size.sum() == ref["children"], by
+        for m in shares:
+            col = np.nan_to_num(table[:, GROUP_METRICS.index(m)])
+            assert np.dot(size, col) == pytest.approx(ref[m] * ref["children"]), (by, m)
+        cost = table[:, GROUP_METRICS.index("annual_cost")].sum()
+        assert cost == pytest.approx(ref["annual_cost"]), by

@@ -146,7 +146,9 @@ def test_every_section_is_present_in_order_with_its_heading(tree: Element) -> No
     ]
 
 
-def test_every_figure_is_present_and_described(tree: Element) -> None:
+def test_every_figure_is_present_and_described(
+    tree: Element, doc: dict[str, Any]
+) -> None:
     for fid in FIGURES:
         fig = tree.by_id(fid)
         assert fig is not None, fid
@@ -167,11 +169,14 @@ def test_every_figure_is_present_and_described(tree: Element) -> None:
                 assert len(el.text()) > 10
             marks = [e for e in svg.iter() if e.tag in ("circle", "rect")]
             assert len(marks) >= 3, fid
-    # The rules compared: one row of dots per rule, two series (target, all).
+    # The rules compared: one row of dots per rule (today's process and the
+    # six default rules), two series (target, all).
+    rules = doc["run"]["mechanisms"]
+    assert rules[:2] == ["status_quo", "first_available"]
     today = tree.by_id("figure-today")
     assert today is not None
     first = next(today.iter("svg"))
-    assert len(list(first.iter("circle"))) == 2 * 6
+    assert len(list(first.iter("circle"))) == 2 * len(rules) == 2 * 7
 
 
 def test_tables_have_captions_and_headers(tree: Element) -> None:
@@ -301,7 +306,8 @@ def test_todays_process_is_shown_beside_the_proposal_when_the_run_has_it(
 def test_the_paired_differences_are_the_runs_differences(doc: dict[str, Any]) -> None:
     mechs = doc["run"]["mechanisms"]
     r = sa.simulate(SCENARIO, mechs, runs=RUNS, seed=SEED)
-    for other in mechs[1:]:
+    assert "status_quo" in doc["differences"]
+    for other in (m for m in mechs if m != "first_available"):
         per_run = r.metric("unplaced", "first_available") - r.metric("unplaced", other)
         got = doc["differences"][other]["all"]["unplaced"]
         assert got["mean"] == pytest.approx(per_run.mean(), abs=1e-12)
@@ -393,10 +399,27 @@ def test_a_run_without_the_target_breakdown_says_so(doc: dict[str, Any]) -> None
 def test_places_and_pounds_when_the_gap_has_costs(doc: dict[str, Any]) -> None:
     d = copy.deepcopy(doc)
     d["gap"][0]["annual_cost_gbp"] = {"mean": 2.5e6, "ci_low": 2.0e6, "ci_high": 3.1e6}
+    d["gap"][0]["capital_cost_gbp"] = None
     section = _page(d).by_id("gap")
     assert section is not None
     assert "£2.5m (£2.0m–£3.1m)" in section.text()
-    assert "not estimated yet" in section.text()  # the capital cost still is
+    # the capital cost, taken away, is said to be missing
+    assert "cost to build is not estimated" in section.text()
+
+
+def test_the_runs_gap_is_in_places_and_pounds(
+    tree: Element, doc: dict[str, Any]
+) -> None:
+    gap = doc["gap"][0]
+    assert gap["group"] == "specialist"
+    assert gap["annual_cost_gbp"]["mean"] > 0
+    assert gap["capital_cost_gbp"]["mean"] > 0
+    section = tree.by_id("gap")
+    assert section is not None
+    text = section.text()
+    assert "Not in this report yet" not in text
+    assert "not estimated" not in text
+    assert text.count("£") >= 2
 
 
 def test_a_target_out_of_reach_is_reported(doc: dict[str, Any]) -> None:

@@ -199,7 +199,7 @@ def test_summary_by_and_outputs(tmp_path: Any) -> None:
     assert (tmp_path / "r.csv").read_text() == csv
     text = r.table()
     assert "first preference" in text
-    assert "first-available allocation gives" in r.headline()
+    assert "first-available allocation would place" in r.headline()
 
 
 def test_to_frame() -> None:
@@ -243,7 +243,8 @@ def test_preset_identical_serial_and_process_pool() -> None:
         pooled = sa.simulate(scen, runs=8, seed=11, executor=ex).to_json()
     assert serial == pooled
     doc = json.loads(serial)
-    assert doc["mechanisms"][0] == "first_available"
+    # The default run: today's process first, then the proposal.
+    assert doc["mechanisms"][:2] == ["status_quo", "first_available"]
 
 
 def test_planner_never_places_fewer_than_first_available() -> None:

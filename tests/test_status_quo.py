@@ -528,7 +528,8 @@ def test_simulate_runs_status_quo_beside_the_mechanisms() -> None:
     # process, so status_quo places nobody "by the fallback".
     assert s.get("status_quo", "placed_by_fallback")["mean"] == 0.0
     assert "status quo" in r.table()
-    assert "the setting their parent asked for" in r.headline()
+    # Today's process is named beside the proposal in the headline.
+    assert "under today's statutory process" in r.headline()
 
 
 def test_adding_status_quo_leaves_the_mechanisms_numbers_alone() -> None:
@@ -617,3 +618,28 @@ def test_cli_runs_status_quo_on_worker_processes(
     code = main([*args, "--runs", "4", "--workers", "2", "--no-progress"])
     assert code == 0, capsys.readouterr().err
     assert "request refused %" in capsys.readouterr().out
+
+
+def test_defaults_hold_status_quo_only_in_the_modes_it_runs_in(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sendalloc._engine import policies
+
+    def names(modes: tuple[str, ...]) -> list[str]:
+        return [p.name for p in policies.default_policies(modes)]
+
+    assert names(("annual",))[:2] == ["status_quo", "first_available"]
+    assert names(("in_year",))[:2] == ["status_quo", "first_available"]
+    # Today's process does not run multi-year (yet): those defaults go without it.
+    assert "status_quo" not in names(("multi_year",))
+    assert "status_quo" not in names(("annual", "multi_year"))  # a sweep over both
+    sc = sa.load_scenario("london_borough").with_overrides(
+        {"mode": "multi_year", "dynamics.years": 2}
+    )
+    r = sa.simulate(sc, runs=1, seed=1)
+    assert r.mechanisms[0] == "first_available"
+    assert "status_quo" not in r.mechanisms
+    # ... and picks it up once its policy runs there.
+    cls = type(sa.POLICIES["status_quo"])
+    monkeypatch.setattr(cls, "modes", ("annual", "in_year", "multi_year"))
+    assert names(("multi_year",))[:2] == ["status_quo", "first_available"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sendalloc import (
     capacity,
     dynamic,
+    measures,
     metrics,
     properties,
     sources,
@@ -52,6 +53,7 @@ __all__ = [
     "dynamic",
     "list_scenarios",
     "load_scenario",
+    "measures",
     "metrics",
     "properties",
     "sensitivity",

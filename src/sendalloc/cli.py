@@ -8,12 +8,14 @@ Usage:
                   [--uncertainty none|assumptions|layout|assumptions+layout]
     sendalloc scenarios
     sendalloc gap [SCENARIO] [--runs N] [--seed S] [--target T] [--metric M]
-                  [--by kind|need]
+                  [--group specialist|all|not_specialist] [--by kind|need]
+                  [--json PATH] [--csv PATH]
     sendalloc sweep SCENARIO --set KEY=V1,V2,... [--set ...] [--runs N] [--seed S]
                   [--mechanism NAME ...] [--store PATH] [--csv PATH]
                   [--scheduler ADDRESS | --workers N] [--chunk-size N]
     sendalloc report [SCENARIO] [-o PATH] [--json PATH] [--runs N] [--seed S]
                   [--mechanism NAME ...] [--gap-target T[,T...]|none]
+                  [--gap-group specialist|all|not_specialist]
                   [--gap-runs N] [--workers N] [--no-progress]
     sendalloc sensitivity [SCENARIO] [--method sobol|morris] [--measure M ...]
                   [--mechanism NAME] [--samples N] [--runs N]
@@ -40,6 +42,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import json
 import os
 import secrets
 import sys
@@ -429,8 +432,11 @@ def _build_parser() -> argparse.ArgumentParser:
 
     gap = sub.add_parser(
         "gap",
-        help="capacity gap of a scenario",
-        description="Max-flow bound on placements, bottlenecks and places needed.",
+        help="capacity gap of a scenario: places needed and what they cost",
+        description="Max-flow bound on placements, bottlenecks, and the places "
+        "needed for a target (by default 90% of the children who need specialist "
+        "provision placed on their lists), by kind and need, with what they cost "
+        "a year and to build.",
         epilog=f"The capacity gap explained: {DOCS_URL}reading-results/",
     )
     gap.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO)
@@ -447,7 +453,21 @@ def _build_parser() -> argparse.ArgumentParser:
         default="placed_on_list",
         help="metric to bring to the target (default placed_on_list)",
     )
-    gap.add_argument("--by", choices=("kind", "need"), default="kind")
+    gap.add_argument(
+        "--group",
+        choices=("specialist", "all", "not_specialist"),
+        default="specialist",
+        help="the children the target is for (default specialist: those who need "
+        "specialist provision, the children the proposal is for; all: everyone)",
+    )
+    gap.add_argument(
+        "--by",
+        choices=("kind", "need"),
+        default="kind",
+        help="spread the places by setting kind (default) or by children's need",
+    )
+    gap.add_argument("--json", metavar="PATH", help="write the answer as JSON")
+    gap.add_argument("--csv", metavar="PATH", help="write the answer as CSV")
     _add_sweep_parser(sub)
     _add_report_parser(sub)
     _add_sensitivity_parser(sub)
@@ -499,8 +519,15 @@ def _add_report_parser(sub: Any) -> None:
         type=_targets,
         default=(0.9,),
         metavar="T[,T...]",
-        help="share(s) of children to place on their lists, for the places "
-        "needed (default 0.9; 'none' to skip)",
+        help="share(s) of the --gap-group children to place on their lists, for "
+        "the places needed and what they cost (default 0.9; 'none' to skip)",
+    )
+    rep.add_argument(
+        "--gap-group",
+        choices=("specialist", "all", "not_specialist"),
+        default="specialist",
+        help="the children the gap targets are for (default specialist: those who "
+        "need specialist provision)",
     )
     rep.add_argument(
         "--gap-runs",
@@ -561,6 +588,7 @@ def _cmd_report(args: argparse.Namespace, err: TextIO) -> int:
                 seed=args.seed,
                 mechanisms=mechs,
                 gap_targets=args.gap_target,
+                gap_group=args.gap_group,
                 gap_runs=args.gap_runs,
                 executor=executor,
                 progress=progress,
@@ -867,30 +895,65 @@ def _cmd_scenarios(out: TextIO) -> int:
 
 
 def _cmd_gap(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from sendalloc.capacity import TARGET_METRICS, gap_summary, places_needed
+    from sendalloc.capacity import (
+        TARGET_METRICS,
+        gap_summary,
+        gap_to_csv,
+        gap_to_dict,
+        places_needed,
+    )
 
     if args.metric not in TARGET_METRICS:
         raise _UsageError(
             f"--metric: expected one of {', '.join(TARGET_METRICS)}, "
             f"got {args.metric!r}"
         )
+    outputs = _Outputs(json=args.json, csv=args.csv)
+    outputs.check()
     scen = _scenario(args.scenario)
+    need: Any
     with _compile_notice(err, quiet=False):
         summary = gap_summary(scen, runs=args.runs, seed=args.seed)
-        out.write(summary.text() + "\n\n")
         try:
             need = places_needed(
                 scen,
                 args.target,
                 metric=args.metric,
                 by=args.by,
+                group=args.group,
                 runs=args.runs,
                 seed=args.seed,
             )
         except ValueError as exc:
-            out.write(f"Places needed: {exc}\n")
-        else:
-            out.write(need.text() + "\n")
+            need = {
+                "metric": args.metric,
+                "target": args.target,
+                "group": args.group,
+                "error": str(exc),
+            }
+    if args.json:
+        text = json.dumps(gap_to_dict(summary, [need]), indent=2, allow_nan=False)
+
+        def write_json(path: str) -> None:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text + "\n")
+
+        outputs.write("json", write_json)
+        err.write(f"wrote {args.json}\n")
+    if args.csv:
+        table = gap_to_csv(summary, [need])
+
+        def write_csv(path: str) -> None:
+            with open(path, "w", encoding="utf-8", newline="") as f:
+                f.write(table)
+
+        outputs.write("csv", write_csv)
+        err.write(f"wrote {args.csv}\n")
+    out.write(summary.text() + "\n\n")
+    if isinstance(need, dict):
+        out.write(f"Places needed: {need['error']}\n")
+    else:
+        out.write(need.text() + "\n")
     return 0
 
 

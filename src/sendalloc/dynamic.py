@@ -121,7 +121,7 @@ def simulate_dynamic(
         )
     result = run_simulation(
         scenario,
-        resolve_policies(mechs),
+        resolve_policies(mechs, modes=(str(scenario.mode),)),
         runs=runs,
         seed=check_seed(seed),
         executor=executor,

@@ -35,6 +35,7 @@ from sendalloc.problem import Allocation, Problem
 from sendalloc.properties import justified_envy
 
 __all__ = [
+    "AREAS",
     "GROUPINGS",
     "GROUP_METRICS",
     "METRICS",
@@ -59,9 +60,14 @@ METRICS: tuple[str, ...] = (
     "first_preference",
     "top3_preference",
     "any_preference",
+    "any_preference_on_day",
+    "no_ranked_place",
     "placed_on_list",
     "placed_by_fallback",
     "unplaced",
+    "favourite",
+    "favourite_on_day",
+    "over_capacity_namings",
     "mean_rank",
     "justified_envy",
     "off_list_wish",
@@ -79,8 +85,6 @@ METRICS: tuple[str, ...] = (
 #: :mod:`sendalloc.status_quo`); every policy of the run is measured on them,
 #: NaN where a policy has no such step. See :func:`process_values`.
 PROCESS_METRICS: tuple[str, ...] = (
-    "favourite_on_day",
-    "favourite",
     "request_refused",
     "named_over_capacity",
     "appealed",
@@ -114,23 +118,46 @@ GROUP_METRICS: tuple[str, ...] = (
     "first_preference",
     "top3_preference",
     "any_preference",
+    "any_preference_on_day",
+    "no_ranked_place",
     "placed_on_list",
     "placed_by_fallback",
     "unplaced",
+    "favourite",
+    "favourite_on_day",
+    "over_capacity_namings",
     "mean_rank",
     "justified_envy",
     "off_list_wish",
     "mean_distance_km",
     "annual_cost",
+    "cost_per_child",
     "fill_rate",
 )
 
-#: The breakdowns, in the order of :attr:`Outcome.groups`.
-GROUPINGS: tuple[str, ...] = ("need", "phase", "kind", "target")
+#: The breakdowns, in the order of :attr:`Outcome.groups`: by the child's need,
+#: phase, the kind of setting their parent ranked first, whether they need
+#: specialist provision (``target``), where they live (``area``: urban or
+#: rural), and need, phase and area *within* the target group
+#: (``target_need``, ``target_phase``, ``target_area``: children who do not
+#: need specialist provision are in no group of these three).
+GROUPINGS: tuple[str, ...] = (
+    "need",
+    "phase",
+    "kind",
+    "target",
+    "area",
+    "target_need",
+    "target_phase",
+    "target_area",
+)
 
 #: Groups of the ``target`` breakdown: children who need specialist provision
 #: (``Children.specialist``; the group the proposal is about) and the others.
 TARGET_GROUPS: tuple[str, ...] = ("specialist", "not_specialist")
+
+#: Groups of the ``area`` breakdown (``Children.rural``).
+AREAS: tuple[str, ...] = ("urban", "rural")
 
 #: Label of the kind group of children whose parent ranked no setting.
 NO_PREFERENCE = "no_preference"
@@ -154,6 +181,11 @@ class _Col(enum.IntEnum):
     PLACED = 12  # placed anywhere
     TRANSPORTED = 13  # transported to the placement (expected share, 0 unplaced)
     TRANSPORT_COST = 14  # annual transport cost (0 unplaced)
+    RANKED_ON_DAY = 15  # at a ranked setting on the day the plan is final
+    NOT_RANKED = 16  # not at a ranked setting after every stage
+    FAVOURITE = 17  # at the parent's favourite setting (on or off the list)
+    FAVOURITE_ON_DAY = 18  # ... on the day the plan is final
+    OVER_CAPACITY = 19  # named over capacity (a process), or would need to be
 
 
 #: Metrics that are a column's share of the children (overall and in a group).
@@ -161,6 +193,11 @@ _SHARES: Mapping[str, _Col] = {
     "first_preference": _Col.FIRST,
     "top3_preference": _Col.TOP3,
     "any_preference": _Col.RANKED,
+    "any_preference_on_day": _Col.RANKED_ON_DAY,
+    "no_ranked_place": _Col.NOT_RANKED,
+    "favourite": _Col.FAVOURITE,
+    "favourite_on_day": _Col.FAVOURITE_ON_DAY,
+    "over_capacity_namings": _Col.OVER_CAPACITY,
     "placed_on_list": _Col.ON_LIST,
     "placed_by_fallback": _Col.BY_FALLBACK,
     "unplaced": _Col.UNPLACED,
@@ -280,12 +317,18 @@ def group_labels() -> dict[str, tuple[str, ...]]:
     --------
     >>> group_labels()["kind"][-1]
     'no_preference'
+    >>> group_labels()["target_area"]
+    ('urban', 'rural')
     """
     return {
         "need": tuple(NEEDS),
         "phase": tuple(PHASES),
         "kind": (*KINDS, NO_PREFERENCE),
         "target": TARGET_GROUPS,
+        "area": AREAS,
+        "target_need": tuple(NEEDS),
+        "target_phase": tuple(PHASES),
+        "target_area": AREAS,
     }
 
 
@@ -488,25 +531,41 @@ class Context:
             kind_key = np.where(first >= 0, kind[np.maximum(first, 0)], no_pref)
         else:
             kind_key = np.full(n, no_pref, dtype=np.int64)
-        # The target group: children who need specialist provision first. A
-        # stand-in without the flag puts every child in one bin past the last
-        # group, which is dropped: the breakdown's groups are empty (NaN).
+        # Each breakdown's group of each child, -1 for a child in no group of
+        # it: children outside the target group in the breakdowns within it,
+        # and every child when a stand-in lacks the column the breakdown reads
+        # (its groups are then empty: NaN).
         flag = getattr(instance.children, "specialist", None)
-        target_key = (
-            np.full(n, n_groups[3], dtype=np.int64)
-            if flag is None
-            else np.where(np.asarray(flag, dtype=bool), 0, 1)
-        )
+        rural = getattr(instance.children, "rural", None)
+        need = np.asarray(instance.children.need, dtype=np.int64)
+        phase = np.asarray(instance.children.phase, dtype=np.int64)
+        none = np.full(n, -1, dtype=np.int64)
+        if flag is None:
+            target_key = none
+            within = np.zeros(n, dtype=bool)
+        else:
+            within = np.asarray(flag, dtype=bool)
+            target_key = np.where(within, 0, 1)
+        area_key = none if rural is None else np.asarray(rural, dtype=np.int64)
         keys = (
-            np.asarray(instance.children.need, dtype=np.int64),
-            np.asarray(instance.children.phase, dtype=np.int64),
+            need,
+            phase,
             kind_key,
             target_key,
+            area_key,
+            np.where(within, need, -1),
+            np.where(within, phase, -1),
+            np.where(within, area_key, -1),
         )
         # Group sums are np.bincount over (group, column) bins: a sequential sum,
-        # so bit-for-bit the same on every machine (a BLAS product is not).
+        # so bit-for-bit the same on every machine (a BLAS product is not). A
+        # child in no group of a breakdown goes to one bin past the last group,
+        # which is dropped.
+        n_all = sum(n_groups)
         offsets = np.cumsum((0, *n_groups[:-1]))
-        stacked = np.concatenate([k + o for k, o in zip(keys, offsets, strict=True)])
+        stacked = np.concatenate(
+            [np.where(k >= 0, k + o, n_all) for k, o in zip(keys, offsets, strict=True)]
+        )
         group_index = (stacked[:, None] * len(_Col) + np.arange(len(_Col))).ravel()
         return cls(
             instance=instance,
@@ -529,6 +588,8 @@ def outcome_arrays(
     envy: NDArray[np.bool_],
     *,
     context: Context | None = None,
+    day: NDArray[Any] | None = None,
+    over_capacity: NDArray[Any] | None = None,
 ) -> Outcome:
     """Compute an :class:`Outcome` from the two stages' assignments (fast path).
 
@@ -537,6 +598,12 @@ def outcome_arrays(
     the per-child justified-envy mask, all shape (N,), so that callers who have
     them (the Monte Carlo engine) do not recompute them, and an optional
     :class:`Context` of the instance shared between mechanisms.
+
+    A process with steps after the day the plan is final (today's process:
+    appeals) also passes ``day``, the placements on that day (default
+    ``final``), and ``over_capacity``, which children it named beyond the
+    setting's free places (default: those who would need such a naming to get
+    a listed place; see :func:`evaluate`), both shape (N,).
 
     Returns
     -------
@@ -547,6 +614,7 @@ def outcome_arrays(
     n, m = problem.n_children, problem.n_settings
     assign = np.asarray(assignment, dtype=np.int64)
     final = np.asarray(final, dtype=np.int64)
+    on_day = final if day is None else np.asarray(day, dtype=np.int64)
     placed = final >= 0
     prefs = problem.preferences
     width = prefs.shape[1]
@@ -556,9 +624,22 @@ def outcome_arrays(
         hit = (prefs == final[:, None]) & placed[:, None]
         ranked = hit.any(axis=1)
         rank = np.where(ranked, hit.argmax(axis=1), -1)
+        ranked_day = (
+            ranked
+            if day is None
+            else ((prefs == on_day[:, None]) & (on_day[:, None] >= 0)).any(axis=1)
+        )
     else:
-        ranked = np.zeros(n, dtype=bool)
+        ranked = ranked_day = np.zeros(n, dtype=bool)
         rank = np.full(n, -1, dtype=np.int64)
+    # The parent's favourite setting overall (may be off the list; -1 none).
+    wish_attr = getattr(instance, "wish", None)
+    wish = None if wish_attr is None else np.asarray(wish_attr, dtype=np.int64)
+    if wish is None:
+        favourite = favourite_day = np.zeros(n, dtype=bool)
+    else:
+        favourite = (wish >= 0) & (final == wish)
+        favourite_day = (wish >= 0) & (on_day == wish)
     # Position on the tailored list (-1 = not on it).
     lists = ctx.lists
     if lists.shape[1]:
@@ -607,6 +688,19 @@ def outcome_arrays(
 
     # Specialist fill: free specialist places this round that were filled.
     filled = np.bincount(final[placed], minlength=m).astype(np.float64)
+    # Over-capacity namings: made (a process says which), else needed: a
+    # child without a place on a non-empty list whose every listed setting is
+    # full after the round could get a listed place only by being named over
+    # capacity.
+    if over_capacity is not None:
+        over = np.asarray(over_capacity, dtype=bool)
+    elif lists.shape[1]:
+        full = filled >= ctx.capacity  # (M,): no free place left
+        listed = lists >= 0
+        all_full = np.where(listed, full[np.maximum(lists, 0)], True).all(axis=1)
+        over = ~on_list & listed.any(axis=1) & all_full
+    else:
+        over = np.zeros(n, dtype=bool)
     spec_cap = float(ctx.capacity[ctx.is_specialist].sum())
     spec_fill = (
         float(filled[ctx.is_specialist].sum()) / spec_cap if spec_cap > 0 else np.nan
@@ -629,6 +723,11 @@ def outcome_arrays(
         _Col.PLACED: placed,
         _Col.TRANSPORTED: carried,
         _Col.TRANSPORT_COST: transport,
+        _Col.RANKED_ON_DAY: ranked_day,
+        _Col.NOT_RANKED: ~ranked,
+        _Col.FAVOURITE: favourite,
+        _Col.FAVOURITE_ON_DAY: favourite_day,
+        _Col.OVER_CAPACITY: over,
     }
     cols = np.empty((n, len(_Col)))
     for col, quantity in per_child.items():
@@ -640,6 +739,8 @@ def outcome_arrays(
     }
     for metric, (num, den) in _RATIOS.items():
         value[metric] = tot[num] / tot[den] if tot[den] else np.nan
+    if wish is None:  # a stand-in without the parents' favourites
+        value["favourite"] = value["favourite_on_day"] = np.nan
     value["annual_cost"] = tot[_Col.COST]
     value["specialist_fill"] = spec_fill
     value["children"] = n_f
@@ -670,6 +771,8 @@ def outcome_arrays(
     column["children"] = size
     column["annual_cost"] = sums[:, _Col.COST]
     column["fill_rate"] = np.nan
+    if wish is None:
+        column["favourite"] = column["favourite_on_day"] = np.nan
     table = np.empty((sums.shape[0], len(GROUP_METRICS)))
     for j, metric in enumerate(GROUP_METRICS):
         table[:, j] = column[metric]
@@ -703,8 +806,6 @@ class ProcessInstanceLike(Protocol):
     def problem(self) -> Problem: ...
     @property
     def settings(self) -> _ProcessSettings: ...
-    @property
-    def wish(self) -> NDArray[Any]: ...
 
 
 def process_values(
@@ -717,7 +818,7 @@ def process_values(
     Parameters
     ----------
     instance : Instance
-        Reads ``problem`` (free places), ``wish``, ``settings`` (``capacity``,
+        Reads ``problem`` (free places), ``settings`` (``capacity``,
         ``kind``) and ``roll`` (pupils staying on roll; without it,
         ``capacity - free places``).
     final : ndarray of int, shape (N,)
@@ -735,10 +836,6 @@ def process_values(
     -----
     Shares are of all N children in the round:
 
-    - ``favourite_on_day``, ``favourite``: placed at the parent's favourite
-      setting (``instance.wish``, which may be off the list; for today's
-      process, the setting requested) on the day the plan is final, and after
-      appeals.
     - ``request_refused``, ``appealed``, ``appeal_won``: the request was refused
       (by the LA, or the setting could not admit); the parent appealed; the
       tribunal named the requested setting.
@@ -761,19 +858,19 @@ def process_values(
     >>> from types import SimpleNamespace as NS
     >>> p = sa.Problem.from_lists([1, 0], [[0], [0]])
     >>> places = NS(kind=np.array([2, 2]), capacity=np.array([2, 4]))
-    >>> inst = NS(problem=p, settings=places, wish=np.array([0, 1]),
-    ...           roll=np.array([1, 5]))
+    >>> inst = NS(problem=p, settings=places, roll=np.array([1, 5]))
     >>> values = process_values(inst, np.array([0, -1])).tolist()
     >>> v = dict(zip(PROCESS_METRICS, values))
-    >>> v["favourite"], v["special_at_or_over_capacity"], v["special_places_over"]
-    (0.5, 1.0, 0.1666...)
+    >>> v["unplaced_on_day"], v["special_at_or_over_capacity"]
+    (0.5, 1.0)
+    >>> v["special_places_over"]
+    0.1666...
     >>> bool(np.isnan(v["appealed"]))
     True
     """
     problem = instance.problem
     n = problem.n_children
     final = np.asarray(final, dtype=np.int64)
-    wish = np.asarray(instance.wish, dtype=np.int64)
     settings = instance.settings
     cap = np.asarray(settings.capacity, dtype=np.int64)
     kind = np.asarray(settings.kind, dtype=np.int64)
@@ -796,9 +893,6 @@ def process_values(
         v["appealed"] = float(np.count_nonzero(extra["appealed"])) / n_f
         v["appeal_won"] = float(np.count_nonzero(extra["won"])) / n_f
         v["named_over_capacity"] = float(np.count_nonzero(extra["over_capacity"])) / n_f
-    has_wish = wish >= 0
-    v["favourite_on_day"] = float(np.count_nonzero(has_wish & (day == wish))) / n_f
-    v["favourite"] = float(np.count_nonzero(has_wish & (final == wish))) / n_f
     v["unplaced_on_day"] = float(np.count_nonzero(day < 0)) / n_f
     after = roll + taken
     beyond = np.maximum(after - cap, 0)
@@ -859,9 +953,23 @@ def evaluate(
 
     - ``first_preference``, ``top3_preference``, ``any_preference``: placed at the
       setting the parent ranked first, in the top three, anywhere in the ranking.
+    - ``any_preference_on_day``: placed at a ranked setting on the day the
+      plan is final (for a rule, the same as ``any_preference``; for a
+      process with appeals, before them); ``no_ranked_place``: not at a ranked
+      setting after every stage (``1 - any_preference``).
     - ``placed_on_list``: placed at any setting on the tailored list, including
       by the LA fallback; ``placed_by_fallback`` is the part the fallback placed.
     - ``unplaced``: no place after both stages.
+    - ``favourite``, ``favourite_on_day``: placed at the parent's favourite
+      setting overall (``instance.wish``, which may be off the list; for
+      today's process the setting requested), after every stage and on the
+      day the plan is final. NaN for an instance without ``wish``.
+    - ``over_capacity_namings``: for a process that names settings beyond
+      their free places (today's, passing ``over_capacity`` to
+      :func:`outcome_arrays`), the children it named over capacity; for a
+      rule, the children who would need such a naming to get a listed place:
+      without a place on their (non-empty) tailored list, every setting of
+      which is full after the round.
     - ``mean_rank``: mean 1-based rank among children placed at a ranked setting.
     - ``justified_envy``: children with justified envy in the mechanism's
       allocation (:func:`sendalloc.properties.justified_envy`; a problem whose
@@ -888,10 +996,15 @@ def evaluate(
     The rank profile and the breakdowns follow the same definitions within each
     group. Children are grouped by need, by phase, by the kind of the
     setting their parent ranked first (those who ranked nothing form the group
-    ``no_preference``), and by ``target``: whether the child needs specialist
-    provision (``children.specialist``; groups :data:`TARGET_GROUPS`); each
-    child is in one group of each breakdown. An instance whose ``children``
-    have no ``specialist`` column leaves both target groups empty (NaN). In the
+    ``no_preference``), by ``target``: whether the child needs specialist
+    provision (``children.specialist``; groups :data:`TARGET_GROUPS`), by
+    ``area`` (``children.rural``; :data:`AREAS`), and by need, phase and area
+    within the target group (``target_need``, ``target_phase``,
+    ``target_area``). Each child is in one group of each of the first five
+    breakdowns, and a child of the target group in one of each of the last
+    three; so each breakdown's groups sum to everyone (the target group for
+    the last three). An instance whose ``children`` have no ``specialist``
+    (``rural``) column leaves the breakdowns that read it empty (NaN). In the
     kind breakdown, ``fill_rate`` is the share of that kind's free places filled.
     Everything is vectorised: O(N (L + K) + M).
 

@@ -28,6 +28,7 @@ from sendalloc._report.data import dump_json, result_dict, to_csv, to_frame, to_
 from sendalloc._report.document import (
     BASELINE,
     PROPOSAL,
+    TARGET,
     gap_entry,
     paired_differences,
     report_document,
@@ -38,6 +39,7 @@ from sendalloc._report.page import render_page
 from sendalloc._report.sections import SECTIONS
 from sendalloc._report.text import headline, table
 from sendalloc.capacity import places_needed
+from sendalloc.measures import measures_for
 from sendalloc.scenario import Scenario, load_scenario
 from sendalloc.simulate import DEFAULT_MECHANISMS, simulate
 from sendalloc.sources import load_sources
@@ -65,13 +67,13 @@ __all__ = [
 #: The sections of the HTML report, in order: (anchor id, heading).
 REPORT_SECTIONS: tuple[tuple[str, str], ...] = tuple((s, t) for s, t, _ in SECTIONS)
 
-#: The rules :func:`achievability_report` runs when none are named: the
-#: proposal and the alternatives of :data:`~sendalloc.simulate.DEFAULT_MECHANISMS`.
-#: Today's process (``"status_quo"``) joins this list, first, once sendalloc
-#: can simulate it; the page shows it beside the proposal whenever a run has it.
+#: The rules :func:`achievability_report` runs when none are named: those of
+#: :data:`~sendalloc.simulate.DEFAULT_MECHANISMS`, today's process
+#: (``"status_quo"``) first, then the proposal and the alternatives.
 REPORT_RULES: tuple[str, ...] = (
+    BASELINE,
     PROPOSAL,
-    *(m for m in DEFAULT_MECHANISMS if m != PROPOSAL),
+    *(m for m in DEFAULT_MECHANISMS if m not in (BASELINE, PROPOSAL)),
 )
 
 
@@ -112,6 +114,7 @@ def _command(
     seed: int,
     mechanisms: Sequence[str] | None,
     gap_targets: Sequence[float],
+    gap_group: str = TARGET,
 ) -> tuple[str, str]:
     """The command line and the Python call that rebuild a report."""
     cli = ["sendalloc", "report", ref]
@@ -125,12 +128,16 @@ def _command(
             "--gap-target",
             ",".join(f"{t:g}" for t in gap_targets) if gap_targets else "none",
         ]
+    if gap_group != TARGET:
+        cli += ["--gap-group", gap_group]
     cli += ["-o", "report.html", "--json", "report.json"]
     args = [repr(ref), f"runs={runs}", f"seed={seed}"]
     if mechanisms:
         args.append(f"mechanisms={list(mechanisms)!r}")
     if tuple(gap_targets) != (0.9,):
         args.append(f"gap_targets={tuple(gap_targets)!r}")
+    if gap_group != TARGET:
+        args.append(f"gap_group={gap_group!r}")
     py = (
         "from sendalloc.report import achievability_report, write_report\n"
         f"doc = achievability_report({', '.join(args)})\n"
@@ -159,6 +166,7 @@ def achievability_report(
     seed: int = 0,
     mechanisms: Iterable[str] | None = None,
     gap_targets: Sequence[float] = (0.9,),
+    gap_group: str = TARGET,
     gap_runs: int = 100,
     executor: Executor | None = None,
     progress: Any = None,
@@ -178,9 +186,13 @@ def achievability_report(
     mechanisms : iterable of str, optional
         The rules to run; default :data:`REPORT_RULES`.
     gap_targets : sequence of float, default (0.9,)
-        For each, the extra places that would place that share of children on
-        their tailored lists (:func:`~sendalloc.capacity.places_needed`, on
-        ``gap_runs`` rounds); empty for none.
+        For each, the extra places that would place that share of the
+        ``gap_group`` children on their tailored lists, and what they would
+        cost (:func:`~sendalloc.capacity.places_needed`, on ``gap_runs``
+        rounds); empty for none.
+    gap_group : str, default "specialist"
+        The children the targets are for: those who need specialist provision
+        (the children the proposal is for), or ``"all"``.
     gap_runs : int, default 100
     executor : concurrent.futures.Executor, optional
         Runs the simulation's work units (as :func:`~sendalloc.simulate`).
@@ -226,12 +238,21 @@ def achievability_report(
     gap = []
     for t in gap_targets:
         try:
-            need = places_needed(sc, t, runs=gap_runs, seed=seed)
+            need = places_needed(sc, t, group=gap_group, runs=gap_runs, seed=seed)
         except ValueError as exc:
-            gap.append({"metric": "placed_on_list", "target": t, "error": str(exc)})
+            gap.append(
+                {
+                    "metric": "placed_on_list",
+                    "target": t,
+                    "group": gap_group,
+                    "error": str(exc),
+                }
+            )
         else:
             gap.append(gap_entry(need))
-    command, python = _command(ref, runs, seed, asked, gap_targets) if ref else ("", "")
+    command, python = (
+        _command(ref, runs, seed, asked, gap_targets, gap_group) if ref else ("", "")
+    )
     return report_document(
         result,
         sc,
@@ -241,6 +262,7 @@ def achievability_report(
         python=python,
         gap=gap,
         sensitivity=sensitivity,
+        measures=[m.to_dict("annual") for m in measures_for("annual")],
         baseline=BASELINE,
     )
 

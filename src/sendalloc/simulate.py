@@ -67,7 +67,9 @@ def simulate(
         (``"status_quo"``: today's statutory process, docs/status-quo.md), or
         callables ``f(problem, *, rng=None) -> Allocation`` (picklable if an
         executor runs them in other processes). Default:
-        :data:`DEFAULT_MECHANISMS`.
+        :data:`DEFAULT_MECHANISMS`: today's process, the proposal, the main
+        alternatives and the planner's benchmark (less any that does not run
+        in the scenario's mode).
     runs : int, default 1000
         Number of simulated rounds (instances).
     seed : int, SeedSequence, Generator or None, default 0
@@ -141,7 +143,9 @@ def simulate(
     runs, root = check_runs(runs), check_seed(seed)
     progress = check_progress(progress)
     scen = resolve_scenario(scenario)
-    policies = resolve_policies(mechanisms)
+    policies = resolve_policies(
+        mechanisms, modes=(str(getattr(scen, "mode", "annual")),)
+    )
     return run_simulation(
         scen,
         policies,

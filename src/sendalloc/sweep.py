@@ -653,7 +653,8 @@ def sweep(
         (``"annual"``, ``"in_year"`` or ``"multi_year"``) and gets that mode's
         metrics.
     mechanisms : iterable of (str or callable), optional
-        As for :func:`~sendalloc.simulate`. Default: its default mechanisms.
+        As for :func:`~sendalloc.simulate`. Default: its default mechanisms
+        (those that run in every mode of the grid).
     runs : int, default 1000
         Simulated rounds per variant.
     seed : int, SeedSequence, Generator or None, default 0
@@ -748,8 +749,6 @@ def sweep(
         )
     name = str(getattr(base, "name", "scenario"))
     g = _normalise_grid(grid)
-    policies = resolve_policies(mechanisms)
-    names = tuple(p.name for p in policies)
     keys = [k for k, _ in g]
     combos = list(itertools.product(*(vals for _, vals in g)))
     scenarios = [
@@ -757,6 +756,8 @@ def sweep(
         for vals in combos
     ]
     modes = tuple(engine_for(s).mode for s in scenarios)
+    policies = resolve_policies(mechanisms, modes=dict.fromkeys(modes))
+    names = tuple(p.name for p in policies)
     for mode in dict.fromkeys(modes):
         check_modes(mode, policies)
     metrics = metrics_of(modes, policies)

@@ -61,11 +61,19 @@ def run_one(
     for policy in policies:
         placed = policy.place(inst, np.random.default_rng(mech_ss))
         envy = class_justified_envy(inst.problem, placed.assignment)
-        o = outcome_arrays(inst, placed.assignment, placed.final, envy, context=ctx)
+        extra = getattr(placed, "extra", None)
+        o = outcome_arrays(
+            inst,
+            placed.assignment,
+            placed.final,
+            envy,
+            context=ctx,
+            day=None if extra is None else extra.get("day"),
+            over_capacity=None if extra is None else extra.get("over_capacity"),
+        )
         if not process:
             out.append(o)
             continue
-        extra = getattr(placed, "extra", None)
         more = process_values(inst, placed.final, extra)
         values = np.concatenate([o.values, more])
         out.append(RunOutcome(values, o.rank_profile, dict(o.groups)))

@@ -44,22 +44,34 @@ if TYPE_CHECKING:
     from sendalloc.metrics import InstanceLike
 
 __all__ = [
+    "BASELINE",
     "DEFAULT_MECHANISMS",
     "POLICIES",
+    "PROPOSAL",
     "MechanismPolicy",
     "Placement",
     "Policy",
     "StatusQuoPolicy",
+    "default_policies",
     "reports_process",
     "resolve_policies",
     "statutory_params",
 ]
 
-#: Mechanisms :func:`~sendalloc.simulate` runs when none are named, in report
-#: order: the proposal, the main alternatives and the planner's benchmark.
-#: Names not registered in :data:`~sendalloc.MECHANISMS` are skipped.
+#: The rule the reports are about: the proposal, "the first available place in
+#: order of the parent's preference".
+PROPOSAL = "first_available"
+#: Today's statutory process, shown beside the proposal.
+BASELINE = "status_quo"
+
+#: Rules :func:`~sendalloc.simulate` runs when none are named, in report
+#: order: today's statutory process (``status_quo``, a policy), the proposal,
+#: the main alternatives and the planner's benchmark. Names registered in
+#: neither :data:`~sendalloc.MECHANISMS` nor :data:`POLICIES` are skipped, and
+#: so is a policy that does not run in the scenario's mode.
 DEFAULT_MECHANISMS: tuple[str, ...] = (
-    "first_available",
+    BASELINE,
+    PROPOSAL,
     "random_serial_dictatorship",
     "boston",
     "deferred_acceptance",
@@ -276,12 +288,38 @@ def statutory_params(policy: Policy, instance: Any) -> StatusQuoSpec | None:
     return params
 
 
+def default_policies(modes: Iterable[str] = ("annual",)) -> tuple[Policy, ...]:
+    """The policies of :data:`DEFAULT_MECHANISMS` that run in every one of ``modes``.
+
+    Examples
+    --------
+    >>> [p.name for p in default_policies()][:2]
+    ['status_quo', 'first_available']
+    """
+    wanted = tuple(modes)
+    out: list[Policy] = []
+    for name in DEFAULT_MECHANISMS:
+        if name in POLICIES:
+            policy = POLICIES[name]
+        elif name in MECHANISMS:
+            policy = MechanismPolicy(name)
+        else:
+            continue
+        runs_in = getattr(policy, "modes", None)
+        if runs_in is None or all(m in runs_in for m in wanted):
+            out.append(policy)
+    return tuple(out)
+
+
 def resolve_policies(
     mechanisms: Iterable[str | Callable[..., Allocation] | Policy] | str | None,
+    *,
+    modes: Iterable[str] = ("annual",),
 ) -> tuple[Policy, ...]:
     """Policies from names, callables or policies; checks names and duplicates.
 
-    ``None`` gives :data:`DEFAULT_MECHANISMS`. A name must be in
+    ``None`` gives :data:`DEFAULT_MECHANISMS` (those that run in every one of
+    ``modes``: :func:`default_policies`). A name must be in
     :data:`~sendalloc.MECHANISMS` or :data:`POLICIES`; an object with
     ``name``, ``place`` and ``allocate`` is taken as a :class:`Policy`; any
     other callable is a mechanism.
@@ -295,11 +333,9 @@ def resolve_policies(
         For anything else.
     """
     if mechanisms is None:
-        given: list[Any] = [m for m in DEFAULT_MECHANISMS if m in MECHANISMS]
-    elif isinstance(mechanisms, str):
-        given = [mechanisms]
-    else:
-        given = list(mechanisms)
+        return default_policies(modes)
+    given: list[Any]
+    given = [mechanisms] if isinstance(mechanisms, str) else list(mechanisms)
     if not given:
         raise ValueError("mechanisms: expected at least one mechanism")
     out: list[Policy] = []

@@ -16,11 +16,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sendalloc._engine.stats import Summary, index_of, interval_text, summarise
+from sendalloc._engine.policies import PROPOSAL
+from sendalloc._engine.stats import (
+    Summary,
+    index_of,
+    interval_text,
+    summarise,
+    unpaired,
+)
 from sendalloc._engine.streams import Root, seed_text
 from sendalloc._report import data, figures, html, text
 from sendalloc._report.common import PERCENT_METRICS
-from sendalloc.metrics import GROUP_METRICS, METRICS
+from sendalloc.metrics import GROUP_METRICS, GROUPINGS, METRICS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -28,8 +35,9 @@ if TYPE_CHECKING:
 
 __all__ = ["SUMMARY_BY", "DynamicResult", "SimulationResult"]
 
-#: Breakdowns a :class:`Summary` can be taken over (``None`` is the overall one).
-SUMMARY_BY: tuple[str, ...] = ("need", "phase", "kind", "target", "rank")
+#: Breakdowns a :class:`Summary` can be taken over (``None`` is the overall one):
+#: those of :data:`sendalloc.metrics.GROUPINGS`, and the rank profile.
+SUMMARY_BY: tuple[str, ...] = (*GROUPINGS, "rank")
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -53,7 +61,9 @@ class SimulationResult:
         Share of children placed at their k-th ranked setting; L is the widest
         ranking seen in any run.
     groups : dict of str to ndarray of float64, shape (runs, n_mech, G, n_gm)
-        Breakdowns by "need", "phase", "kind" and "target" with the columns of
+        The breakdowns of :data:`sendalloc.metrics.GROUPINGS` ("need",
+        "phase", "kind", "target", "area", and "target_need", "target_phase",
+        "target_area" within the target group) with the columns of
         :data:`sendalloc.metrics.GROUP_METRICS`.
     group_labels : dict of str to tuple of str
     description : str
@@ -124,8 +134,10 @@ class SimulationResult:
 
         Parameters
         ----------
-        by : {None, "need", "phase", "kind", "target", "rank"}
-            Overall (default), a breakdown, or the rank profile.
+        by : {None, "rank"} or a name in :data:`sendalloc.metrics.GROUPINGS`
+            Overall (default), the rank profile, or a breakdown ("need",
+            "phase", "kind", "target", "area", "target_need", "target_phase",
+            "target_area").
 
         Returns
         -------
@@ -145,22 +157,7 @@ class SimulationResult:
         >>> bool(abs(cell["mean"] - runs.mean()) < 1e-12)
         True
         """
-        if by is None:
-            arrays = self.values[:, :, None, :]
-            groups: tuple[str, ...] = ("all",)
-            metrics = self.metrics
-        elif by == "rank":
-            arrays = self.rank_profile[:, :, :, None]
-            groups = tuple(str(k + 1) for k in range(self.rank_profile.shape[2]))
-            metrics = ("share",)
-        elif by in self.groups:
-            arrays = self.groups[by]
-            groups = self.group_labels[by]
-            metrics = GROUP_METRICS
-        else:
-            raise ValueError(
-                f"by: expected None or one of {', '.join(SUMMARY_BY)}, got {by!r}"
-            )
+        arrays, groups, metrics = self.per_run_values(by)
         mean, lo, hi, se, n = summarise(arrays)
         return Summary(
             self.mechanisms,
@@ -175,6 +172,166 @@ class SimulationResult:
             percent=PERCENT_METRICS,
             uncertainty=self.uncertainty,
         )
+
+    def per_run_values(
+        self, by: str | None = None
+    ) -> tuple[NDArray[np.float64], tuple[str, ...], tuple[str, ...]]:
+        """Every run's values of a summary, before it is summarised.
+
+        Parameters
+        ----------
+        by : str, optional
+            As for :meth:`summary`.
+
+        Returns
+        -------
+        values : ndarray of float64, shape (runs, n_mech, n_groups, n_metrics)
+        groups, metrics : tuple of str
+            The labels of its last two axes.
+        """
+        if by is None:
+            return self.values[:, :, None, :], ("all",), self.metrics
+        if by == "rank":
+            groups = tuple(str(k + 1) for k in range(self.rank_profile.shape[2]))
+            return self.rank_profile[:, :, :, None], groups, ("share",)
+        if by in self.groups:
+            return self.groups[by], self.group_labels[by], self.group_metrics_of(by)
+        raise ValueError(
+            f"by: expected None or one of {', '.join(self.summary_by)}, got {by!r}"
+        )
+
+    @property
+    def summary_by(self) -> tuple[str, ...]:
+        """The breakdowns :meth:`summary` takes, and ``"rank"``."""
+        return (*self.groups, "rank")
+
+    def group_metrics_of(self, by: str) -> tuple[str, ...]:
+        """The columns of breakdown ``by``."""
+        return GROUP_METRICS
+
+    def differences(
+        self, by: str | None = None, *, proposal: str = PROPOSAL
+    ) -> Summary:
+        """The proposal minus every other policy, run by run on the same rounds.
+
+        Every policy of a simulation places the same simulated children in
+        each run (common random numbers), so the difference between two of
+        them is taken within each run, and then summarised over runs like any
+        metric: its mean, the range that holds 95% of the rounds' differences,
+        and the Monte Carlo standard error of the mean difference. This is the
+        *paired* difference; :meth:`difference` also gives the unpaired one.
+
+        Parameters
+        ----------
+        by : str, optional
+            As for :meth:`summary` (overall by default).
+        proposal : str, default "first_available"
+
+        Returns
+        -------
+        Summary
+            Its ``mechanisms`` are the other policies, in run order; each cell
+            is ``proposal`` minus that policy. Empty (no mechanisms) when the
+            proposal was not run or ran alone.
+
+        Examples
+        --------
+        >>> import sendalloc as sa
+        >>> r = sa.simulate("london_borough", ["status_quo", "first_available"],
+        ...                 runs=6, seed=1)
+        >>> d = r.differences()
+        >>> d.mechanisms
+        ('status_quo',)
+        >>> per_run = r.metric("unplaced", "first_available") - r.metric(
+        ...     "unplaced", "status_quo")
+        >>> bool(abs(d.get("status_quo", "unplaced")["mean"] - per_run.mean()) < 1e-12)
+        True
+        """
+        arrays, groups, metrics = self.per_run_values(by)
+        if proposal in self.mechanisms:
+            p = self.mechanisms.index(proposal)
+            others = tuple(m for m in self.mechanisms if m != proposal)
+            idx = [self.mechanisms.index(m) for m in others]
+            diff = arrays[:, [p]] - arrays[:, idx]
+        else:
+            others = ()
+            diff = arrays[:, :0]
+        return Summary(
+            others,
+            groups,
+            metrics,
+            by,
+            *summarise(diff),
+            percent=PERCENT_METRICS,
+            uncertainty=self.uncertainty,
+        )
+
+    def difference(
+        self,
+        metric: str,
+        a: str,
+        b: str,
+        *,
+        group: str | None = None,
+        by: str | None = None,
+        paired: bool = True,
+    ) -> dict[str, float]:
+        """One metric of policy ``a`` minus policy ``b``, with its interval.
+
+        Parameters
+        ----------
+        metric : str
+        a, b : str
+            Policies of the run.
+        group, by : str, optional
+            A group of a breakdown (as for :meth:`Summary.get`).
+        paired : bool, default True
+            Paired: the difference within each run (both policies placed the
+            same simulated children), summarised over runs. Unpaired: what it
+            would be had the two run on separate rounds: the same mean, the
+            range that holds 95% of the differences between a round of ``a``
+            and any round of ``b`` (every pair of runs), and the standard error
+            ``sqrt(se_a**2 + se_b**2)``.
+
+        Returns
+        -------
+        dict
+            ``{"mean", "ci_low", "ci_high", "se"}``.
+
+        Notes
+        -----
+        With common random numbers the paired difference's variance is
+        ``var(a) + var(b) - 2 cov(a, b)``: narrower than the unpaired
+        ``var(a) + var(b)`` whenever the two policies do well and badly on the
+        same rounds, as two rules facing the same shortage of places do.
+
+        Examples
+        --------
+        >>> import sendalloc as sa
+        >>> r = sa.simulate("london_borough", ["first_available",
+        ...                 "random_serial_dictatorship"], runs=30, seed=1)
+        >>> args = ("unplaced", "first_available", "random_serial_dictatorship")
+        >>> p = r.difference(*args)
+        >>> u = r.difference(*args, paired=False)
+        >>> bool(abs(p["mean"] - u["mean"]) < 1e-12)
+        True
+        >>> bool(p["ci_high"] - p["ci_low"] < u["ci_high"] - u["ci_low"])
+        True
+        """
+        arrays, groups, metrics = self.per_run_values(by)
+        g = 0 if group is None else index_of(groups, group, "group")
+        k = index_of(metrics, metric, "metric")
+        x = arrays[:, index_of(self.mechanisms, a, "mechanism"), g, k]
+        y = arrays[:, index_of(self.mechanisms, b, "mechanism"), g, k]
+        if paired:
+            mean, lo, hi, se, _ = summarise((x - y)[:, None])
+            return {
+                "mean": float(mean[0]),
+                "ci_low": float(lo[0]),
+                "ci_high": float(hi[0]),
+                "se": float(se[0]),
+            }
+        return unpaired(x, y)
 
     # ------------------------------------------------------------------ output
     def to_dict(self) -> dict[str, Any]:
@@ -213,7 +370,7 @@ class SimulationResult:
 
         Parameters
         ----------
-        by : {None, "need", "phase", "kind", "target", "rank"}
+        by : {None, "rank"} or a name in :data:`sendalloc.metrics.GROUPINGS`
         per_run : bool, default False
             One row per run, mechanism (group) and metric with its ``value``,
             instead of the summary statistics.
@@ -298,7 +455,7 @@ class DynamicResult(SimulationResult):
 
         Parameters
         ----------
-        by : {None, "need", "phase", "kind", "rank", "month", "year"}
+        by : {None, "need", "phase", "kind", "target", "rank", "month", "year"}
 
         Returns
         -------
@@ -318,23 +475,11 @@ class DynamicResult(SimulationResult):
         >>> bool(abs(arrivals - children) < 1e-9)
         True
         """
-        if by is None or by == "rank":
-            return SimulationResult.summary(self, by)
-        if by not in self.groups:
-            raise ValueError(
-                "by: expected None or one of need, phase, kind, rank, month, year, "
-                f"got {by!r}"
-            )
-        labels, metrics = self.group_labels[by], self.group_metrics[by]
-        return Summary(
-            self.mechanisms,
-            labels,
-            metrics,
-            by,
-            *summarise(self.groups[by]),
-            percent=PERCENT_METRICS,
-            uncertainty=self.uncertainty,
-        )
+        return SimulationResult.summary(self, by)
+
+    def group_metrics_of(self, by: str) -> tuple[str, ...]:
+        """The columns of breakdown ``by``."""
+        return self.group_metrics[by]
 
     def __repr__(self) -> str:
         return (

@@ -31,6 +31,7 @@ __all__ = [
     "interval_text",
     "quantile_sorted",
     "summarise",
+    "unpaired",
 ]
 
 #: What a run may draw besides its children, and so what an interval covers:
@@ -89,7 +90,7 @@ class Summary:
         ``"1", "2", ...`` for the rank profile.
     metrics : tuple of str
     by : str or None
-        The breakdown (``None``, "need", "phase", "kind" or "rank").
+        The breakdown (``None``, "rank" or a breakdown's name: "need", ...).
     mean, ci_low, ci_high, se : ndarray of float64, shape (n_mech, n_groups, n_metrics)
         Mean over runs; 2.5th and 97.5th percentiles over runs (the 95% range
         of the metric from one simulated round to the next); Monte Carlo
@@ -110,9 +111,9 @@ class Summary:
     >>> import sendalloc as sa
     >>> r = sa.simulate("london_borough", ["first_available"], runs=4, seed=1)
     >>> r.summary("need")  # doctest: +ELLIPSIS
-    Summary(by='need', 1 mechanism x 13 groups x 13 metrics;
+    Summary(by='need', 1 mechanism x 13 groups x 19 metrics;
     mechanisms: first_available; groups: ASD, ..., OTH (13);
-    metrics: children, ..., fill_rate (13))
+    metrics: children, ..., fill_rate (19))
     """
 
     mechanisms: tuple[str, ...]
@@ -276,3 +277,40 @@ def quantile_sorted(
     b = np.take_along_axis(srt, above[None, ...], axis=0)[0]
     out = a + (b - a) * frac
     return np.where(n > 0, out, np.nan)
+
+
+def unpaired(x: NDArray[np.float64], y: NDArray[np.float64]) -> dict[str, float]:
+    """The difference ``x - y`` of two sets of runs taken as independent.
+
+    The mean difference, the 2.5th and 97.5th percentiles of ``x[i] - y[j]``
+    over every pair of runs (what the difference of one round of each would
+    be had they been drawn apart), and the standard error
+    ``sqrt(se_x**2 + se_y**2)``. NaN runs are left out.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> d = unpaired(np.array([1.0, 2.0, 3.0]), np.array([0.0, 1.0, 2.0]))
+    >>> d["mean"], d["ci_low"], d["ci_high"]
+    (1.0, -0.8, 2.8)
+    """
+    a = np.asarray(x, dtype=np.float64)
+    b = np.asarray(y, dtype=np.float64)
+    a, b = a[~np.isnan(a)], b[~np.isnan(b)]
+    if a.size == 0 or b.size == 0:
+        nan = math.nan
+        return {"mean": nan, "ci_low": nan, "ci_high": nan, "se": nan}
+    pairs = np.sort((a[:, None] - b[None, :]).ravel())
+    n = np.array([pairs.size])
+    lo = quantile_sorted(pairs[:, None], n, 0.025)
+    hi = quantile_sorted(pairs[:, None], n, 0.975)
+
+    def se(v: NDArray[np.float64]) -> float:
+        return float(v.std(ddof=1) / math.sqrt(v.size)) if v.size > 1 else math.nan
+
+    return {
+        "mean": float(a.mean() - b.mean()),
+        "ci_low": float(lo[0]),
+        "ci_high": float(hi[0]),
+        "se": math.hypot(se(a), se(b)),
+    }

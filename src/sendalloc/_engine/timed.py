@@ -75,7 +75,10 @@ def run_one(
             cells["aged_out"] = float(yr.aged_out)
             yearly[y] = [cells[c] for c in columns]
         cols = np.concatenate([ym.cols for ym in yms])
-        keys = [np.concatenate([ym.keys[g] for ym in yms]) for g in range(3)]
+        keys = [
+            np.concatenate([ym.keys[g] for ym in yms])
+            for g in range(len(TIME_GROUPINGS))
+        ]
         idle = sum(ym.idle for ym in yms)
         values = np.array(scalars(cols.sum(axis=0), idle, years, projection=multi))
         if process:  # pooled over years, each year weighted by its children

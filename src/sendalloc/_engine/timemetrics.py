@@ -54,6 +54,7 @@ DYNAMIC_METRICS: tuple[str, ...] = (
     "waited",
     "placed_by_deadline",
     "first_preference_at_arrival",
+    "any_preference_at_arrival",
     "first_preference_year_end",
     "any_preference_year_end",
     "placed_on_list_year_end",
@@ -89,10 +90,12 @@ DYNAMIC_GROUP_METRICS: tuple[str, ...] = (
     "mean_days_waiting",
     "placed_by_deadline",
     "first_preference_at_arrival",
+    "any_preference_at_arrival",
     "first_preference_year_end",
     "out_of_list_year_end",
     "waiting_year_end",
     "moves_per_child",
+    "cost_per_child",
 )
 #: Columns of the month-by-month breakdown.
 MONTHLY_METRICS: tuple[str, ...] = (
@@ -135,8 +138,10 @@ PROJECTION_YEARLY_METRICS: tuple[str, ...] = (
     "aged_out",
 )
 
-#: The child breakdowns of a time result, before ``month`` and ``year``.
-TIME_GROUPINGS: tuple[str, ...] = ("need", "phase", "kind")
+#: The child breakdowns of a time result, before ``month`` and ``year``:
+#: need, phase, the kind of setting ranked first, and whether the child needs
+#: specialist provision (``target``, as in the annual mode).
+TIME_GROUPINGS: tuple[str, ...] = ("need", "phase", "kind", "target")
 
 
 class Col(enum.IntEnum):
@@ -158,6 +163,7 @@ class Col(enum.IntEnum):
     PLACED_YEAR_END = 13  # holding any place at the year's end (cost's denominator)
     CARRIED_OVER = 14  # carried over from a previous year
     DAYS_WAITING_IN_YEAR = 15  # days without a place within this year only
+    RANKED_ON_ARRIVAL = 16  # placed the day the plan was final, at a ranked setting
 
 
 #: Metrics that are a column's mean over children, by metric name.
@@ -167,6 +173,7 @@ SHARES: Mapping[str, Col] = MappingProxyType(
         "waited": Col.WAITED,
         "placed_by_deadline": Col.PLACED_ON_ARRIVAL,
         "first_preference_at_arrival": Col.FIRST_ON_ARRIVAL,
+        "any_preference_at_arrival": Col.RANKED_ON_ARRIVAL,
         "first_preference_year_end": Col.FIRST_YEAR_END,
         "any_preference_year_end": Col.RANKED_YEAR_END,
         "placed_on_list_year_end": Col.ON_LIST_YEAR_END,
@@ -197,7 +204,7 @@ class YearMetrics:
     """The per-child columns of one year and what its breakdowns need."""
 
     cols: NDArray[np.float64]  # (N, len(Col))
-    keys: tuple[NDArray[np.int64], ...]  # need, phase, kind group per child
+    keys: tuple[NDArray[np.int64], ...]  # group per child, in TIME_GROUPINGS order
     rank_counts: NDArray[np.float64]  # (L,)
     monthly: NDArray[np.float64]  # (12, len(MONTHLY_METRICS))
     idle: float
@@ -256,6 +263,7 @@ def year_metrics(
         Col.PLACED_YEAR_END: (end >= 0) | out_end,
         Col.CARRIED_OVER: a <= 0,
         Col.DAYS_WAITING_IN_YEAR: np.where(f >= 0, f, YEAR_END) - np.maximum(a, 1),
+        Col.RANKED_ON_ARRIVAL: on_day & (rank_first >= 0),
     }
     cols = np.empty((n, len(Col)))
     for col, value in per_child.items():
@@ -267,6 +275,7 @@ def year_metrics(
         np.asarray(inst.children.need, dtype=np.int64),
         np.asarray(inst.children.phase, dtype=np.int64),
         kind_key.astype(np.int64),
+        np.where(np.asarray(inst.children.specialist, dtype=bool), 0, 1),
     )
     width = prefs.shape[1]
     ranks = np.bincount(rank_end[rank_end >= 0], minlength=width)[:width]
@@ -323,21 +332,28 @@ def scalars(
 def group_table(
     cols: NDArray[np.float64], key: NDArray[np.int64], n_groups: int
 ) -> NDArray[np.float64]:
-    """The :data:`DYNAMIC_GROUP_METRICS` of each group of ``key``, shape (G, 8)."""
-    size = np.bincount(key, weights=cols[:, Col.CHILD], minlength=n_groups)
-    t = np.empty((n_groups, len(DYNAMIC_GROUP_METRICS)))
-    t[:, 0] = size
-    for j, metric in enumerate(DYNAMIC_GROUP_METRICS[1:], start=1):
-        col = SHARES[metric]
-        t[:, j] = safe_divide(
-            np.bincount(key, weights=cols[:, col], minlength=n_groups), size
+    """The :data:`DYNAMIC_GROUP_METRICS` of each group of ``key``, shape (G, 10)."""
+
+    def total(col: Col) -> NDArray[np.float64]:
+        return np.bincount(key, weights=cols[:, col], minlength=n_groups).astype(
+            np.float64
         )
+
+    size = total(Col.CHILD)
+    t = np.empty((n_groups, len(DYNAMIC_GROUP_METRICS)))
+    for j, metric in enumerate(DYNAMIC_GROUP_METRICS):
+        if metric == "children":
+            t[:, j] = size
+        elif metric == "cost_per_child":
+            t[:, j] = safe_divide(total(Col.COST), total(Col.PLACED_YEAR_END))
+        else:
+            t[:, j] = safe_divide(total(SHARES[metric]), size)
     return t
 
 
 def time_labels(years: int) -> dict[str, tuple[str, ...]]:
-    """Group labels of a time result: need, phase, kind, month and year."""
-    lab = dict(group_labels())
+    """Group labels of a time result: its child breakdowns, month and year."""
+    lab = {g: group_labels()[g] for g in TIME_GROUPINGS}
     if years == 1:
         lab["month"] = MONTHS
     else:

@@ -11,18 +11,23 @@ from numpy.typing import NDArray
 
 from sendalloc._engine.stats import Summary
 from sendalloc._engine.streams import Root
+from sendalloc.measures import measures_for
 
 __all__ = [
     "MECHANISM_LABELS",
     "METRIC_KINDS",
     "PERCENT_METRICS",
+    "PROCESS_ROWS",
     "PROJECTION_ROWS",
     "ROWS",
     "SHORT_LABELS",
     "TIME_PROCESS_ROWS",
     "TIME_ROWS",
+    "VERDICT_ROWS",
     "Reportable",
     "cell",
+    "cell_at",
+    "diff_cell",
     "grid",
     "label",
     "main_index",
@@ -65,6 +70,7 @@ class Reportable(Protocol):
     @property
     def groups(self) -> Mapping[str, NDArray[np.float64]]: ...
     def summary(self, by: str | None = None) -> Summary: ...
+    def differences(self, by: str | None = None, *, proposal: str = ...) -> Summary: ...
 
 
 #: How each built-in mechanism is named in prose.
@@ -95,23 +101,27 @@ SHORT_LABELS: dict[str, str] = {
 
 # (metric, row label, kind): "pct" shown as a percentage, "num" plain, "int" a
 # whole number, "gbp" £k.
-#: Rows of the annual text table.
+#: Rows of the annual text table (every rule, all children).
 ROWS: tuple[tuple[str, str, str], ...] = (
     ("first_preference", "first preference %", "pct"),
     ("top3_preference", "top three %", "pct"),
     ("any_preference", "a ranked setting %", "pct"),
+    ("any_preference_on_day", "ranked, plan final %", "pct"),
     ("placed_on_list", "on the list %", "pct"),
     ("placed_by_fallback", "  of which fallback %", "pct"),
-    ("unplaced", "no listed place %", "pct"),
+    ("unplaced", "no place %", "pct"),
+    ("favourite", "favourite (any list) %", "pct"),
+    ("over_capacity_namings", "over capacity %", "pct"),
     ("mean_rank", "mean rank (ranked)", "num"),
     ("justified_envy", "justified envy %", "pct"),
     ("off_list_wish", "favourite off list %", "pct"),
     ("mean_distance_km", "mean distance km", "num"),
     ("cost_per_child", "cost per child £k", "gbp"),
     ("specialist_fill", "specialist fill %", "pct"),
-    # Process metrics: in the table only when status_quo ran (PROCESS_METRICS).
-    ("favourite_on_day", "favourite, plan final %", "pct"),
-    ("favourite", "favourite after appeals %", "pct"),
+)
+#: Rows of today's process (:data:`~sendalloc.metrics.PROCESS_METRICS`), shown
+#: when ``status_quo`` ran.
+PROCESS_ROWS: tuple[tuple[str, str, str], ...] = (
     ("unplaced_on_day", "no place, plan final %", "pct"),
     ("request_refused", "request refused %", "pct"),
     ("named_over_capacity", "named over capacity %", "pct"),
@@ -119,6 +129,16 @@ ROWS: tuple[tuple[str, str, str], ...] = (
     ("appeal_won", "appeal won %", "pct"),
     ("special_at_or_over_capacity", "special schools full %", "pct"),
     ("special_places_over", "special places over %", "pct"),
+)
+#: Rows of the verdict table: the achievability measures of the annual mode
+#: (:data:`sendalloc.measures.MEASURES`), by their short labels.
+VERDICT_ROWS: tuple[tuple[str, str, str], ...] = tuple(
+    (
+        m.metric("annual"),
+        m.short + (" %" if m.unit == "share" else ""),
+        {"share": "pct", "gbp": "gbp"}.get(m.unit, "num"),
+    )
+    for m in measures_for("annual")
 )
 #: Rows of the in-year text table.
 TIME_ROWS: tuple[tuple[str, str, str], ...] = (
@@ -153,7 +173,14 @@ PROJECTION_ROWS: tuple[tuple[str, str, str], ...] = (
 #: How each tabulated metric is shown: "pct", "num", "int" or "gbp".
 METRIC_KINDS: dict[str, str] = {
     met: kind
-    for met, _, kind in (*ROWS, *TIME_ROWS, *TIME_PROCESS_ROWS, *PROJECTION_ROWS)
+    for met, _, kind in (
+        *ROWS,
+        *PROCESS_ROWS,
+        *VERDICT_ROWS,
+        *TIME_ROWS,
+        *TIME_PROCESS_ROWS,
+        *PROJECTION_ROWS,
+    )
 }
 
 
@@ -190,7 +217,12 @@ def main_index(s: Summary) -> int:
 
 def cell(s: Summary, i: int, k: int, kind: str) -> str:
     """An overall cell, ``mean (2.5%-97.5%)``, formatted by ``kind``."""
-    mean, lo, hi = (float(a[i, 0, k]) for a in (s.mean, s.ci_low, s.ci_high))
+    return cell_at(s, i, 0, k, kind)
+
+
+def cell_at(s: Summary, i: int, g: int, k: int, kind: str) -> str:
+    """The cell of mechanism ``i``, group ``g``, metric ``k``, as :func:`cell`."""
+    mean, lo, hi = (float(a[i, g, k]) for a in (s.mean, s.ci_low, s.ci_high))
     if math.isnan(mean):
         return "-"
     if kind == "pct":
@@ -199,6 +231,16 @@ def cell(s: Summary, i: int, k: int, kind: str) -> str:
     if kind == "gbp":
         return f"{mean / 1000:.1f} ({lo / 1000:.0f}-{hi / 1000:.0f})"
     return f"{mean:.2f} ({lo:.1f}-{hi:.1f})"
+
+
+def diff_cell(stats: dict[str, float], kind: str) -> str:
+    """A difference and its range: ``+5.2 (+3 to +7)`` (points for a share)."""
+    mean, lo, hi = stats["mean"], stats["ci_low"], stats["ci_high"]
+    if math.isnan(mean):
+        return "-"
+    f = {"pct": 100.0, "gbp": 0.001}.get(kind, 1.0)
+    d = 1 if max(abs(f * lo), abs(f * hi)) < 10 else 0
+    return f"{f * mean:+.1f} ({f * lo:+.{d}f} to {f * hi:+.{d}f})"
 
 
 def grid(rows: list[list[str]]) -> list[str]:
@@ -213,9 +255,15 @@ def grid(rows: list[list[str]]) -> list[str]:
     return lines
 
 
-def pct(s: Summary, mech: str, metric: str, interval: bool = True) -> str:
+def pct(
+    s: Summary,
+    mech: str,
+    metric: str,
+    interval: bool = True,
+    group: str | None = None,
+) -> str:
     """A share in prose: ``78% (75-81%)``, or ``78%`` without the interval."""
-    c = s.get(mech, metric)
+    c = s.get(mech, metric, group)
     if math.isnan(c["mean"]):
         return "n/a"
     if not interval:

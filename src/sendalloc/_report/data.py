@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sendalloc._engine.policies import PROPOSAL
 from sendalloc._engine.streams import seed_json
 from sendalloc._report.common import Reportable, sections
 from sendalloc._version import VERSION
@@ -23,7 +24,15 @@ from sendalloc._version import VERSION
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["CSV_HEADER", "dump_json", "result_dict", "to_csv", "to_frame", "to_json"]
+__all__ = [
+    "CSV_HEADER",
+    "differences_dict",
+    "dump_json",
+    "result_dict",
+    "to_csv",
+    "to_frame",
+    "to_json",
+]
 
 #: Columns of the long CSV table.
 CSV_HEADER = [
@@ -49,11 +58,15 @@ def result_dict(result: Reportable) -> dict[str, Any]:
     -------
     dict
         Keys ``sendalloc_version, scenario, description, [mode, years,] runs,
-        seed, [uncertainty, interval,] mechanisms, results, rank_profile`` and a
-        ``by_<group>`` key per breakdown (``by_need, by_phase, by_kind``, and
-        for a time result ``by_month, by_year``). Undefined values (NaN) are
-        None. ``uncertainty`` and ``interval`` are there when the runs drew
-        more than their children (a document without them holds ranges over
+        seed, [uncertainty, interval,] mechanisms, results, rank_profile``, a
+        ``by_<group>`` key per breakdown (``by_need, by_phase, by_kind,
+        by_target, by_area, by_target_need, by_target_phase, by_target_area``,
+        and for a time result ``by_need, by_phase, by_kind, by_target,
+        by_month, by_year``), and, when the proposal ran beside other rules,
+        ``difference_of`` (the proposal) and ``differences``
+        (:func:`differences_dict`). Undefined values (NaN) are None.
+        ``uncertainty`` and ``interval`` are there when the runs drew more
+        than their children (a document without them holds ranges over
         simulated rounds only).
     """
     doc: dict[str, Any] = {
@@ -72,7 +85,45 @@ def result_dict(result: Reportable) -> dict[str, Any]:
     keys = {"overall": "results", "rank": "rank_profile"}
     for sec, by in sections(result):
         doc[keys.get(sec, sec)] = result.summary(by).to_dict()
+    diffs = differences_dict(result)
+    if diffs:
+        doc["difference_of"] = PROPOSAL
+        doc["differences"] = diffs
     return doc
+
+
+def differences_dict(
+    result: Reportable, proposal: str = PROPOSAL
+) -> dict[str, dict[str, dict[str, dict[str, float | None]]]]:
+    """The proposal minus every other rule, run by run: ``{rule: {group: {metric}}}``.
+
+    ``group`` is ``"all"`` (every metric of the result) and, when the result
+    has the ``target`` breakdown, each of its groups (``"specialist"``,
+    ``"not_specialist"``: the breakdown's metrics but ``children``, the same
+    children under every rule). Each statistic is that of the paired
+    difference (:meth:`~sendalloc.SimulationResult.differences`). Empty when
+    the proposal was not run, or ran alone.
+
+    Returns
+    -------
+    dict
+    """
+    overall = result.differences(None, proposal=proposal)
+    if not overall.mechanisms:
+        return {}
+    every = overall.to_dict()
+    target = (
+        result.differences("target", proposal=proposal).to_dict()
+        if "target" in result.groups
+        else {}
+    )
+    out: dict[str, dict[str, dict[str, dict[str, float | None]]]] = {}
+    for rule in overall.mechanisms:
+        groups = {"all": every[rule]}
+        for grp, cells in target.get(rule, {}).items():
+            groups[grp] = {m: v for m, v in cells.items() if m != "children"}
+        out[rule] = groups
+    return out
 
 
 def dump_json(doc: dict[str, Any], path: str | os.PathLike[str] | None) -> str:
@@ -105,10 +156,12 @@ def to_csv(result: Reportable, path: str | os.PathLike[str] | None = None) -> st
     and ``interval`` (what ``ci_low`` and ``ci_high`` range over, e.g. "95%
     range over simulated rounds and assumptions") when the runs drew more than
     their children (without it, the ranges are over simulated rounds);
-    ``section`` is ``overall``, ``rank`` or ``by_<group>`` (``by_need``,
-    ``by_phase``, ``by_kind``, and for a time result ``by_month`` and
-    ``by_year``); ``group`` is ``all`` in the overall section and the rank
-    (1, 2, ...) in the rank section. Undefined values are empty cells.
+    ``section`` is ``overall``, ``rank``, ``by_<group>`` (each breakdown of
+    the result) or ``difference``: the proposal minus a rule, run by run
+    (``mechanism`` reads ``first_available - <rule>``; ``group`` is ``all``
+    or a target group; :func:`differences_dict`); ``group`` is ``all`` in the
+    overall section and the rank (1, 2, ...) in the rank section. Undefined
+    values are empty cells.
 
     Returns
     -------
@@ -137,6 +190,22 @@ def to_csv(result: Reportable, path: str | os.PathLike[str] | None = None) -> st
                             *tail,
                         ]
                     )
+    for rule, groups in differences_dict(result).items():
+        for grp, cells in groups.items():
+            for met, st in cells.items():
+                w.writerow(
+                    [
+                        "difference",
+                        f"{PROPOSAL} - {rule}",
+                        grp,
+                        met,
+                        *(
+                            "" if st[k] is None else repr(st[k])
+                            for k in ("mean", "ci_low", "ci_high", "se")
+                        ),
+                        *tail,
+                    ]
+                )
     text = buf.getvalue()
     if path is not None:
         with open(path, "w", encoding="utf-8", newline="") as f:

@@ -22,11 +22,11 @@ from typing import Any
 import numpy as np
 
 from sendalloc._arrays import plain
-from sendalloc._engine.stats import clean, summarise
+from sendalloc._engine.policies import BASELINE, PROPOSAL
 from sendalloc._report.common import Reportable
-from sendalloc._report.data import result_dict
+from sendalloc._report.data import differences_dict, result_dict
 from sendalloc._version import VERSION
-from sendalloc.metrics import GROUP_METRICS, TARGET_GROUPS
+from sendalloc.metrics import TARGET_GROUPS
 from sendalloc.scenario import ASSUMPTION, Scenario
 from sendalloc.scenario.converters import encode_section
 from sendalloc.sources import Source
@@ -45,21 +45,8 @@ __all__ = [
 
 #: Version of the report document's layout (``sendalloc_report`` in it).
 REPORT_SCHEMA = 1
-#: The rule the report is about.
-PROPOSAL = "first_available"
-#: Today's process, shown beside the proposal when the run has it.
-BASELINE = "status_quo"
 #: The group of the ``target`` breakdown the proposal is for.
 TARGET = TARGET_GROUPS[0]
-
-
-def _stats(mean: Any, lo: Any, hi: Any, se: Any) -> dict[str, float | None]:
-    return {
-        "mean": clean(float(mean)),
-        "ci_low": clean(float(lo)),
-        "ci_high": clean(float(hi)),
-        "se": clean(float(se)),
-    }
 
 
 def paired_differences(
@@ -101,35 +88,7 @@ def paired_differences(
     >>> bool(abs(d["all"]["unplaced"]["mean"] - per_run.mean()) < 1e-12)
     True
     """
-    mechs = list(result.mechanisms)
-    if proposal not in mechs:
-        return {}
-    p = mechs.index(proposal)
-    metrics = tuple(getattr(result, "metrics", ()))
-    target = result.groups.get("target")
-    out: dict[str, dict[str, dict[str, dict[str, float | None]]]] = {}
-    for o, other in enumerate(mechs):
-        if o == p:
-            continue
-        d = result.values[:, p, :] - result.values[:, o, :]
-        mean, lo, hi, se, _ = summarise(d)
-        groups = {
-            "all": {
-                met: _stats(mean[k], lo[k], hi[k], se[k])
-                for k, met in enumerate(metrics)
-            }
-        }
-        if target is not None:
-            dg = target[:, p] - target[:, o]
-            gm, gl, gh, gs, _ = summarise(dg)
-            for g, grp in enumerate(TARGET_GROUPS):
-                groups[grp] = {
-                    met: _stats(gm[g, k], gl[g, k], gh[g, k], gs[g, k])
-                    for k, met in enumerate(GROUP_METRICS)
-                    if met != "children"
-                }
-        out[other] = groups
-    return out
+    return differences_dict(result, proposal)
 
 
 def _lookup(tree: Mapping[str, Any], key: str) -> tuple[bool, Any]:
@@ -220,11 +179,11 @@ def cited_sources(
 def gap_entry(
     places: Any,
     *,
-    group: str = "all",
+    group: str | None = None,
     mechanism: str = PROPOSAL,
     annual_cost_gbp: Mapping[str, float] | None = None,
     capital_cost_gbp: Mapping[str, float] | None = None,
-    cost_sources: Sequence[str] = (),
+    cost_sources: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """One entry of the report's ``gap`` list from a places-needed estimate.
 
@@ -232,48 +191,79 @@ def gap_entry(
     ----------
     places : PlacesNeeded
         From :func:`sendalloc.capacity.places_needed`.
-    group : str, default "all"
-        The children the target is for: ``"all"``, or a target group
-        (``"specialist"``) once places can be sized for it.
+    group : str, optional
+        The children the target is for; default the estimate's own
+        (``"all"``, or ``"specialist"`` for the children who need specialist
+        provision).
     mechanism : str, default "first_available"
     annual_cost_gbp, capital_cost_gbp : mapping, optional
         ``{"mean", "ci_low", "ci_high"}`` of what the places cost a year and
-        to build (None: not estimated).
-    cost_sources : sequence of str
-        Source ids of the costs per place.
+        to build; default the estimate's own (``None`` where not estimated).
+    cost_sources : sequence of str, optional
+        Source ids of the costs per place; default the estimate's own.
 
     Returns
     -------
     dict
+        As :meth:`~sendalloc.capacity.PlacesNeeded.to_dict`, with
+        ``mechanism`` set and the overrides applied; costs not estimated are
+        None.
+
+    Examples
+    --------
+    >>> from sendalloc.capacity import places_needed
+    >>> p = places_needed("london_borough", 0.9, group="specialist", runs=3,
+    ...                   n_boot=20)
+    >>> e = gap_entry(p)
+    >>> e["group"], e["annual_cost_gbp"]["mean"] > 0, "special" in e["by_kind"]
+    ('specialist', True, True)
     """
+    to_dict = getattr(places, "to_dict", None)
+    entry: dict[str, Any] = dict(to_dict()) if to_dict is not None else {}
+    if not entry:  # an older estimate without to_dict: the places alone
 
-    def num(x: float) -> float | None:
-        return None if not math.isfinite(x) else float(x)
+        def num(x: float) -> float | None:
+            return None if not math.isfinite(x) else float(x)
 
-    return {
-        "metric": places.metric,
-        "target": float(places.target),
-        "group": group,
-        "mechanism": mechanism,
-        "extra": {
-            "mean": num(places.extra),
-            "ci_low": num(places.ci_low),
-            "ci_high": num(places.ci_high),
-        },
-        "baseline": num(places.baseline),
-        "achieved": num(places.achieved),
-        "by": places.by,
-        "by_group": {
-            g: float(v)
-            for g, v in zip(places.groups, np.asarray(places.by_group), strict=True)
-        },
-        "annual_cost_gbp": None if annual_cost_gbp is None else dict(annual_cost_gbp),
-        "capital_cost_gbp": (
-            None if capital_cost_gbp is None else dict(capital_cost_gbp)
-        ),
-        "cost_sources": list(cost_sources),
-        "runs": int(places.runs),
-    }
+        entry = {
+            "metric": places.metric,
+            "target": float(places.target),
+            "group": "all",
+            "extra": {
+                "mean": num(places.extra),
+                "ci_low": num(places.ci_low),
+                "ci_high": num(places.ci_high),
+            },
+            "baseline": num(places.baseline),
+            "achieved": num(places.achieved),
+            "by": places.by,
+            "by_group": {
+                g: float(v)
+                for g, v in zip(places.groups, np.asarray(places.by_group), strict=True)
+            },
+            "annual_cost_gbp": None,
+            "capital_cost_gbp": None,
+            "cost_sources": [],
+            "runs": int(places.runs),
+        }
+
+    def cost(c: Any) -> dict[str, Any] | None:
+        if not isinstance(c, Mapping) or c.get("mean") is None:
+            return None
+        return dict(c)
+
+    entry["mechanism"] = mechanism
+    if group is not None:
+        entry["group"] = group
+    entry["annual_cost_gbp"] = cost(
+        entry.get("annual_cost_gbp") if annual_cost_gbp is None else annual_cost_gbp
+    )
+    entry["capital_cost_gbp"] = cost(
+        entry.get("capital_cost_gbp") if capital_cost_gbp is None else capital_cost_gbp
+    )
+    if cost_sources is not None:
+        entry["cost_sources"] = list(cost_sources)
+    return entry
 
 
 def _versions() -> dict[str, str]:

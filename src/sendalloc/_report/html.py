@@ -10,6 +10,7 @@ from __future__ import annotations
 from sendalloc._engine.streams import seed_text
 from sendalloc._html import html_table
 from sendalloc._report.common import (
+    PROCESS_ROWS,
     PROJECTION_ROWS,
     ROWS,
     SHORT_LABELS,
@@ -37,12 +38,12 @@ def result_html(result: Reportable) -> str:
     >>> html = result_html(r)
     >>> html.startswith("<div><p><strong>london_borough: 3 simulated rounds")
     True
-    >>> "no listed place %" in html
+    >>> "no place %" in html
     True
     """
     s = result.summary()
     if result.mode == "annual":
-        rows = ROWS
+        rows = ROWS + PROCESS_ROWS  # process rows only if today's process ran
         title = f"{result.scenario}: {result.runs} simulated rounds"
         unit = "rounds"
     else:

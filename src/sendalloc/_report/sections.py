@@ -101,10 +101,35 @@ def _gap_clause(doc: Mapping[str, Any]) -> str:
         )
         places = datum(doc, f"gap/{i}/extra/mean", scale=1, unit="")
         target = datum(doc, f"gap/{i}/target")
-        return f"about {places} more places would " + phrase.format(
+        text = f"about {places} more places would " + phrase.format(
             target=target, who=escape(who)
         )
+        costs = [
+            f"{_pounds(doc, f'gap/{i}/{key}/mean')} {what}"
+            for key, what in (
+                ("annual_cost_gbp", "a year"),
+                ("capital_cost_gbp", "to build"),
+            )
+            if isinstance(g.get(key), Mapping)
+            and math.isfinite(number(g[key].get("mean")))
+        ]
+        if costs:
+            text += ", at about " + " and ".join(costs)
+        return text
     return ""
+
+
+def _pounds(doc: Mapping[str, Any], path: str) -> str:
+    """A sum of money of the document in prose (``£6.4m``), traceable."""
+    x = number(lookup(doc, path))
+    if math.isnan(x):
+        return "n/a"
+    scale = 1e-6 if abs(x) >= 1e6 else 1.0
+    shown = f"£{x * scale:,.1f}m" if scale < 1 else f"£{x:,.0f}"
+    return (
+        f'<data value="{x!r}" data-path="{escape(path)}" data-scale="{scale:g}">'
+        f"{escape(shown)}</data>"
+    )
 
 
 def verdict_section(doc: Mapping[str, Any]) -> str:
@@ -587,21 +612,34 @@ def gap_section(doc: Mapping[str, Any]) -> str:
                 _money(g.get("capital_cost_gbp")),
             ]
         )
-        by_group = {
-            k: number(v)
-            for k, v in (g.get("by_group") or {}).items()
-            if number(v) >= 0.5
-        }
-        if by_group and i < 2:
-            names = sorted(by_group, key=lambda k: -by_group[k])
+        if i >= 2:
+            continue
+        splits = [
+            (
+                "kind" if g.get("by_kind") else str(g.get("by", "kind")),
+                g.get("by_kind") or g.get("by_group") or {},
+            ),
+            ("need", g.get("by_need") or {}),
+        ]
+        for by, split in splits:
+            values = {k: number(v) for k, v in split.items() if number(v) >= 0.5}
+            if not values:
+                continue
+            names = sorted(values, key=lambda k: -values[k])
+            rows_of = (
+                [NEED_NAMES.get(k, k) for k in names]
+                if by == "need"
+                else [k.replace("_", " ") for k in names]
+            )
+            what = "kind of setting" if by == "kind" else "need of the children served"
             panels.append(
                 bar_panel(
-                    uid=f"gap-{i}",
-                    title=f"Extra places for {target}%, by {g.get('by', 'kind')}",
-                    desc="; ".join(f"{k}: {by_group[k]:,.0f}" for k in names),
-                    rows=[k.replace("_", " ") for k in names],
-                    values=[by_group[k] for k in names],
-                    colour=PALETTE[0],
+                    uid=f"gap-{i}-{by}",
+                    title=f"Extra places for {target}%, by {what}",
+                    desc="; ".join(f"{k}: {values[k]:,.0f}" for k in names),
+                    rows=rows_of,
+                    values=[values[k] for k in names],
+                    colour=PALETTE[0] if by == "kind" else PALETTE[1],
                     axis="places",
                 )
             )
@@ -619,24 +657,47 @@ def gap_section(doc: Mapping[str, Any]) -> str:
             figure_html(
                 "figure-gap",
                 panels,
-                "Where the extra places would go: the places needed, split by "
-                "where the bottlenecks are.",
+                "Where the extra places would go (by kind of setting, where the "
+                "unmet demand is) and whom they would serve (by the primary need "
+                "of the children who reach the target with them).",
             )
         )
     if errors:
         parts.append(
             '<p class="note">Out of reach: ' + escape("; ".join(errors)) + "</p>"
         )
-    if any(g.get("annual_cost_gbp") is None and not g.get("error") for g in gaps):
+    costed = [g for g in gaps if not g.get("error")]
+    if any(g.get("annual_cost_gbp") is None for g in costed):
         parts.append(
-            '<p class="note">What the places would cost (place funding and top-up '
-            "a year, and capital per new place) is not estimated by this version "
-            "of sendalloc.</p>"
+            '<p class="note">What the places would cost a year is not estimated '
+            "in this report.</p>"
         )
-    if any(g.get("group", "all") == "all" for g in gaps):
+    if any(
+        g.get("annual_cost_gbp") is not None and g.get("capital_cost_gbp") is None
+        for g in costed
+    ):
         parts.append(
-            '<p class="note">The target is for all children: this version cannot '
-            "size places for the children who need specialist provision alone.</p>"
+            '<p class="note">What the places would cost to build is not estimated: '
+            "the scenario gives no capital cost per new place "
+            "(<code>costs.capital_per_place</code>) for a kind of setting the places "
+            "go to.</p>"
+        )
+    if any(g.get("annual_cost_gbp") is not None for g in costed):
+        ids: dict[str, None] = {}
+        for g in costed:
+            ids |= dict.fromkeys(str(x) for x in g.get("cost_sources") or [])
+        links = ", ".join(
+            f'<a href="{SOURCES_URL}#{escape(sid)}"><code>{escape(sid)}</code></a>'
+            for sid in ids
+        )
+        parts.append(
+            '<p class="note">A year: each new place at its setting\'s cost per place '
+            "(place funding and the local authority's top-up; no transport). To "
+            "build: each new place at its kind's capital cost per place. The "
+            "interval carries the uncertainty of the number of places and of "
+            "where they go, not of the costs per place"
+            + (f". Costs cite {links}." if links else ".")
+            + "</p>"
         )
     return section_html("gap", "What it would take", "".join(parts))
 

@@ -12,30 +12,41 @@ import math
 
 import numpy as np
 
+from sendalloc._engine.policies import BASELINE, PROPOSAL
 from sendalloc._engine.stats import Summary, drawn_text, interval_text
 from sendalloc._report.common import (
+    PROCESS_ROWS,
     PROJECTION_ROWS,
     ROWS,
     SHORT_LABELS,
     TIME_PROCESS_ROWS,
     TIME_ROWS,
+    VERDICT_ROWS,
     Reportable,
     cell,
+    cell_at,
+    diff_cell,
     grid,
     label,
     main_index,
     pct,
 )
+from sendalloc.metrics import TARGET_GROUPS
 
 __all__ = [
+    "TARGET",
     "annual_headline",
     "annual_table",
     "headline",
     "table",
     "time_headline",
     "time_table",
+    "verdict_table",
     "what",
 ]
+
+#: The group of the ``target`` breakdown the proposal is for.
+TARGET = TARGET_GROUPS[0]
 
 
 def table(result: Reportable) -> str:
@@ -62,17 +73,81 @@ def headline(result: Reportable) -> str:
     return time_headline(result)
 
 
-def annual_table(result: Reportable) -> str:
-    """A text table: one row per metric, one column per mechanism.
+def _proposal(mechanisms: tuple[str, ...]) -> str:
+    return PROPOSAL if PROPOSAL in mechanisms else mechanisms[0]
 
-    Cells are ``mean (2.5%-97.5%)`` over runs.
+
+def _target_size(result: Reportable) -> float:
+    """Children a round in the target group (NaN without the breakdown)."""
+    if "target" not in result.groups:
+        return math.nan
+    t = result.summary("target")
+    return t.get(t.mechanisms[0], "children", TARGET)["mean"]
+
+
+def verdict_table(result: Reportable) -> list[str]:
+    """The verdict: every measure, today beside the proposal and their difference.
+
+    Two blocks of rows, the children who need specialist provision (the
+    target group) then all children; columns today's process, the proposal
+    and the paired difference (proposal minus today, round by round). Without
+    today's process in the run, the proposal alone.
+    """
+    s = result.summary()
+    p = _proposal(s.mechanisms)
+    rules = [r for r in (BASELINE, p) if r in s.mechanisms]
+    paired = len(rules) == 2 and p == PROPOSAL
+    diff = result.differences(None) if paired else None
+    blocks: list[tuple[str, Summary, str | None, Summary | None]] = []
+    n_target = _target_size(result)
+    if n_target > 0:
+        t = result.summary("target")
+        td = result.differences("target") if paired else None
+        blocks.append(
+            (
+                f"need specialist provision ({n_target:,.0f} a round)",
+                t,
+                TARGET,
+                td,
+            )
+        )
+    n_all = s.get(s.mechanisms[0], "children")["mean"]
+    blocks.append((f"all children ({n_all:,.0f} a round)", s, None, diff))
+    head = ["", *(SHORT_LABELS.get(r, r) for r in rules)]
+    if paired:
+        head.append(f"{SHORT_LABELS.get(p, p)} - {SHORT_LABELS[BASELINE]}")
+    rows: list[list[str]] = [head]
+    for title, summ, group, dsum in blocks:
+        rows.append([title.capitalize() + ":", *[""] * (len(head) - 1)])
+        g = 0 if group is None else summ.groups.index(group)
+        for met, row_label, kind in VERDICT_ROWS:
+            if met not in summ.metrics:
+                continue
+            k = summ.metrics.index(met)
+            cells = [cell_at(summ, summ.mechanisms.index(r), g, k, kind) for r in rules]
+            if dsum is not None:
+                cells.append(diff_cell(dsum.get(BASELINE, met, group), kind))
+            rows.append(["  " + row_label, *cells])
+    return grid(rows)
+
+
+def annual_table(result: Reportable) -> str:
+    """The text tables of an annual result.
+
+    First the verdict (:func:`verdict_table`): the achievability measures for
+    the children who need specialist provision and for all children, today's
+    process beside the proposal with their paired difference. Then every rule,
+    one column each, over all children; then today's process's own steps
+    when it ran. Cells are ``mean (2.5%-97.5%)`` over runs.
 
     Returns
     -------
     str
     """
     s = result.summary()
-    head = ["", *(SHORT_LABELS.get(m, m) for m in s.mechanisms)]
+    lines = verdict_table(result)
+    lines.append("")
+    head = ["Every rule, all children", *(SHORT_LABELS.get(m, m) for m in s.mechanisms)]
     body = [
         [
             row_label,
@@ -81,59 +156,151 @@ def annual_table(result: Reportable) -> str:
         for met, row_label, kind in ROWS
         if met in s.metrics
     ]
-    lines = grid([head, *body])
+    lines += grid([head, *body])
+    if BASELINE in s.mechanisms and "request_refused" in s.metrics:
+        i = s.mechanisms.index(BASELINE)
+        lines.append("")
+        lines += grid(
+            [
+                ["Today's process, all children", SHORT_LABELS[BASELINE]],
+                *(
+                    [row_label, cell(s, i, s.metrics.index(met), kind)]
+                    for met, row_label, kind in PROCESS_ROWS
+                    if met in s.metrics
+                ),
+            ]
+        )
     ch = s.get(s.mechanisms[0], "children")
     lines.append(
         f"{result.runs} simulated rounds of {ch['mean']:.0f} children on average; "
         f"mean ({interval_text(result.uncertainty, 'rounds')})."
     )
+    if BASELINE in s.mechanisms and PROPOSAL in s.mechanisms:
+        lines.append(
+            "Differences are taken round by round on the same simulated children."
+        )
     return "\n".join(lines)
 
 
+def _share(s: Summary, mech: str, metric: str, group: str | None) -> str:
+    """``56% (51-61%)`` of one cell of a summary."""
+    c = s.get(mech, metric, group)
+    if math.isnan(c["mean"]):
+        return "n/a"
+    return f"{100 * c['mean']:.0f}% ({100 * c['ci_low']:.0f}-{100 * c['ci_high']:.0f}%)"
+
+
+def _points(c: dict[str, float]) -> str:
+    """A paired difference in points: ``-23 points (-27 to -18)``."""
+    if math.isnan(c["mean"]):
+        return "n/a"
+    return (
+        f"{100 * c['mean']:+.0f} points ({100 * c['ci_low']:+.0f} to "
+        f"{100 * c['ci_high']:+.0f})"
+    )
+
+
+def _span(values: list[float]) -> str:
+    """``43%``, or ``33-43%`` when the rounded shares differ."""
+    lo, hi = (round(100 * v) for v in (min(values), max(values)))
+    return f"{lo}%" if lo == hi else f"{lo}-{hi}%"
+
+
+def _other_rules(t: Summary, group: str | None, main: str, today: str | None) -> str:
+    """The other rules in one sentence: their spans, then the planner's optimum."""
+    others = [
+        m for m in t.mechanisms if m not in (main, today) and m != "max_placement"
+    ]
+    whom = "them" if group is not None else "the children"
+    text = ""
+    if others:
+        first = [t.get(m, "first_preference", group)["mean"] for m in others]
+        none = [t.get(m, "unplaced", group)["mean"] for m in others]
+        names = [label(m) for m in others]
+        listed = names[0] if len(names) == 1 else ", ".join(names[:-1])
+        if len(names) > 1:
+            listed += f" and {names[-1]}"
+        text += (
+            f" Of the other rules, {listed} "
+            f"{'gives' if len(names) == 1 else 'give'} {_span(first)} of {whom} "
+            f"their first preference and {'leaves' if len(names) == 1 else 'leave'} "
+            f"{_span(none)} without a listed place."
+        )
+    if "max_placement" in t.mechanisms and main != "max_placement":
+        text += (
+            f" Even {label('max_placement')}, which places as many as the places "
+            f"allow, leaves {pct(t, 'max_placement', 'unplaced', False, group)} of "
+            f"{whom} without one."
+        )
+    return text
+
+
 def annual_headline(result: Reportable) -> str:
-    """One paragraph in plain English: the proposal's outcome, then the others.
+    """One paragraph in plain English, the children the proposal is for first.
+
+    For the children who need specialist provision: the share the proposal
+    places at a setting their parent ranked on the day the plan is final,
+    against today's process, with the paired difference; their first
+    preference; the share left without a listed place. Then all children,
+    then the other rules.
 
     Returns
     -------
     str
     """
     s = result.summary()
-    main = "first_available" if "first_available" in s.mechanisms else s.mechanisms[0]
-    fb = s.get(main, "placed_by_fallback")["mean"]
+    main = _proposal(s.mechanisms)
+    today = BASELINE if BASELINE in s.mechanisms and main != BASELINE else None
+    n_target = _target_size(result)
+    if n_target > 0:
+        t: Summary = result.summary("target")
+        group: str | None = TARGET
+        who = (
+            f"of the {n_target:,.0f} children a round who need specialist provision "
+            "(the children the proposal is for)"
+        )
+    else:
+        t, group = s, None
+        who = "of the children needing a placement decision"
+    ranked = "any_preference_on_day"
     text = (
-        f"Under {result.scenario}, {label(main)} gives "
-        f"{pct(s, main, 'first_preference')} of children their first preference, "
-        f"{pct(s, main, 'any_preference')} a setting their parent ranked and "
-        f"{pct(s, main, 'placed_on_list')} a place on their tailored list"
+        f"Under {result.scenario}, {who}, {label(main)} would place "
+        f"{_share(t, main, ranked, group)} at a setting their parent ranked on the "
+        "day the plan is final"
     )
-    if fb > 0:
-        fbs = f"{100 * fb:.1f}" if fb < 0.01 else f"{100 * fb:.0f}"
-        text += f" ({fbs}% through the LA's fallback)"
-    text += f"; {pct(s, main, 'unplaced')} are left without a listed place."
-    others = [m for m in s.mechanisms if m != main]
-    parts = []
-    for m in others:
-        if m == "status_quo" and "favourite_on_day" in s.metrics:
-            parts.append(
-                f"{label(m)} gives {pct(s, m, 'favourite_on_day', False)} the "
-                f"setting their parent asked for "
-                f"({pct(s, m, 'favourite', False)} after appeals), naming "
-                f"{pct(s, m, 'named_over_capacity', False)} over capacity, with "
-                f"{pct(s, m, 'appealed', False)} appealing"
-            )
-        elif m == "max_placement":
-            parts.append(
-                f"{label(m)} places {pct(s, m, 'any_preference', False)} at a "
-                "ranked setting"
-            )
-        else:
-            parts.append(
-                f"{label(m)} gives {pct(s, m, 'first_preference', False)} their "
-                f"first preference and {pct(s, m, 'any_preference', False)} a "
-                "ranked setting"
-            )
-    if parts:
-        text += " For comparison, " + "; ".join(parts) + "."
+    if today:
+        d = result.differences("target" if group else None).get(today, ranked, group)
+        text += (
+            f", against {_share(t, today, ranked, group)} under {label(today)}: "
+            f"a difference of {_points(d)} on the same simulated children"
+        )
+    text += (
+        f". It would give {_share(t, main, 'first_preference', group)} their "
+        "first preference"
+        + (
+            f" ({pct(t, today, 'first_preference', False, group)} today)"
+            if today
+            else ""
+        )
+        + f" and leave {_share(t, main, 'unplaced', group)} without a listed place"
+        + (
+            f" ({pct(t, today, 'unplaced', False, group)} today without any place)"
+            if today
+            else ""
+        )
+        + "."
+    )
+    if group is not None:
+        n_all = s.get(main, "children")["mean"]
+        text += (
+            f" Across all {n_all:,.0f} children needing a placement decision the "
+            f"proposal places {pct(s, main, ranked, False)} at a ranked setting"
+            + (f" ({pct(s, today, ranked, False)} today)" if today else "")
+            + f", {pct(s, main, 'first_preference', False)} at their first "
+            f"preference and leaves {pct(s, main, 'unplaced', False)} without a "
+            "listed place."
+        )
+    text += _other_rules(t, group, main, today)
     text += (
         f" Figures are means over {result.runs} simulated rounds, with the range "
         f"that holds 95% of rounds{drawn_text(result.uncertainty)} in brackets."
@@ -307,6 +474,19 @@ def time_headline(result: Reportable) -> str:
         f"(a mean of {days:.0f} days per child) and "
         f"{pct(s, main, 'waiting_year_end')} are still waiting at the year's end."
     )
+    n_target = _target_size(result)
+    if n_target > 0:
+        t = result.summary("target")
+        t_days = t.get(main, "mean_days_waiting", TARGET)["mean"]
+        text += (
+            f" Of the {n_target / result.years:,.0f} children a year who need "
+            "specialist provision (the children the proposal is for), "
+            f"{pct(t, main, 'any_preference_at_arrival', True, TARGET)} are placed "
+            "at a setting their parent ranked by the statutory deadline (the day "
+            "the plan is final), they wait a mean of "
+            f"{t_days:.0f} days and {pct(t, main, 'waiting_year_end', True, TARGET)} "
+            "are still waiting at the year's end."
+        )
     if result.mode == "multi_year":
         text += (
             f" Those still waiting are carried into the next year: "

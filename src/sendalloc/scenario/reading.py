@@ -25,6 +25,7 @@ from sendalloc.scenario.sections import (
     MAX_CELLS,
     MAX_PLANS,
     AllocationSpec,
+    CostsSpec,
     DataSpec,
     GeographySpec,
     PopulationSpec,
@@ -45,6 +46,7 @@ SECTIONS: dict[str, type] = {
     "data": DataSpec,
     "dynamics": DynamicsSpec,
     "status_quo": StatusQuoSpec,
+    "costs": CostsSpec,
 }
 
 

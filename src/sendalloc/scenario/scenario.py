@@ -54,6 +54,7 @@ from sendalloc.scenario.sampling import (
 from sendalloc.scenario.sections import (
     MAX_CELLS,
     AllocationSpec,
+    CostsSpec,
     DataSpec,
     GeographySpec,
     PopulationSpec,
@@ -76,7 +77,8 @@ class Scenario:
     ``"multi_year"``: see :mod:`sendalloc.dynamic`), the sections
     ``[population]``, ``[geography]``, ``[lists]``, ``[preferences]``,
     ``[allocation]``, ``[data]``, ``[dynamics]``, ``[status_quo]`` (today's
-    statutory process, docs/status-quo.md); every other
+    statutory process, docs/status-quo.md), ``[costs]`` (capital cost of new
+    places); every other
     table is a :class:`SettingGroup` and must have a ``kind``. Unknown keys are
     errors.
 
@@ -119,6 +121,7 @@ class Scenario:
     mode: str = "annual"
     dynamics: DynamicsSpec = field(default_factory=DynamicsSpec)
     status_quo: StatusQuoSpec = field(default_factory=StatusQuoSpec)
+    costs: CostsSpec = field(default_factory=CostsSpec)
     source: str = field(default="<dict>", compare=False)
     base_dir: str = field(default=".", compare=False)
     citations: Mapping[str, str | tuple[str, ...]] = field(
@@ -348,6 +351,7 @@ class Scenario:
             tree.pop(note, None)
         tree["dynamics"] = encode_section(self.dynamics)
         tree["status_quo"] = encode_section(self.status_quo)
+        tree["costs"] = encode_section(self.costs)
         return tree
 
     # ------------------------------------------------------------------ display
@@ -571,6 +575,7 @@ class Scenario:
 _OMITTED_AT_DEFAULT: dict[str, object] = {
     "dynamics": DynamicsSpec(),
     "status_quo": StatusQuoSpec(),
+    "costs": CostsSpec(),
 }
 
 #: Short names of setting kinds, for :meth:`Scenario.__repr__`.

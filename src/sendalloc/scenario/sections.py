@@ -3,7 +3,8 @@
 ``[population]`` (:class:`PopulationSpec`), ``[geography]``
 (:class:`GeographySpec`), ``[preferences]`` (:class:`PreferencesSpec`),
 ``[allocation]`` (:class:`AllocationSpec`), ``[data]`` (:class:`DataSpec`),
-``[status_quo]`` (:class:`StatusQuoSpec`, today's statutory process) and the
+``[status_quo]`` (:class:`StatusQuoSpec`, today's statutory process),
+``[costs]`` (:class:`CostsSpec`, what new places cost to build) and the
 setting groups (:class:`SettingGroup`: any other table with a ``kind``),
 with the limits (``MAX_*``) their keys are checked against. ``[lists]`` is
 :class:`~sendalloc.lists.ListRules`; ``[dynamics]`` is in
@@ -48,6 +49,7 @@ __all__ = [
     "MAX_PLANS",
     "MUST_ADMIT_KINDS",
     "AllocationSpec",
+    "CostsSpec",
     "DataSpec",
     "GeographySpec",
     "PopulationSpec",
@@ -738,3 +740,42 @@ class StatusQuoSpec:
                 self.tribunal_other,
             ]
         )
+
+
+@dataclass(frozen=True, slots=True)
+class CostsSpec:
+    """What new places cost (TOML section ``[costs]``), for the places needed.
+
+    The annual cost of a place is each setting group's ``cost`` (place funding
+    and top-up); this section holds what is not a cost of a year:
+    ``capital_per_place``, the one-off cost of building one new place, by kind
+    of setting (GBP). A kind left out is not costed: the capital cost of places
+    needed there is reported as not estimated
+    (:func:`sendalloc.capacity.places_needed`).
+    """
+
+    capital_per_place: tuple[tuple[str, float], ...] = spec_field(
+        (),
+        taste_table,
+        dict,
+        low=0.0,
+        high=10_000_000.0,
+        doc="Capital cost of one new place, by kind: a table of kind = GBP "
+        "(a kind left out is not costed).",
+    )
+
+    def __post_init__(self) -> None:
+        check_ranges(self)
+
+    def capital(self) -> NDArray[np.float64]:
+        """Capital cost per new place by kind (:data:`KINDS` order), NaN if not given.
+
+        Examples
+        --------
+        >>> CostsSpec(capital_per_place=(("special", 67043.0),)).capital()[2]
+        np.float64(67043.0)
+        """
+        out = np.full(len(KINDS), np.nan)
+        for kind, value in self.capital_per_place:
+            out[KINDS.index(kind)] = value
+        return out
