@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 DOCS_STAMP := $(VENV)/.docs-stamp
 DEMO_STAMP := $(VENV)/.demo-stamp
 
-.PHONY: test lint typecheck pytest demo bench docs clean sources-doc sensitivity-doc
+.PHONY: test lint typecheck pytest demo bench docs clean sources-doc sensitivity-doc tutorial
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "sendalloc needs Python 3.11+"'
@@ -32,6 +32,12 @@ test: lint typecheck pytest
 # docs/sources.md is rendered from src/sendalloc/data/sources.toml (a test checks it).
 sources-doc: $(STAMP)
 	$(BIN)/python -c 'import sendalloc.sources as s; open("docs/sources.md", "w", encoding="utf-8").write(s.render_markdown())'
+
+# Execute examples/tutorial.ipynb in a fresh kernel (in a temporary directory)
+# and store its outputs in it; tests/test_tutorial.py runs it in `make test`.
+# MPLBACKEND is unset so that figures are stored inline.
+tutorial: $(STAMP)
+	env -u MPLBACKEND $(BIN)/python tools/execute_notebook.py examples/tutorial.ipynb
 
 # The county sensitivity analysis in docs/sensitivity.md (a few CPU-minutes).
 sensitivity-doc: $(STAMP)
