@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 DOCS_STAMP := $(VENV)/.docs-stamp
 DEMO_STAMP := $(VENV)/.demo-stamp
 
-.PHONY: test lint typecheck pytest demo bench docs clean sources-doc measures-doc sensitivity-doc
+.PHONY: test lint typecheck pytest demo bench docs clean sources-doc measures-doc sensitivity-doc tutorial
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "sendalloc needs Python 3.11+"'
@@ -36,6 +36,12 @@ sources-doc: $(STAMP)
 # docs/measures.md holds the table of sendalloc.measures (a test checks it).
 measures-doc: $(STAMP)
 	$(BIN)/python tools/measures_doc.py
+
+# Execute examples/tutorial.ipynb in a fresh kernel (in a temporary directory)
+# and store its outputs in it; tests/test_tutorial.py runs it in `make test`.
+# MPLBACKEND is unset so that figures are stored inline.
+tutorial: $(STAMP)
+	env -u MPLBACKEND $(BIN)/python tools/execute_notebook.py examples/tutorial.ipynb
 
 # The county sensitivity analysis in docs/sensitivity.md (a few CPU-minutes).
 sensitivity-doc: $(STAMP)
