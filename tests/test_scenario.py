@@ -486,13 +486,14 @@ def test_scenario_html_is_well_formed_and_complete(county):
         assert f"{key} {g.kind} {g.count:,} " in text
     total = sum(g.count for _, g in sc.groups)
     assert f"all {total:,} " in text
-    sourced = sum(
-        any(s != "assumption" for s in ([c] if isinstance(c, str) else c))
-        for c in sc.citations.values()
-    )
+    ids = [[c] if isinstance(c, str) else c for c in sc.citations.values()]
+    sourced = sum(any(s not in ("assumption", "fitted") for s in c) for c in ids)
+    fitted = sum(c == ["fitted"] for c in ids)
+    assumed = len(sc.citations) - sourced - fitted
     assert (
         f"{len(sc.citations)} cited: {sourced} to a source, "
-        f"{len(sc.citations) - sourced} assumptions; "
+        + (f"{fitted} fitted, " if fitted else "")
+        + f"{assumed} assumptions; "
         f"{len(sc.uncertainty)} with an uncertainty range"
     ) in text
     assert 0 < sourced < len(sc.citations)

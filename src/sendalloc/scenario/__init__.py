@@ -26,7 +26,13 @@ Modules, each importing only those listed before it:
 - ``presets``: :func:`load_scenario`, :func:`list_scenarios`.
 """
 
-from sendalloc.scenario.annotations import ASSUMPTION, DISTRIBUTIONS, Uncertainty
+from sendalloc.scenario.annotations import (
+    ASSUMPTION,
+    DISTRIBUTIONS,
+    FITTED,
+    NOT_SOURCES,
+    Uncertainty,
+)
 from sendalloc.scenario.describe import describe_keys
 from sendalloc.scenario.dynamics import (
     BATCHES,
@@ -61,6 +67,7 @@ __all__ = [
     "ASSUMPTION",
     "BATCHES",
     "DISTRIBUTIONS",
+    "FITTED",
     "MAX_CELLS",
     "MAX_GROUP_COUNT",
     "MAX_PLACES",
@@ -68,6 +75,7 @@ __all__ = [
     "MAX_YEARS",
     "MODES",
     "MUST_ADMIT_KINDS",
+    "NOT_SOURCES",
     "WAITING",
     "WAIT_ORDERS",
     "AllocationSpec",

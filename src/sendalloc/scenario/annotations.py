@@ -1,7 +1,7 @@
 """Annotations on a scenario's numbers: the ``[cite]`` and ``[uncertainty]`` tables.
 
 ``[cite]`` maps a dotted key to a source id of :mod:`sendalloc.sources`, a list
-of ids, or :data:`ASSUMPTION`; ``[uncertainty]`` maps a dotted key of a number
+of ids, :data:`ASSUMPTION` or :data:`FITTED`; ``[uncertainty]`` maps a dotted key of a number
 (or an array of numbers) to its plausible range, an :class:`Uncertainty`.
 :func:`annotate` checks both against the scenario's keys and values;
 :func:`carry_notes` keeps those a change of keys leaves valid.
@@ -20,7 +20,9 @@ from sendalloc.population import KeyedError
 __all__ = [
     "ASSUMPTION",
     "DISTRIBUTIONS",
+    "FITTED",
     "NOTES",
+    "NOT_SOURCES",
     "Uncertainty",
     "annotate",
     "carry_notes",
@@ -30,6 +32,13 @@ __all__ = [
 NOTES: tuple[str, ...] = ("cite", "uncertainty")
 #: The citation of a number no source gives.
 ASSUMPTION = "assumption"
+#: The citation of a number fitted to observed outcomes by calibration
+#: (:mod:`sendalloc.calibrate`; the fit is recorded in
+#: ``sendalloc/data/calibration.json``, docs/validation.md). Like an assumption,
+#: it needs an ``[uncertainty]`` range: the fit's interval.
+FITTED = "fitted"
+#: Citations that are not source ids.
+NOT_SOURCES: tuple[str, ...] = (ASSUMPTION, FITTED)
 #: ``dist`` values an ``[uncertainty]`` range may have.
 DISTRIBUTIONS: tuple[str, ...] = ("uniform",)
 _SOURCE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -102,15 +111,15 @@ def _citation(key: str, v: Any) -> str | tuple[str, ...]:
     if not isinstance(ids, list) or not ids:
         raise KeyedError(
             f"cite.{key}",
-            f"{where} = {v!r}: expected a source id, a list of source ids or "
-            f"{ASSUMPTION!r}",
+            f"{where} = {v!r}: expected a source id, a list of source ids, "
+            f"{ASSUMPTION!r} or {FITTED!r}",
         )
     for x in ids:
         if not isinstance(x, str) or not _SOURCE_ID.match(x):
             raise KeyedError(
                 f"cite.{key}",
                 f"{where} = {v!r}: {x!r} is not a source id (kebab-case, as in "
-                "docs/sources.md) or " + repr(ASSUMPTION),
+                f"docs/sources.md), {ASSUMPTION!r} or {FITTED!r}",
             )
     if len(set(ids)) != len(ids):
         raise KeyedError(f"cite.{key}", f"{where} = {v!r}: an id is repeated")
