@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 DOCS_STAMP := $(VENV)/.docs-stamp
 DEMO_STAMP := $(VENV)/.demo-stamp
 
-.PHONY: test lint typecheck pytest demo bench docs clean sources-doc
+.PHONY: test lint typecheck pytest demo bench docs clean sources-doc calibrate validation-doc
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "sendalloc needs Python 3.11+"'
@@ -32,6 +32,16 @@ test: lint typecheck pytest
 # docs/sources.md is rendered from src/sendalloc/data/sources.toml (a test checks it).
 sources-doc: $(STAMP)
 	$(BIN)/python -c 'import sendalloc.sources as s; open("docs/sources.md", "w", encoding="utf-8").write(s.render_markdown())'
+
+# Fit today's process for every preset (about an hour on two cores): writes the
+# fitted values into src/sendalloc/scenarios/*.toml, the record
+# src/sendalloc/data/calibration.json and docs/validation.md.
+calibrate: $(STAMP)
+	$(BIN)/python tools/calibrate_presets.py
+
+# docs/validation.md is rendered from the record (a test checks it).
+validation-doc: $(STAMP)
+	$(BIN)/python tools/validation_doc.py
 
 # The demo needs only the package and matplotlib, not the whole dev extra
 # (dask, pyarrow, mypy, ruff: minutes to install); a venv that has the dev
