@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 DOCS_STAMP := $(VENV)/.docs-stamp
 DEMO_STAMP := $(VENV)/.demo-stamp
 
-.PHONY: test lint typecheck pytest demo bench docs clean sources-doc calibrate validation-doc
+.PHONY: test lint typecheck pytest demo bench docs clean sources-doc sensitivity-doc calibrate validation-doc
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "sendalloc needs Python 3.11+"'
@@ -18,8 +18,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $@
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks examples tools
-	$(BIN)/ruff format --check src tests benchmarks examples tools
+	$(BIN)/ruff check src tests benchmarks examples tools scripts
+	$(BIN)/ruff format --check src tests benchmarks examples tools scripts
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -32,6 +32,10 @@ test: lint typecheck pytest
 # docs/sources.md is rendered from src/sendalloc/data/sources.toml (a test checks it).
 sources-doc: $(STAMP)
 	$(BIN)/python -c 'import sendalloc.sources as s; open("docs/sources.md", "w", encoding="utf-8").write(s.render_markdown())'
+
+# The county sensitivity analysis in docs/sensitivity.md (a few CPU-minutes).
+sensitivity-doc: $(STAMP)
+	$(BIN)/python scripts/sensitivity_doc.py
 
 # Fit today's process for every preset (about an hour on two cores): writes the
 # fitted values into src/sendalloc/scenarios/*.toml, the record

@@ -22,6 +22,7 @@ from sendalloc.mechanisms import MECHANISMS, allocate
 from sendalloc.population import Children, Settings
 from sendalloc.problem import Allocation, Problem, TieBreak, Unplaced
 from sendalloc.scenario import Instance, Scenario, list_scenarios, load_scenario
+from sendalloc.sensitivity import SensitivityResult, sensitivity
 from sendalloc.simulate import POLICIES, SimulationResult, simulate
 from sendalloc.sweep import SweepResult, sweep
 from sendalloc.ties import break_ties
@@ -38,6 +39,7 @@ __all__ = [
     "Problem",
     "Scenario",
     "SendallocError",
+    "SensitivityResult",
     "Settings",
     "SimulationResult",
     "SweepResult",
@@ -52,6 +54,7 @@ __all__ = [
     "load_scenario",
     "metrics",
     "properties",
+    "sensitivity",
     "simulate",
     "sources",
     "status_quo",

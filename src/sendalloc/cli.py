@@ -5,6 +5,7 @@ Usage:
     sendalloc run [SCENARIO] [--mechanism NAME[,NAME...] ...] [--runs N] [--seed S]
                   [--workers N] [--json PATH] [--csv PATH] [--plot PATH]
                   [--no-progress] [--mode annual|in_year|multi_year] [--years N]
+                  [--uncertainty none|assumptions|layout|assumptions+layout]
     sendalloc scenarios
     sendalloc gap [SCENARIO] [--runs N] [--seed S] [--target T] [--metric M]
                   [--by kind|need]
@@ -14,6 +15,11 @@ Usage:
     sendalloc report [SCENARIO] [-o PATH] [--json PATH] [--runs N] [--seed S]
                   [--mechanism NAME ...] [--gap-target T[,T...]|none]
                   [--gap-runs N] [--workers N] [--no-progress]
+    sendalloc sensitivity [SCENARIO] [--method sobol|morris] [--measure M ...]
+                  [--mechanism NAME] [--samples N] [--runs N]
+                  [--groups key|theme|dimension] [--parameter PATTERN ...]
+                  [--seed S] [--workers N] [--top K] [--json PATH] [--csv PATH]
+                  [--plot PATH] [--no-progress]
 
 ``SCENARIO`` is a preset name (default ``county``) or a path to a TOML file.
 Bad input (an unknown scenario or mechanism, a malformed TOML file, an output
@@ -410,6 +416,14 @@ def _build_parser() -> argparse.ArgumentParser:
         "presets)",
     )
     run.add_argument("--years", type=_positive, help="years of a multi_year projection")
+    run.add_argument(
+        "--uncertainty",
+        choices=("none", "assumptions", "layout", "assumptions+layout"),
+        default="none",
+        help="what each run draws besides its children: the scenario's "
+        "[uncertainty] ranges, a new layout of settings, or both (default none: "
+        f"ranges over simulated rounds only); see {DOCS_URL}uncertainty/",
+    )
 
     sub.add_parser("scenarios", help="list the built-in scenarios")
 
@@ -436,6 +450,7 @@ def _build_parser() -> argparse.ArgumentParser:
     gap.add_argument("--by", choices=("kind", "need"), default="kind")
     _add_sweep_parser(sub)
     _add_report_parser(sub)
+    _add_sensitivity_parser(sub)
     return parser
 
 
@@ -559,6 +574,56 @@ def _cmd_report(args: argparse.Namespace, err: TextIO) -> int:
         outputs.write("json", lambda path: write_report(doc, None, json_path=path))
         err.write(f"wrote {args.json}\n")
     return 0
+
+
+def _add_sensitivity_parser(sub: Any) -> None:
+    se = sub.add_parser(
+        "sensitivity",
+        help="rank the scenario's uncertain assumptions (Sobol or Morris)",
+        description="Global sensitivity analysis of the scenario's [uncertainty] "
+        "ranges (needs the sensitivity extra: SALib).",
+        epilog=f"The method and the county's ranking: {DOCS_URL}sensitivity/",
+    )
+    se.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO)
+    se.add_argument("--method", choices=("sobol", "morris"), default="sobol")
+    se.add_argument(
+        "--measure",
+        action="append",
+        metavar="M",
+        help="metric, or metric[by=group], e.g. unplaced[need=SLD] (repeatable; "
+        "default unplaced)",
+    )
+    se.add_argument("--mechanism", "-m", default="first_available", metavar="NAME")
+    se.add_argument(
+        "--samples",
+        type=_positive,
+        default=None,
+        help="Sobol base samples, a power of 2 (default 64); Morris trajectories "
+        "(default 20)",
+    )
+    se.add_argument(
+        "--runs", "-n", type=_positive, default=4, help="rounds per evaluation (4)"
+    )
+    se.add_argument(
+        "--groups",
+        choices=("key", "theme", "dimension"),
+        default="key",
+        help="what the indices are of: each [uncertainty] entry (default), each "
+        "theme, or each number drawn",
+    )
+    se.add_argument(
+        "--parameter",
+        action="append",
+        metavar="PATTERN",
+        help="vary only the keys matching this pattern (repeatable; e.g. 'lists.*')",
+    )
+    se.add_argument("--seed", "-s", type=_seed, default=0, help="default 0")
+    se.add_argument("--workers", "-w", type=_positive, default=None)
+    se.add_argument("--top", type=_positive, default=25, help="rows shown (25)")
+    se.add_argument("--json", metavar="PATH", help="write the indices as JSON")
+    se.add_argument("--csv", metavar="PATH", help="write the indices as CSV")
+    se.add_argument("--plot", metavar="PATH", help="write the tornado figure")
+    se.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def _add_sweep_parser(sub: Any) -> None:
@@ -719,6 +784,7 @@ def _cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 seed=args.seed,
                 executor=executor,
                 progress=progress,
+                uncertainty=args.uncertainty,
             )
         finally:
             if executor is not None:
@@ -735,6 +801,58 @@ def _cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             err.write(f"wrote {outputs.paths[opt]}\n")
     out.write(textwrap.fill(result.headline(), width=88) + "\n\n")
     out.write(result.table() + "\n")
+    return 0
+
+
+def _cmd_sensitivity(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from sendalloc.sensitivity import sensitivity
+    from sendalloc.simulate import simulate
+
+    _require("SALib", "sensitivity", "sendalloc sensitivity")
+    outputs = _Outputs(json=args.json, csv=args.csv, plot=args.plot)
+    outputs.check()
+    if args.plot:
+        _check_plot_path(args.plot)
+    _mechanisms([args.mechanism])
+    scen = _scenario(args.scenario)
+    quiet = args.no_progress
+    with _compile_notice(err, quiet):
+        # a sensitivity analysis is thousands of runs: a process per core
+        executor = _executor(
+            _workers(args.workers, 1000),
+            lambda: simulate(scen, [args.mechanism], runs=1, seed=args.seed),
+            [args.mechanism],
+        )
+        label = f"{scen.name}: {args.method}"
+        progress = None if quiet else _progress_bar(err, label)
+        try:
+            result = sensitivity(
+                scen,
+                args.measure,
+                method=args.method,
+                mechanism=args.mechanism,
+                samples=args.samples,
+                runs=args.runs,
+                groups=args.groups,
+                parameters=args.parameter,
+                seed=args.seed,
+                executor=executor,
+                progress=progress,
+            )
+        except ImportError as exc:
+            raise _UsageError(str(exc)) from None
+        finally:
+            if executor is not None:
+                executor.shutdown(cancel_futures=True)
+    for opt, write in (
+        ("json", result.to_json),
+        ("csv", result.to_csv),
+        ("plot", result.plot),
+    ):
+        if opt in outputs.paths:
+            outputs.write(opt, write)
+            err.write(f"wrote {outputs.paths[opt]}\n")
+    out.write(result.table(top=args.top) + "\n")
     return 0
 
 
@@ -828,6 +946,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             code = _cmd_sweep(args, out, err)
         elif args.command == "report":
             code = _cmd_report(args, err)
+        elif args.command == "sensitivity":
+            code = _cmd_sensitivity(args, out, err)
         else:
             code = _cmd_gap(args, out, err)
         out.flush()  # a closed pipe fails here, not at interpreter exit

@@ -54,6 +54,7 @@ def simulate(
     executor: Executor | None = None,
     progress: ProgressLike = None,
     chunk_size: int | None = None,
+    uncertainty: str = "none",
 ) -> SimulationResult:
     """Simulate many allocation rounds and measure every mechanism on each.
 
@@ -89,6 +90,15 @@ def simulate(
     chunk_size : int, optional
         Runs per task. Default: about four tasks per worker, at most 25 runs.
         It affects only speed, never the result.
+    uncertainty : {"none", "assumptions", "layout", "assumptions+layout"}
+        What each run draws besides its children. ``"none"`` (default): the
+        scenario as written, so the 95% ranges are over simulated rounds only.
+        ``"assumptions"``: each run draws every range of the scenario's
+        ``[uncertainty]`` table (its own stream, ``assumptions``), so the
+        ranges cover the children *and* the assumptions. ``"layout"``: each
+        run lays the settings out afresh (a new ``geography.layout_seed``).
+        The result records it (``uncertainty``, ``interval``) and every
+        renderer names it; see docs/uncertainty.md.
 
     Returns
     -------
@@ -123,6 +133,10 @@ def simulate(
     >>> r2 = sa.simulate("london_borough", mechs, runs=6, seed=3, chunk_size=1)
     >>> r.to_json() == r2.to_json()
     True
+    >>> u = sa.simulate("london_borough", mechs, runs=6, seed=3,
+    ...                 uncertainty="assumptions")
+    >>> u.interval
+    '95% range over simulated rounds and assumptions'
     """
     runs, root = check_runs(runs), check_seed(seed)
     progress = check_progress(progress)
@@ -136,4 +150,5 @@ def simulate(
         executor=executor,
         progress=progress,
         chunk_size=chunk_size,
+        uncertainty=uncertainty,
     )

@@ -12,7 +12,9 @@ sendalloc: problems, mechanisms, metrics, scenarios):
   later today's process), behind one protocol.
 - ``runner``: input checks, work units, the one executor loop, progress.
 - ``annual``: the annual engine.
-- ``events``: the event loop of one year (the numba kernel) and its driver.
+- ``eventkernel``: the compiled event loop of one year, over one state record.
+- ``events``: the events of a year scheduled, the kernel's state laid out, and
+  its batches allocated.
 - ``year``: :func:`run_year` and one year of a sampled instance.
 - ``projection``: years chained, the children still waiting carried over.
 - ``timemetrics``: the time metrics of a year, by named per-child columns.

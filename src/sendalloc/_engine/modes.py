@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
+from dataclasses import replace
 from functools import partial
 from types import MappingProxyType
 from typing import Any
 
 from sendalloc._engine.annual import ANNUAL, annual_metrics
+from sendalloc._engine.draws import check_uncertainty, drawn_chunk
 from sendalloc._engine.policies import Policy
 from sendalloc._engine.results import SimulationResult
 from sendalloc._engine.runner import Engine, ProgressLike, run_chunks
@@ -106,16 +108,25 @@ def run_simulation(
     executor: Executor | None,
     progress: ProgressLike,
     chunk_size: int | None,
+    uncertainty: str = "none",
 ) -> SimulationResult:
     """Run every policy on ``runs`` rounds of a scenario with its mode's engine.
 
-    Arguments already checked (:mod:`sendalloc._engine.runner`); the result's
-    class is the engine's.
+    Arguments already checked (:mod:`sendalloc._engine.runner`) but
+    ``uncertainty``, checked here: what each run draws besides its children
+    (:mod:`sendalloc._engine.draws`). The result's class is the engine's.
     """
     engine = engine_for(scenario)
     check_modes(engine.mode, policies)
+    space = check_uncertainty(uncertainty, scenario)
+    if uncertainty == "none":
+        chunk = partial(engine.run_chunk, scenario, tuple(policies))
+    else:
+        chunk = partial(
+            drawn_chunk, engine.run_chunk, scenario, space, uncertainty, tuple(policies)
+        )
     arrays = run_chunks(
-        partial(engine.run_chunk, scenario, tuple(policies)),
+        chunk,
         runs,
         seed,
         executor=executor,
@@ -124,4 +135,5 @@ def run_simulation(
         desc=str(getattr(scenario, "name", "")),
     )
     names = tuple(p.name for p in policies)
-    return engine.result(scenario, names, runs, seed, arrays)
+    result = engine.result(scenario, names, runs, seed, arrays)
+    return result if uncertainty == "none" else replace(result, uncertainty=uncertainty)

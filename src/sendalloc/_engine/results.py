@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sendalloc._engine.stats import Summary, index_of, summarise
+from sendalloc._engine.stats import Summary, index_of, interval_text, summarise
 from sendalloc._engine.streams import Root, seed_text
 from sendalloc._report import data, figures, html, text
 from sendalloc._report.common import PERCENT_METRICS
@@ -58,6 +58,14 @@ class SimulationResult:
     group_labels : dict of str to tuple of str
     description : str
         The scenario's one-line description.
+    metrics : tuple of str
+        The columns of ``values``.
+    uncertainty : str
+        What each run drew besides its children (one of
+        ``"none"``, ``"assumptions"``, ``"layout"``, ``"assumptions+layout"``),
+        and so what the 95% ranges of :meth:`summary` cover: the simulated
+        rounds only, or the rounds and the assumptions (and layouts).
+        :attr:`interval` names it; every renderer shows that name.
     """
 
     scenario: str
@@ -70,6 +78,21 @@ class SimulationResult:
     group_labels: dict[str, tuple[str, ...]]
     description: str = ""
     metrics: tuple[str, ...] = field(default=METRICS)
+    uncertainty: str = "none"
+
+    @property
+    def interval(self) -> str:
+        """What the 95% ranges are over, e.g. "95% range over simulated rounds".
+
+        Examples
+        --------
+        >>> import sendalloc as sa
+        >>> r = sa.simulate("london_borough", ["first_available"], runs=2, seed=1)
+        >>> r.interval
+        '95% range over simulated rounds'
+        """
+        unit = "simulated rounds" if self.mode == "annual" else "simulated runs"
+        return interval_text(self.uncertainty, unit)
 
     @property
     def mode(self) -> str:
@@ -150,6 +173,7 @@ class SimulationResult:
             se,
             n,
             percent=PERCENT_METRICS,
+            uncertainty=self.uncertainty,
         )
 
     # ------------------------------------------------------------------ output
@@ -309,6 +333,7 @@ class DynamicResult(SimulationResult):
             by,
             *summarise(self.groups[by]),
             percent=PERCENT_METRICS,
+            uncertainty=self.uncertainty,
         )
 
     def __repr__(self) -> str:

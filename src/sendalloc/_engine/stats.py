@@ -4,6 +4,11 @@ Every summary sendalloc reports is the mean over runs, the 2.5th and 97.5th
 percentiles over runs (the 95% range from one simulated round to the next) and
 the Monte Carlo standard error of the mean, computed by :func:`summarise` with
 runs in which a metric is undefined (NaN) left out.
+
+What the 95% range covers depends on what each run drew (:data:`UNCERTAINTY`):
+only the simulated children and places (the default, ``"none"``), or also the
+scenario's uncertain assumptions, or a layout of settings, drawn per run.
+:func:`interval_text` names it; every renderer uses that name.
 """
 
 from __future__ import annotations
@@ -17,7 +22,59 @@ from numpy.typing import NDArray
 
 from sendalloc._html import html_table, number, short_list
 
-__all__ = ["Summary", "clean", "index_of", "quantile_sorted", "summarise"]
+__all__ = [
+    "UNCERTAINTY",
+    "Summary",
+    "clean",
+    "drawn_text",
+    "index_of",
+    "interval_text",
+    "quantile_sorted",
+    "summarise",
+]
+
+#: What a run may draw besides its children, and so what an interval covers:
+#: ``"none"`` (the scenario as written), ``"assumptions"`` (every
+#: ``[uncertainty]`` range drawn per run), ``"layout"`` (a new layout of the
+#: settings per run) or both.
+UNCERTAINTY: tuple[str, ...] = ("none", "assumptions", "layout", "assumptions+layout")
+_OVER: dict[str, str] = {
+    "none": "",
+    "assumptions": " and assumptions",
+    "layout": " and layouts",
+    "assumptions+layout": ", assumptions and layouts",
+}
+_DRAWN: dict[str, str] = {
+    "none": "",
+    "assumptions": ", each with its own draw of the assumptions,",
+    "layout": ", each with its own layout of settings,",
+    "assumptions+layout": ", each with its own draw of the assumptions and "
+    "layout of settings,",
+}
+
+
+def interval_text(uncertainty: str, unit: str = "simulated rounds") -> str:
+    """What a result's 95% range is over, in words.
+
+    Examples
+    --------
+    >>> interval_text("none")
+    '95% range over simulated rounds'
+    >>> interval_text("assumptions", "rounds")
+    '95% range over rounds and assumptions'
+    """
+    return f"95% range over {unit}{_OVER[uncertainty]}"
+
+
+def drawn_text(uncertainty: str) -> str:
+    """What each run drew besides its children, as a clause ("" for none).
+
+    Examples
+    --------
+    >>> "of rounds" + drawn_text("assumptions") + " in brackets"
+    'of rounds, each with its own draw of the assumptions, in brackets'
+    """
+    return _DRAWN[uncertainty]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +101,9 @@ class Summary:
     percent : frozenset of str
         The metrics that are shares of children, shown as percentages by the
         reprs (the numbers themselves stay shares in [0, 1]).
+    uncertainty : str
+        What each run drew besides its children (:data:`UNCERTAINTY`): with
+        ``"assumptions"`` the 95% ranges are over rounds *and* assumptions.
 
     Examples
     --------
@@ -65,6 +125,7 @@ class Summary:
     se: NDArray[np.float64]
     n: NDArray[np.int64]
     percent: frozenset[str] = field(default=frozenset())
+    uncertainty: str = "none"
 
     def get(
         self, mechanism: str, metric: str, group: str | None = None

@@ -14,7 +14,11 @@ never changes the numbers of the others:
   generator on the same stream: common random numbers); in-year, year ``y``'s
   batches draw from the sub-stream ``y``;
 - ``leavers``: pupils leaving during year ``y`` (sub-stream ``y``);
-- ``caseload``: the caseload and the new sample of projected year ``y >= 1``.
+- ``caseload``: the caseload and the new sample of projected year ``y >= 1``;
+- ``assumptions``: the run's draw of the scenario's uncertain assumptions
+  (``uncertainty="assumptions"``: one uniform per dimension of the
+  :class:`~sendalloc.scenario.AssumptionSpace`);
+- ``layout``: the run's layout seed (``uncertainty="layout"``).
 
 A new stream (say, one that draws a run's uncertain scenario parameters) takes
 the next free number; the numbers of the existing streams stay as they are.
@@ -30,6 +34,10 @@ call gets new, independent streams; None is a root of fresh entropy from the
 operating system. A result records its root as an int (the first and last
 cases) or as a SeedSequence; passed back as ``seed``, either gives the same
 numbers.
+
+Streams 4 (``assumptions``) and 5 (``layout``) draw a run's uncertain
+parameters and layout (``simulate(..., uncertainty=...)``); a run that draws
+nothing from them gives the numbers it gave before they existed.
 """
 
 from __future__ import annotations
@@ -72,7 +80,14 @@ _EXPECT = (
 
 #: The streams of a run, by name: the last word of their spawn key.
 STREAMS: Mapping[str, int] = MappingProxyType(
-    {"instance": 0, "mechanism": 1, "leavers": 2, "caseload": 3}
+    {
+        "instance": 0,
+        "mechanism": 1,
+        "leavers": 2,
+        "caseload": 3,
+        "assumptions": 4,
+        "layout": 5,
+    }
 )
 
 #: Spawn key word of the bootstrap stream of

@@ -6,10 +6,19 @@ it). The undecorated Python function stays reachable as ``kernel.py_func``: test
 run it directly to cross-check the compiled code path.
 
 A kernel may call *helpers* (functions decorated with :func:`helper` in the same
-module): they are compiled with the first kernel that calls them. Splitting a
-long kernel into helpers cuts numba's compile time, which grows faster than the
-length of a function. Called from Python (as ``kernel.py_func`` does), a helper
-runs its plain Python body, so ``py_func`` stays uncompiled end to end.
+module). Splitting a long kernel into helpers cuts numba's compile time, which
+grows faster than the length of a function (nested closures are worse still:
+numba inlines a closure at every call site). Called from Python, as
+``kernel.py_func`` does, a helper runs its plain Python body, so ``py_func``
+stays uncompiled end to end. Two kinds:
+
+- ``@helper`` / ``@helper(nrt=False)``: compiled once, as a numba overload typed
+  by its caller, into the caller's cache. Keep such helpers in the kernel's
+  module: numba invalidates a kernel's cache when the kernel's source file
+  changes, not when another file does.
+- ``@helper(signature=...)``: compiled for that signature alone and cached on
+  its own, so that :func:`precompile_tasks` can compile it ahead, in another
+  process, while other kernels compile.
 
 Where numba keeps its cache: beside the package (``__pycache__``), else in the
 user's cache directory (numba's own rules, or ``NUMBA_CACHE_DIR``). On a
@@ -145,7 +154,7 @@ def _with_helpers(fn: Callable[..., Any]) -> Callable[..., Any]:
     itself (and Python callers of the helpers) is left unchanged.
     """
     names = {
-        name: value.dispatcher()
+        name: value.compiled()
         for name in fn.__code__.co_names
         if isinstance(value := fn.__globals__.get(name), _Helper)
     }
@@ -167,17 +176,36 @@ def _with_helpers(fn: Callable[..., Any]) -> Callable[..., Any]:
 class _Helper:
     """A function kernels call, compiled with its first caller.
 
-    Without a signature it is typed by its caller and compiled into it
-    (uncached: the caller's cache holds it). With one, it is compiled for that
-    signature alone and cached on its own, so that it can be compiled ahead,
-    in another process, while other kernels compile (:func:`precompile_tasks`).
+    Without a signature it is compiled as a numba overload of the plain function
+    (what ``numba.extending.register_jitable`` does), so that a call with a
+    constant argument is typed with the constant's type, not its value: a
+    dispatcher would compile one version for every distinct constant passed to
+    it. It is called only from compiled code, so it gets no Python or C entry
+    point, and with ``nrt=False`` no reference counting (each costs compile
+    time); such a helper must allocate no array (numba refuses to compile one
+    that does). numba keys a compiled overload on its caller's compile options
+    too: a helper called both from a kernel and from helpers is compiled twice,
+    so a long kernel is best one call to a helper holding its body.
+
+    With a signature it is a dispatcher compiled for that signature alone and
+    cached on its own, so that it can be compiled ahead, in another process,
+    while other kernels compile (:func:`precompile_tasks`).
     """
 
-    def __init__(self, fn: Callable[..., Any], signature: str | None) -> None:
+    def __init__(
+        self, fn: Callable[..., Any], signature: str | None, nrt: bool = True
+    ) -> None:
         functools.update_wrapper(self, fn)
         self.py_func = fn
         self.signature = signature
+        self.options: dict[str, bool] = {
+            "nogil": True,
+            "_nrt": nrt,
+            "no_cpython_wrapper": True,
+            "no_cfunc_wrapper": True,
+        }
         self._compiled: Any = None
+        self._registered = False
 
     def __call__(self, *args: Any) -> Any:
         return self.py_func(*args)
@@ -185,8 +213,26 @@ class _Helper:
     def __reduce__(self) -> tuple[Any, tuple[str, str]]:
         return _module_attribute, (self.py_func.__module__, self.py_func.__name__)
 
+    def compiled(self) -> Callable[..., Any]:
+        """What compiled callers name: the dispatcher, or the overloaded function."""
+        if self.signature is not None:
+            return self.dispatcher()  # type: ignore[no-any-return]
+        with _LOCK:
+            if not self._registered:
+                from numba.extending import overload as numba_overload
+
+                impl = _with_helpers(self.py_func)
+
+                def typer(*args: Any) -> Callable[..., Any]:
+                    return impl
+
+                opts: Any = self.options
+                numba_overload(self.py_func, jit_options=opts, strict=False)(typer)
+                self._registered = True
+            return self.py_func
+
     def dispatcher(self) -> Any:
-        """The compiled helper (compiled, or loaded from the cache, on first use)."""
+        """A signed helper, compiled (or loaded from the cache) on first use."""
         with _LOCK:
             if self._compiled is None:
                 self._compiled = _njit(
@@ -214,17 +260,24 @@ def helper(fn: F) -> F: ...
 def helper(*, signature: str) -> Callable[[F], F]: ...
 
 
+@overload
+def helper(*, nrt: bool = True) -> Callable[[F], F]: ...
+
+
 def helper(
-    fn: F | None = None, *, signature: str | None = None
+    fn: F | None = None, *, signature: str | None = None, nrt: bool = True
 ) -> F | Callable[[F], F]:
     """Mark ``fn`` as a helper of the kernels of its module (see module notes).
 
-    ``@helper`` or ``@helper(signature="(int64[::1], int64)")``: a numba
-    signature of the arguments, exactly as the kernels pass them.
+    ``@helper``; ``@helper(nrt=False)`` for a helper that allocates nothing
+    (compiled without reference counting: faster to compile); or
+    ``@helper(signature="(int64[::1], int64)")``: a numba signature of the
+    arguments, exactly as the kernels pass them, to be compiled and cached on
+    its own.
     """
 
     def wrap(f: F) -> F:
-        h = _Helper(f, signature)
+        h = _Helper(f, signature, nrt)
         if signature is not None:
             _SIGNED.append(h)
         return h  # type: ignore[return-value]

@@ -34,7 +34,9 @@ class Reportable(Protocol):
     """What a renderer reads from a result (a :class:`~sendalloc.SimulationResult`).
 
     ``mode`` is ``"annual"``, ``"in_year"`` or ``"multi_year"``; ``groups``
-    holds the per-run breakdowns by name, each summarised by ``summary(by)``.
+    holds the per-run breakdowns by name, each summarised by ``summary(by)``;
+    ``uncertainty`` says what each run drew besides its children, and
+    ``interval`` names what the 95% ranges are over.
     """
 
     @property
@@ -51,6 +53,10 @@ class Reportable(Protocol):
     def mode(self) -> str: ...
     @property
     def years(self) -> int: ...
+    @property
+    def uncertainty(self) -> str: ...
+    @property
+    def interval(self) -> str: ...
     @property
     def values(self) -> NDArray[np.float64]: ...
     @property

@@ -49,9 +49,12 @@ def result_dict(result: Reportable) -> dict[str, Any]:
     -------
     dict
         Keys ``sendalloc_version, scenario, description, [mode, years,] runs,
-        seed, mechanisms, results, rank_profile`` and a ``by_<group>`` key per
-        breakdown (``by_need, by_phase, by_kind``, and for a time result
-        ``by_month, by_year``). Undefined values (NaN) are None.
+        seed, [uncertainty, interval,] mechanisms, results, rank_profile`` and a
+        ``by_<group>`` key per breakdown (``by_need, by_phase, by_kind``, and
+        for a time result ``by_month, by_year``). Undefined values (NaN) are
+        None. ``uncertainty`` and ``interval`` are there when the runs drew
+        more than their children (a document without them holds ranges over
+        simulated rounds only).
     """
     doc: dict[str, Any] = {
         "sendalloc_version": VERSION,
@@ -62,6 +65,9 @@ def result_dict(result: Reportable) -> dict[str, Any]:
         doc["mode"] = result.mode
         doc["years"] = result.years
     doc |= {"runs": result.runs, "seed": seed_json(result.seed)}
+    if result.uncertainty != "none":
+        doc["uncertainty"] = result.uncertainty
+        doc["interval"] = result.interval
     doc["mechanisms"] = list(result.mechanisms)
     keys = {"overall": "results", "rank": "rank_profile"}
     for sec, by in sections(result):
@@ -95,7 +101,10 @@ def _fmt_csv(x: float) -> str:
 def to_csv(result: Reportable, path: str | os.PathLike[str] | None = None) -> str:
     """Every summary statistic as one long CSV table.
 
-    Columns ``section, mechanism, group, metric, mean, ci_low, ci_high, se``;
+    Columns ``section, mechanism, group, metric, mean, ci_low, ci_high, se``,
+    and ``interval`` (what ``ci_low`` and ``ci_high`` range over, e.g. "95%
+    range over simulated rounds and assumptions") when the runs drew more than
+    their children (without it, the ranges are over simulated rounds);
     ``section`` is ``overall``, ``rank`` or ``by_<group>`` (``by_need``,
     ``by_phase``, ``by_kind``, and for a time result ``by_month`` and
     ``by_year``); ``group`` is ``all`` in the overall section and the rank
@@ -107,7 +116,9 @@ def to_csv(result: Reportable, path: str | os.PathLike[str] | None = None) -> st
     """
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(CSV_HEADER)
+    drawn = result.uncertainty != "none"
+    w.writerow(CSV_HEADER + ["interval"] * drawn)
+    tail = [result.interval] * drawn
     for section, by in sections(result):
         s = result.summary(by)
         for i, mech in enumerate(s.mechanisms):
@@ -123,6 +134,7 @@ def to_csv(result: Reportable, path: str | os.PathLike[str] | None = None) -> st
                                 _fmt_csv(float(a[i, g, k]))
                                 for a in (s.mean, s.ci_low, s.ci_high, s.se)
                             ),
+                            *tail,
                         ]
                     )
     text = buf.getvalue()
@@ -136,6 +148,9 @@ def to_frame(
     result: Reportable, by: str | None = None, *, per_run: bool = False
 ) -> pd.DataFrame:
     """A long pandas DataFrame of the summary, or of the per-run values.
+
+    A summary of runs that drew more than their children has an ``interval``
+    column naming what ``ci_low`` and ``ci_high`` range over.
 
     Returns
     -------
@@ -176,6 +191,8 @@ def to_frame(
                 "se": s.se.reshape(-1),
             }
         )
+        if result.uncertainty != "none":
+            frame["interval"] = result.interval
     if by is None:
         frame = frame.drop(columns="group")
     return frame

@@ -30,7 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sendalloc._engine.calendar import MONTH_END, MONTHS
-from sendalloc._engine.stats import Summary, summarise
+from sendalloc._engine.stats import Summary, interval_text, summarise
 from sendalloc._report.common import (
     PROJECTION_ROWS,
     ROWS,
@@ -86,7 +86,6 @@ OUTCOMES: tuple[tuple[str, str], ...] = (
 #: in the by-need panels.
 SMALL_GROUP = 25
 
-_RANGE = "95% range over rounds"
 #: Colours of the lines (a mechanism, or a value of a sweep's key), in order:
 #: the first (the proposal by default) dark blue.
 PALETTE: tuple[str, ...] = (
@@ -395,7 +394,7 @@ def annual_plot(
     axes[0].set_ylim(-0.6, k - 0.4)
     top.suptitle(
         "A. Outcomes by mechanism: dot, mean over rounds; thick bar, 95% CI of "
-        f"the mean; thin line, {_RANGE}",
+        f"the mean; thin line, {interval_text(result.uncertainty, 'rounds')}",
         fontsize="medium",
         x=0.01,
         ha="left",
@@ -474,7 +473,9 @@ def annual_plot(
         lo = float(np.nanmin(100 * pooled.ci_low[:, :, col]))
         hi = float(np.nanmax(100 * pooled.ci_high[:, :, col]))
         _pad_limits(ax, lo, hi)
-        ax.set_xlabel(f"% of the need group ({_RANGE})")
+        ax.set_xlabel(
+            f"% of the need group ({interval_text(result.uncertainty, 'rounds')})"
+        )
         ax.set_title(
             title,
             color=_NONE_COLOUR if met == "unplaced" else "black",
@@ -486,7 +487,8 @@ def annual_plot(
     ax1.set_yticks(yn, labels, fontsize="small")
     ax1.set_ylim(-0.6, n_rows - 0.4)
     bottom.suptitle(
-        f"C. By primary need (largest first; dot, mean over rounds; line, {_RANGE})",
+        f"C. By primary need (largest first; dot, mean over rounds; line, "
+        f"{interval_text(result.uncertainty, 'rounds')})",
         fontsize="medium",
         x=0.01,
         ha="left",
@@ -586,8 +588,8 @@ def time_plot(result: Reportable, path: str | os.PathLike[str] | None = None) ->
     ax1.set_ylim(bottom=0)
     ax1.set_ylabel("children without a place at the month's end")
     ax1.set_title(
-        f"A. Children waiting (shaded: {figure_label(mechs[main])}, 95% range "
-        "over runs)",
+        f"A. Children waiting (shaded: {figure_label(mechs[main])}, "
+        f"{interval_text(result.uncertainty, 'runs')})",
         loc="left",
         fontsize="medium",
     )
@@ -688,7 +690,8 @@ def time_plot(result: Reportable, path: str | os.PathLike[str] | None = None) ->
         ax4.set_yticks(ym, [figure_label(m) for m in mechs])
         ax4.set_ylim(-0.6, k - 0.4)
         ax4.set_xlabel(
-            "% of children (thick: 95% CI of the mean; thin: 95% range over runs)"
+            "% of children (thick: 95% CI of the mean; thin: "
+            f"{interval_text(result.uncertainty, 'runs')})"
         )
         ax4.grid(axis="x", alpha=0.3)
     ax4.set_title("D. First preference", loc="left", fontsize="medium")

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from sendalloc._engine.stats import Summary
+from sendalloc._engine.stats import Summary, drawn_text, interval_text
 from sendalloc._report.common import (
     PROJECTION_ROWS,
     ROWS,
@@ -84,7 +84,7 @@ def annual_table(result: Reportable) -> str:
     ch = s.get(s.mechanisms[0], "children")
     lines.append(
         f"{result.runs} simulated rounds of {ch['mean']:.0f} children on average; "
-        "mean (95% range over rounds)."
+        f"mean ({interval_text(result.uncertainty, 'rounds')})."
     )
     return "\n".join(lines)
 
@@ -135,7 +135,7 @@ def annual_headline(result: Reportable) -> str:
         text += " For comparison, " + "; ".join(parts) + "."
     text += (
         f" Figures are means over {result.runs} simulated rounds, with the range "
-        "that holds 95% of rounds in brackets."
+        f"that holds 95% of rounds{drawn_text(result.uncertainty)} in brackets."
     )
     return text
 
@@ -187,7 +187,7 @@ def time_table(result: Reportable) -> str:
     ch = s.get(s.mechanisms[0], "children")
     lines.append(
         f"{result.runs} simulated runs of {what(result)}, {ch['mean']:.0f} children "
-        "on average; mean (95% range over runs)."
+        f"on average; mean ({interval_text(result.uncertainty, 'runs')})."
     )
 
     mon = result.summary("month")
@@ -257,7 +257,12 @@ def time_table(result: Reportable) -> str:
                     f"{yr.mean[i, g, col['aged_out']]:,.0f}",
                 ]
             )
-        lines += ["", f"Year by year, {label(yr.mechanisms[i])} (mean, 95% range):"]
+        over = (
+            "95% range"
+            if result.uncertainty == "none"
+            else interval_text(result.uncertainty, "runs")
+        )
+        lines += ["", f"Year by year, {label(yr.mechanisms[i])} (mean, {over}):"]
         lines += grid(year_rows)
         lines.append(
             "children: the year's new plans and transfers plus those carried in, "
@@ -317,6 +322,6 @@ def time_headline(result: Reportable) -> str:
         text += " With " + "; ".join(parts) + "."
     text += (
         f" Figures are means over {result.runs} simulated runs, with the range "
-        "that holds 95% of runs in brackets."
+        f"that holds 95% of runs{drawn_text(result.uncertainty)} in brackets."
     )
     return text

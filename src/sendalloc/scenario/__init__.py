@@ -23,6 +23,8 @@ Modules, each importing only those listed before it:
 - ``sampling``: the settings' layout, the children, :class:`Instance`,
   :func:`free_places`, :func:`staying_on_roll`.
 - ``scenario``: :class:`Scenario`.
+- ``assumptions``: :class:`AssumptionSpace`, the ``[uncertainty]`` table as a
+  unit cube of independent draws, and scenarios drawn from it.
 - ``presets``: :func:`load_scenario`, :func:`list_scenarios`.
 """
 
@@ -32,6 +34,13 @@ from sendalloc.scenario.annotations import (
     FITTED,
     NOT_SOURCES,
     Uncertainty,
+)
+from sendalloc.scenario.assumptions import (
+    GROUP_BY,
+    THEMES,
+    AssumptionSpace,
+    Dimension,
+    theme,
 )
 from sendalloc.scenario.describe import describe_keys
 from sendalloc.scenario.dynamics import (
@@ -68,6 +77,7 @@ __all__ = [
     "BATCHES",
     "DISTRIBUTIONS",
     "FITTED",
+    "GROUP_BY",
     "MAX_CELLS",
     "MAX_GROUP_COUNT",
     "MAX_PLACES",
@@ -76,11 +86,14 @@ __all__ = [
     "MODES",
     "MUST_ADMIT_KINDS",
     "NOT_SOURCES",
+    "THEMES",
     "WAITING",
     "WAIT_ORDERS",
     "AllocationSpec",
+    "AssumptionSpace",
     "CapacityPlan",
     "DataSpec",
+    "Dimension",
     "DynamicsSpec",
     "GeographySpec",
     "Instance",
@@ -95,4 +108,5 @@ __all__ = [
     "list_scenarios",
     "load_scenario",
     "staying_on_roll",
+    "theme",
 ]

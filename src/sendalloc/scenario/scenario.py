@@ -205,7 +205,7 @@ class Scenario:
         sc = cls(groups=tuple(groups), source=source, base_dir=base_dir, **kw)
         if not notes:
             return sc
-        citations, uncertainty = annotate(sc._spec_tree(), notes)
+        citations, uncertainty = annotate(sc.key_tree(), notes)
         return replace(sc, citations=citations, uncertainty=uncertainty)
 
     @classmethod
@@ -321,13 +321,29 @@ class Scenario:
         citations, uncertainty = carry_notes(
             self.citations,
             self.uncertainty,
-            new._spec_tree(),
+            new.key_tree(),
             [str(k) for k in overrides],
         )
         return replace(new, citations=citations, uncertainty=uncertainty)
 
-    def _spec_tree(self) -> dict[str, Any]:
-        """Every key of the scenario with its value, defaults included."""
+    def key_tree(self) -> dict[str, Any]:
+        """Every key of the scenario with its value, defaults included.
+
+        :meth:`to_dict` leaves out sections that hold their defaults (and adds
+        the ``[cite]`` and ``[uncertainty]`` notes); this tree has every section
+        and no notes: what a dotted key such as ``"status_quo.appeal_days"``
+        names.
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> import sendalloc as sa
+        >>> sa.load_scenario("county").key_tree()["dynamics"]["batch"]
+        'none'
+        """
         tree = self.to_dict()
         for note in NOTES:
             tree.pop(note, None)
