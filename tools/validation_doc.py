@@ -112,6 +112,7 @@ READING: dict[str, str] = {
 
 
 def pct(x: float | None, name: str) -> str:
+    """A target's value for display: a percentage, or pounds for money."""
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return "–"
     if name in MONEY:
@@ -120,10 +121,12 @@ def pct(x: float | None, name: str) -> str:
 
 
 def num(x: float) -> str:
+    """A parameter's value for display."""
     return f"{x:.4g}"
 
 
 def sources(ids: list[str]) -> str:
+    """Source ids as links to docs/sources.md."""
     return ", ".join(f"[`{s}`](sources.md#{s})" for s in ids)
 
 
@@ -139,7 +142,7 @@ def _targets_table(entry: dict[str, Any]) -> list[str]:
         hi_band = t["observed"] * (1 + t["tolerance"])
         band = f"{pct(lo_band, n)}-{pct(hi_band, n)}"
         if t["value"] is None:
-            sim, within = "not measured yet (in-year)", "–"
+            sim, within = "not modelled yet (needs the in-year status_quo)", "–"
         else:
             sim = f"{pct(t['value'], n)} ({pct(t['low'], n)}-{pct(t['high'], n)})"
             within = f"yes ({band})" if t["within"] else f"**no** ({band})"
@@ -257,16 +260,18 @@ def render(record: dict[str, Any]) -> str:
             f"- `{p['key']}` ({num(p['bounds'][0])} to "
             f"{num(p['bounds'][1])}): {p['why']}."
         )
-    lines += [""] + NOT_FITTED + [""]
+    lines += ["", *NOT_FITTED, "", *_summary(presets), ""]
     for name, entry in presets.items():
         fit = entry["fit"]
+        n_fitted = sum(t["role"] == "fitted" for t in entry["targets"])
         lines += [
             f"## {name}",
             "",
             f"Fit: {fit['evaluations']} evaluations of {fit['runs']} rounds each "
-            f"(seed {fit['seed']}), {fit['seconds']:,} s; objective "
-            f"{fit['objective']:.3g} over {sum(t['role'] == 'fitted' for t in entry['targets'])} "
-            f"fitted targets. Validation run: {entry['validation']['runs']} rounds "
+            f"(seed {fit['seed']}), {fit['seconds']:,} s"
+            + (f" (`{fit['command']}`)" if "command" in fit else "")
+            + f"; objective {fit['objective']:.3g} over {n_fitted} fitted targets. "
+            f"Validation run: {entry['validation']['runs']} rounds "
             f"(seed {entry['validation']['seed']}).",
             "",
             *_targets_table(entry),
@@ -293,7 +298,7 @@ def render(record: dict[str, Any]) -> str:
         else:
             lines.append("Every target is within tolerance.")
         lines.append("")
-    lines += MISSES + [""] + REPRODUCE
+    lines += [*MISSES, "", *REPRODUCE]
     lines += [
         "",
         f"Recorded by `{record['command']}` on {record['date']} with sendalloc "
@@ -303,8 +308,71 @@ def render(record: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-NOT_FITTED: list[str] = []
-MISSES: list[str] = []
+def _summary(presets: dict[str, Any]) -> list[str]:
+    """A table of hits and misses per preset and role."""
+    out = [
+        "## Summary",
+        "",
+        "| preset | fitted: within tolerance | held out: within tolerance | "
+        "not modelled yet |",
+        "|---|---|---|---|",
+    ]
+    for name, entry in presets.items():
+        cells = []
+        for role in ("fitted", "held_out"):
+            rows = [
+                t
+                for t in entry["targets"]
+                if t["role"] == role and t["value"] is not None
+            ]
+            hit = sum(bool(t["within"]) for t in rows)
+            cells.append(f"{hit} of {len(rows)}")
+        pending = [t["name"] for t in entry["targets"] if t["value"] is None]
+        cells.append(", ".join(f"`{n}`" for n in pending) or "–")
+        out.append(f"| {name} | " + " | ".join(cells) + " |")
+    return out
+
+
+NOT_FITTED: list[str] = [
+    "Not fitted, and why:",
+    "",
+    "- Figures a source gives directly (the caseload, the need mix, ages, school",
+    "  sizes and places, the section I outcome shares of the tribunal step) are",
+    "  inputs, cited to the [source table](sources.md); a target that merely",
+    "  repeats an input is not a target.",
+    "- The refusal model (`status_quo.refusal_at_full`,",
+    "  `refusal_fullness_slope`, `refusal_cost_slope`) and the tribunal's",
+    "  tolerance keep their wide assumption ranges: no national statistic counts",
+    "  the requests an LA turns down, so the targets above move them only",
+    "  through the same outcomes as the fitted keys (they are not identified",
+    "  separately). They are drawn with the rest in",
+    "  [uncertainty runs](uncertainty.md).",
+    "- `status_quo.appeal_days` and everything dated (the 20-week share) need",
+    "  today's process in the in-year engine.",
+]
+MISSES: list[str] = [
+    "## Reading the misses",
+    "",
+    "A miss is reported, never tuned away: no tolerance was widened to turn a",
+    "miss into a hit, and a fitted target outside its band means that no value",
+    "of the fitted keys within their bounds brings it inside while keeping the",
+    "other targets in theirs. `tests/test_calibration.py` marks each recorded",
+    "miss as an expected failure, strictly: once a change of the model brings it",
+    "inside its band the test fails until the presets are refitted.",
+    "",
+    "- *Placement appeals won*: the tribunal step takes the section I outcome",
+    "  shares as inputs, but a tribunal cannot name a setting that cannot admit",
+    "  the child (a full independent school, or a maintained one past its",
+    "  tribunal tolerance), so fewer appeals end with the parent's setting than",
+    "  the shares say. Where it misses, the model's appeals are more often for",
+    "  full independent schools than the real ones.",
+    "- *Alternative provision*: no preset lists AP as a setting that meets a",
+    "  need, so no child is placed there (a miss by design).",
+    "- *Transport*: the stock here is the year-7 cohort, more often at a",
+    "  specialist setting beyond walking distance than the whole caseload",
+    "  (early years and post-16 are less often transported), so the share",
+    "  transported and its cost per child run above the national figures.",
+]
 REPRODUCE: list[str] = [
     "## Reproducing and checking",
     "",
@@ -320,6 +388,7 @@ REPRODUCE: list[str] = [
 
 
 def main() -> int:
+    """Write docs/validation.md from the record."""
     record = json.loads(RECORD.read_text(encoding="utf-8"))
     DOC.write_text(render(record), encoding="utf-8")
     return 0

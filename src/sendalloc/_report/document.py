@@ -150,9 +150,10 @@ def scenario_notes(scenario: Scenario) -> list[dict[str, Any]]:
         In the order of the ``[cite]`` table, then the uncertain keys not
         cited themselves; each ``{"key", "value", "cite", "cited_by",
         "range"}``: ``cite`` the source ids (``"assumption"`` among them for an
-        assumption, ``"fitted"`` for a value fitted by calibration), ``cited_by`` the nearest enclosing key whose citation
-        covers a key without its own (else None), ``range`` ``{"low", "high",
-        "dist"}`` or None.
+        assumption, ``"fitted"`` for a value fitted by calibration),
+        ``cited_by`` the nearest enclosing key whose citation covers a key
+        without its own (else None), ``range`` ``{"low", "high", "dist"}`` or
+        None.
 
     Examples
     --------
