@@ -14,8 +14,9 @@
 - docs/validation.md is what tools/validation_doc.py renders from the record.
 
 A target the record reports outside its tolerance (a known miss, reported in
-docs/validation.md) is an expected failure, strictly: the test fails when it
-passes, so that the record and the page are refitted.
+docs/validation.md) is checked not to grow: the preset's value may be no
+further from the observed one than the record's, beyond the same Monte Carlo
+allowance. No tolerance is widened to turn a miss into a hit.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ from sendalloc.sources import source
 
 ROOT = Path(__file__).resolve().parents[1]
 RECORD = cal.load_record()
+#: Every shipped preset, in the record's order: a new preset fails
+#: test_record_covers_every_preset_and_target until it is fitted.
 PRESETS = ["county", "london_borough", "large_county"]
 #: Runs of the drift check: about 40,000 simulated children per preset.
 TEST_RUNS = {"county": 30, "london_borough": 80, "large_county": 6}
@@ -61,6 +64,7 @@ def _value(tree: dict[str, Any], key: str) -> Any:
 
 
 def test_record_covers_every_preset_and_target() -> None:
+    assert sorted(sa.list_scenarios()) == sorted(PRESETS)
     assert list(RECORD["presets"]) == PRESETS
     assert RECORD["sendalloc_version"] == sa.__version__
     every = cal.TARGETS + cal.HELD_OUT + cal.IN_YEAR_TARGETS
@@ -114,18 +118,9 @@ def _cases(role: str) -> list[Any]:
         for row in RECORD["presets"][name]["targets"]:
             if row["role"] != role:
                 continue
-            marks = []
-            if not row["within"]:
-                marks.append(
-                    pytest.mark.xfail(
-                        reason=f"a known miss of {name} (docs/validation.md): "
-                        f"{row['value']:.4g} against {row['observed']:.4g}",
-                        strict=True,
-                    )
-                )
-            out.append(
-                pytest.param(name, row["name"], marks=marks, id=f"{name}-{row['name']}")
-            )
+            miss = "-known-miss" if not row["within"] else ""
+            ident = f"{name}-{row['name']}{miss}"
+            out.append(pytest.param(name, row["name"], id=ident))
     return out
 
 
@@ -146,6 +141,15 @@ def _check(name: str, target: str) -> None:
     t = next(x for x in cal.TARGETS + cal.HELD_OUT if x.name == target)
     got = _measured(name).get(target)
     allowance = Z * row["run_sd"] / math.sqrt(TEST_RUNS[name])
+    if not row["within"]:
+        # a known miss (docs/validation.md): it must not grow
+        was = abs(row["value"] - t.observed)
+        assert abs(got - t.observed) <= was + allowance, (
+            f"{name}: {target} = {got:.4g} on {TEST_RUNS[name]} runs, further "
+            f"from the observed {t.observed} than the recorded miss "
+            f"{row['value']:.4g} (allowance {allowance:.2g})"
+        )
+        return
     lo, hi = t.band
     assert lo - allowance <= got <= hi + allowance, (
         f"{name}: {target} = {got:.4g} on {TEST_RUNS[name]} runs, outside "
