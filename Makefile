@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 DOCS_STAMP := $(VENV)/.docs-stamp
 DEMO_STAMP := $(VENV)/.demo-stamp
 
-.PHONY: test lint typecheck pytest demo bench docs clean sources-doc measures-doc sensitivity-doc tutorial
+.PHONY: test lint typecheck pytest demo bench docs clean sources-doc measures-doc sensitivity-doc tutorial calibrate validation-doc
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "sendalloc needs Python 3.11+"'
@@ -46,6 +46,20 @@ tutorial: $(STAMP)
 # The county sensitivity analysis in docs/sensitivity.md (a few CPU-minutes).
 sensitivity-doc: $(STAMP)
 	$(BIN)/python scripts/sensitivity_doc.py
+
+# Fit today's process for every preset (about 30 min on two cores, the large
+# county in one process, the others in a second): writes the fitted values into
+# src/sendalloc/scenarios/*.toml, the record src/sendalloc/data/calibration.json
+# and docs/validation.md.
+calibrate: $(STAMP)
+	$(BIN)/python tools/calibrate_presets.py large_county & pid=$$!; \
+	$(BIN)/python tools/calibrate_presets.py county london_borough; rc=$$?; \
+	wait $$pid && [ $$rc -eq 0 ]
+	$(BIN)/python tools/validation_doc.py
+
+# docs/validation.md is rendered from the record (a test checks it).
+validation-doc: $(STAMP)
+	$(BIN)/python tools/validation_doc.py
 
 # The demo needs only the package and matplotlib, not the whole dev extra
 # (dask, pyarrow, mypy, ruff: minutes to install); a venv that has the dev

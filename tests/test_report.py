@@ -231,7 +231,7 @@ def test_the_assumptions_table_links_every_source(
         s
         for c in sc.citations.values()
         for s in ((c,) if isinstance(c, str) else c)
-        if s != "assumption"
+        if s not in sa.scenario.NOT_SOURCES  # "assumption", "fitted"
     }
     assert linked == cited
     assert set(doc["sources"]) == cited

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 import sendalloc as sa
+from sendalloc.scenario import NOT_SOURCES
 from sendalloc.sources import (
     STATUSES,
     TOPICS,
@@ -345,7 +346,7 @@ def citation_problems(text: str, where: str = "<preset>") -> list[str]:
     problems = []
     for key, c in cite.items():
         for sid in [c] if isinstance(c, str) else c:
-            if sid != "assumption" and sid not in TABLE:
+            if sid not in NOT_SOURCES and sid not in TABLE:
                 problems.append(f"{where}: cite {key!r}: unknown source id {sid!r}")
     for key, value in _leaves(
         {k: v for k, v in raw.items() if k not in ("name", "description", "mode")}
@@ -362,10 +363,11 @@ def citation_problems(text: str, where: str = "<preset>") -> list[str]:
             problems.append(f"{where}: {key} = {value!r} has no citation")
             continue
         c = cite[cited[0]]
-        if "assumption" in ([c] if isinstance(c, str) else c) and key not in ranges:
-            problems.append(
-                f"{where}: {key} is an assumption without an [uncertainty] range"
-            )
+        for token, what in (("assumption", "an assumption"), ("fitted", "fitted")):
+            if token in ([c] if isinstance(c, str) else c) and key not in ranges:
+                problems.append(
+                    f"{where}: {key} is {what} without an [uncertainty] range"
+                )
     return problems
 
 
@@ -381,7 +383,7 @@ def test_every_preset_number_is_cited(name: str) -> None:
     assert len(sc.uncertainty) >= 70
     for key, c in sc.citations.items():
         for sid in [c] if isinstance(c, str) else c:
-            assert sid == "assumption" or source(sid).id == sid, (name, key)
+            assert sid in NOT_SOURCES or source(sid).id == sid, (name, key)
 
 
 @pytest.mark.parametrize("name", PRESETS)
@@ -413,9 +415,20 @@ def test_citation_check_fails_on_a_broken_preset(name: str) -> None:
     assert citation_problems(unranged) == [
         "<preset>: lists.speed_kmh is an assumption without an [uncertainty] range"
     ]
-    unranged_leaf = re.sub(r'\n"preferences\.kind_taste\.special" = \{[^\n]+', "", text)
+    unranged_leaf = re.sub(
+        r'\n"preferences\.kind_taste\.resourced_provision" = \{[^\n]+', "", text
+    )
     assert citation_problems(unranged_leaf) == [
-        "<preset>: preferences.kind_taste.special is an assumption without an "
+        "<preset>: preferences.kind_taste.resourced_provision is an assumption "
+        "without an [uncertainty] range"
+    ]
+    # a fitted value without a range
+    unranged_fit = re.sub(
+        r'\n"status_quo\.over_capacity_tolerance" = \{[^\n]+', "", text
+    )
+    assert unranged_fit != text
+    assert citation_problems(unranged_fit) == [
+        "<preset>: status_quo.over_capacity_tolerance is fitted without an "
         "[uncertainty] range"
     ]
 
@@ -544,7 +557,11 @@ def test_user_scenario_needs_no_citations() -> None:
 def test_citations_round_trip_and_survive_overrides() -> None:
     sc = sa.load_scenario("county")
     assert sa.Scenario.from_dict(sc.to_dict()) == sc
-    assert sc.citations["special.fill_mean"] == "scap-2023-special-fill-ratio"
+    assert sc.citations["special.fill_sd"] == (
+        "scap-2023-special-fill-ratio",
+        "scap-2023-special-at-or-over-capacity",
+    )
+    assert sc.citations["special.fill_mean"] == "fitted"
     assert sc.citations["population.transfer_weights"] == (
         "phase-split-primary",
         "phase-split-secondary",

@@ -504,8 +504,9 @@ _INTRO = """\
 Every figure sendalloc uses, with where it comes from. The table ships with
 the package (`sendalloc/data/sources.toml`, read by
 `sendalloc.sources.load_sources()`). Every number of a preset scenario cites
-an id below in the preset's `[cite]` table, or is marked `assumption` with a
-range in its `[uncertainty]` table
+an id below in the preset's `[cite]` table, or is marked `assumption` (or
+`fitted`, fitted by calibration: [validation.md](validation.md)) with a range in
+its `[uncertainty]` table
 ([modelling.md](modelling.md#citations-and-assumption-ranges)).
 
 Status:

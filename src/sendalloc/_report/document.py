@@ -27,7 +27,7 @@ from sendalloc._report.common import Reportable
 from sendalloc._report.data import differences_dict, result_dict
 from sendalloc._version import VERSION
 from sendalloc.metrics import TARGET_GROUPS
-from sendalloc.scenario import ASSUMPTION, Scenario
+from sendalloc.scenario import NOT_SOURCES, Scenario
 from sendalloc.scenario.converters import encode_section
 from sendalloc.sources import Source
 
@@ -109,9 +109,10 @@ def scenario_notes(scenario: Scenario) -> list[dict[str, Any]]:
         In the order of the ``[cite]`` table, then the uncertain keys not
         cited themselves; each ``{"key", "value", "cite", "cited_by",
         "range"}``: ``cite`` the source ids (``"assumption"`` among them for an
-        assumption), ``cited_by`` the nearest enclosing key whose citation
-        covers a key without its own (else None), ``range`` ``{"low", "high",
-        "dist"}`` or None.
+        assumption, ``"fitted"`` for a value fitted by calibration),
+        ``cited_by`` the nearest enclosing key whose citation covers a key
+        without its own (else None), ``range`` ``{"low", "high", "dist"}`` or
+        None.
 
     Examples
     --------
@@ -166,7 +167,7 @@ def cited_sources(
     out: dict[str, dict[str, Any]] = {}
     for row in notes:
         for sid in row["cite"]:
-            if sid == ASSUMPTION or sid in out:
+            if sid in NOT_SOURCES or sid in out:
                 continue
             s = sources.get(sid)
             if s is None:

@@ -899,8 +899,8 @@ def assumptions_section(doc: Mapping[str, Any]) -> str:
     for a in rows_in:
         cites = []
         for sid in a.get("cite", []):
-            if sid == "assumption":
-                cites.append("<em>assumption</em>")
+            if sid in ("assumption", "fitted"):
+                cites.append(f"<em>{sid}</em>")
                 continue
             s = sources.get(sid, {})
             tip = f"{s.get('figure', 'unknown source')} ({s.get('status', 'unknown')})"

@@ -28,7 +28,13 @@ Modules, each importing only those listed before it:
 - ``presets``: :func:`load_scenario`, :func:`list_scenarios`.
 """
 
-from sendalloc.scenario.annotations import ASSUMPTION, DISTRIBUTIONS, Uncertainty
+from sendalloc.scenario.annotations import (
+    ASSUMPTION,
+    DISTRIBUTIONS,
+    FITTED,
+    NOT_SOURCES,
+    Uncertainty,
+)
 from sendalloc.scenario.assumptions import (
     GROUP_BY,
     THEMES,
@@ -71,6 +77,7 @@ __all__ = [
     "ASSUMPTION",
     "BATCHES",
     "DISTRIBUTIONS",
+    "FITTED",
     "GROUP_BY",
     "MAX_CELLS",
     "MAX_GROUP_COUNT",
@@ -79,6 +86,7 @@ __all__ = [
     "MAX_YEARS",
     "MODES",
     "MUST_ADMIT_KINDS",
+    "NOT_SOURCES",
     "THEMES",
     "WAITING",
     "WAIT_ORDERS",

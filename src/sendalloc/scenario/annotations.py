@@ -1,11 +1,11 @@
 """Annotations on a scenario's numbers: the ``[cite]`` and ``[uncertainty]`` tables.
 
 ``[cite]`` maps a dotted key to a source id of :mod:`sendalloc.sources`, a list
-of ids, or :data:`ASSUMPTION`; ``[uncertainty]`` maps a dotted key of a number
-(or an array of numbers) to its plausible range and how values spread over it,
-an :class:`Uncertainty`. :func:`annotate` checks both against the scenario's
-keys, values and valid ranges; :func:`carry_notes` keeps those a change of keys
-leaves valid.
+of ids, :data:`ASSUMPTION` or :data:`FITTED`; ``[uncertainty]`` maps a dotted key
+of a number (or an array of numbers) to its plausible range and how values spread
+over it, an :class:`Uncertainty`. :func:`annotate` checks both against the
+scenario's keys, values and valid ranges; :func:`carry_notes` keeps those a change
+of keys leaves valid.
 """
 
 from __future__ import annotations
@@ -28,7 +28,9 @@ from sendalloc.scenario.sections import AllocationSpec, SettingGroup
 __all__ = [
     "ASSUMPTION",
     "DISTRIBUTIONS",
+    "FITTED",
     "NOTES",
+    "NOT_SOURCES",
     "Uncertainty",
     "annotate",
     "carry_notes",
@@ -39,6 +41,13 @@ __all__ = [
 NOTES: tuple[str, ...] = ("cite", "uncertainty")
 #: The citation of a number no source gives.
 ASSUMPTION = "assumption"
+#: The citation of a number fitted to observed outcomes by calibration
+#: (:mod:`sendalloc.calibrate`; the fit is recorded in
+#: ``sendalloc/data/calibration.json``, docs/validation.md). Like an assumption,
+#: it needs an ``[uncertainty]`` range: the fit's interval.
+FITTED = "fitted"
+#: Citations that are not source ids.
+NOT_SOURCES: tuple[str, ...] = (ASSUMPTION, FITTED)
 #: ``dist`` values an ``[uncertainty]`` range may have, with the extra keys each
 #: takes (see :class:`Uncertainty`).
 DISTRIBUTIONS: tuple[str, ...] = (
@@ -302,15 +311,15 @@ def _citation(key: str, v: Any) -> str | tuple[str, ...]:
     if not isinstance(ids, list) or not ids:
         raise KeyedError(
             f"cite.{key}",
-            f"{where} = {v!r}: expected a source id, a list of source ids or "
-            f"{ASSUMPTION!r}",
+            f"{where} = {v!r}: expected a source id, a list of source ids, "
+            f"{ASSUMPTION!r} or {FITTED!r}",
         )
     for x in ids:
         if not isinstance(x, str) or not _SOURCE_ID.match(x):
             raise KeyedError(
                 f"cite.{key}",
                 f"{where} = {v!r}: {x!r} is not a source id (kebab-case, as in "
-                "docs/sources.md) or " + repr(ASSUMPTION),
+                f"docs/sources.md), {ASSUMPTION!r} or {FITTED!r}",
             )
     if len(set(ids)) != len(ids):
         raise KeyedError(f"cite.{key}", f"{where} = {v!r}: an id is repeated")

@@ -181,7 +181,7 @@ class AssumptionSpace:
     >>> len(space.dimensions) > len(space.keys)   # arrays give one per element
     True
     >>> space.names[:2]
-    ('population.transfer_share', 'population.specialist_share_new')
+    ('population.transfer_share', 'population.unit_share')
     >>> u = np.full(len(space), np.nan)            # NaN keeps the preset's value
     >>> u[space.names.index("lists.speed_kmh")] = 1.0
     >>> space.values(u)

@@ -33,7 +33,8 @@ from sendalloc.preferences import (
 )
 from sendalloc.problem import Problem
 from sendalloc.scenario.annotations import (
-    ASSUMPTION,
+    FITTED,
+    NOT_SOURCES,
     NOTES,
     Uncertainty,
     annotate,
@@ -398,15 +399,15 @@ class Scenario:
         else:
             who = f"children read from {_file_name(self.data, 'children')}"
         rows.append(("population", e(who)))
-        sourced = sum(
-            any(s != ASSUMPTION for s in ((c,) if isinstance(c, str) else c))
-            for c in self.citations.values()
-        )
+        ids = [(c,) if isinstance(c, str) else c for c in self.citations.values()]
+        sourced = sum(any(s not in NOT_SOURCES for s in c) for c in ids)
+        fitted = sum(FITTED in c and all(s in NOT_SOURCES for s in c) for c in ids)
         rows.append(
             (
                 "numbers",
                 f"{len(self.citations)} cited: {sourced} to a source, "
-                f"{len(self.citations) - sourced} assumptions; "
+                + (f"{fitted} fitted, " if fitted else "")
+                + f"{len(self.citations) - sourced - fitted} assumptions; "
                 f"{len(self.uncertainty)} with an uncertainty range",
             )
         )
