@@ -238,3 +238,22 @@ def test_jacobian_is_recorded_for_every_target_and_parameter() -> None:
         assert len(jac["per_span"]) == len(cal.TARGETS) + len(cal.HELD_OUT)
         assert all(len(row) == len(cal.ANNUAL_PARAMS) for row in jac["per_span"])
         assert np.isfinite(np.asarray(jac["per_span"], dtype=float)).all()
+
+
+@pytest.mark.parametrize("preset", ["county", "london_borough"])
+def test_reported_fullness_is_the_calibrated_measure(preset: str) -> None:
+    """The run's "special schools full %" is what the calibration fitted.
+
+    Both count, after the round, every state special school's pupils including
+    those other authorities placed across the border; a report that forgot
+    them showed the county's schools 28% full while the fit had 66%.
+    """
+    from sendalloc.calibrate import TARGETS, measure
+
+    names = ("special_at_or_over_capacity", "special_places_over")
+    targets = [t for t in TARGETS if t.measure in names]
+    fitted = measure(preset, targets, runs=6, seed=3)
+    run = sa.simulate(preset, ["status_quo"], runs=6, seed=3).summary()
+    for t in targets:
+        got = run.get("status_quo", t.measure)["mean"]
+        assert got == pytest.approx(fitted.get(t.name), rel=1e-9), t.measure

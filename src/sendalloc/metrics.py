@@ -844,7 +844,9 @@ def process_values(
       as placements beyond the free places, 0 for any mechanism).
     - ``unplaced_on_day``: no place on the day the plan is final.
 
-    After the round each setting holds ``roll`` plus its placements:
+    After the round each setting holds ``roll``, the pupils other authorities
+    placed there this round (``cross_border_taken``, when the instance has it)
+    and its placements:
     ``special_at_or_over_capacity`` and ``special_over_capacity`` are the
     shares of state special schools (kind ``special``) with at least, and more
     than, as many pupils as places; ``special_places_over`` their pupils beyond
@@ -894,7 +896,12 @@ def process_values(
         v["appeal_won"] = float(np.count_nonzero(extra["won"])) / n_f
         v["named_over_capacity"] = float(np.count_nonzero(extra["over_capacity"])) / n_f
     v["unplaced_on_day"] = float(np.count_nonzero(day < 0)) / n_f
+    # Other authorities' pupils placed across the border this round are on the
+    # roll too (as in sendalloc.calibrate's measures of the same names).
+    other = getattr(instance, "cross_border_taken", None)
     after = roll + taken
+    if other is not None:
+        after = after + np.asarray(other, dtype=np.int64)
     beyond = np.maximum(after - cap, 0)
     special = (kind == KINDS.index("special")) & (cap > 0)
     n_special = int(special.sum())
