@@ -72,8 +72,8 @@ READING: dict[str, str] = {
         "The section I outcome shares are inputs of the tribunal step (31% for "
         "the parent, 24% conceded, 13% for the LA, 32% otherwise); the share "
         "won is an output, because a tribunal cannot name a setting that cannot "
-        "admit the child (a full independent school, or a maintained one past "
-        "its tribunal tolerance)."
+        "admit the child (a setting past its tribunal tolerance, or one of a "
+        "kind outside `must_admit_kinds`)."
     ),
     "stock_non_maintained_special": (
         "Held out: no fitted parameter moves it (it follows from the one or two "
@@ -363,10 +363,12 @@ MISSES: list[str] = [
     "",
     "- *Placement appeals won*: the tribunal step takes the section I outcome",
     "  shares as inputs, but a tribunal cannot name a setting that cannot admit",
-    "  the child (a full independent school, or a maintained one past its",
-    "  tribunal tolerance), so fewer appeals end with the parent's setting than",
-    "  the shares say. Where it misses, the model's appeals are more often for",
-    "  full independent schools than the real ones.",
+    "  the child (one past its tribunal tolerance), so fewer appeals end with",
+    "  the parent's setting than the shares say. Before the presets counted",
+    "  non-maintained and s41 independent special schools among the settings",
+    "  that must admit (Children and Families Act 2014 s43), every preset",
+    "  missed this target (38-45% won against 55%): the model's appeals were",
+    "  mostly for full independent schools that it let refuse.",
     "- *Alternative provision*: no preset lists AP as a setting that meets a",
     "  need, so no child is placed there (a miss by design).",
     "- *Transport*: the stock here is the year-7 cohort, more often at a",

@@ -776,8 +776,7 @@ ANNUAL_PARAMS: tuple[Param, ...] = (
         0.8,
         1.0,
         "how full independent special schools are before the round (at most "
-        "full: they admit only with a free place): the independent sector's "
-        "free places",
+        "full): the independent sector's free places",
     ),
     Param(
         "special.fill_mean",
@@ -799,7 +798,7 @@ ANNUAL_PARAMS: tuple[Param, ...] = (
         0.6,
         "how often a refused parent appeals when the LA offers a kind they like "
         "as much or more: the appeals, and (as these are mostly for independent "
-        "schools, which cannot be named without a place) the appeals won",
+        "schools) the appeals won",
     ),
     Param(
         "status_quo.appeal_probability_worse_kind",

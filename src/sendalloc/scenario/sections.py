@@ -579,15 +579,20 @@ class DataSpec:
         check_ranges(self)
 
 
-#: Kinds that must admit a child whose plan names them, even when full: maintained
-#: schools and academies (mainstream, units and resourced provision, special,
-#: AP) and FE and sixth-form colleges.
+#: Kinds that must admit a child whose plan names them, even when full
+#: (Children and Families Act 2014 s43): maintained schools and academies
+#: (mainstream, units and resourced provision, special, AP), FE and sixth-form
+#: colleges, non-maintained special schools and section 41 approved independent
+#: special schools (a parent's request can name an independent school only if
+#: it is approved under s41).
 MUST_ADMIT_KINDS: tuple[str, ...] = (
     "mainstream",
     "resourced_provision",
     "special",
     "alternative_provision",
     "post16",
+    "non_maintained_special",
+    "independent_special",
 )
 
 
@@ -655,13 +660,15 @@ class StatusQuoSpec:
         strings,
         choices=KINDS,
         doc="Kinds that must admit a child named in a plan even when full "
-        "(maintained schools, academies, colleges).",
+        "(Children and Families Act 2014 s43: maintained schools, academies, "
+        "colleges, non-maintained and s41 approved independent special schools).",
     )
     specialist_post16_must_admit: bool = spec_field(
-        False,
+        True,
         boolean,
         doc="Whether a `post16` setting with a need designation (a specialist "
-        "post-16 institution) must admit too.",
+        "post-16 institution: s41 approved when a parent can request it) must "
+        "admit too (s43).",
     )
     appeal_probability: float = spec_field(
         0.2,
