@@ -39,14 +39,15 @@ from sendalloc._metrics.common import (
     PROCESS_METRICS,
     TARGET_GROUPS,
     WALKING_DISTANCE_KM,
-    InstanceLike,
     group_labels,
     transport_weight,
 )
+from sendalloc._metrics.common import InstanceLike as InstanceLike
 from sendalloc._metrics.fallback import (
     fallback_assignment,
     la_fallback,
 )
+from sendalloc._metrics.process import ProcessInstanceLike as ProcessInstanceLike
 from sendalloc._metrics.process import (
     process_values,
 )
