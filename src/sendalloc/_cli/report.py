@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import json
 from typing import Any, TextIO
 
 from sendalloc._cli.common import (
     DEFAULT_SCENARIO,
     DOCS_URL,
     Outputs,
+    UsageError,
     compile_notice,
     make_executor,
     mechanism_names,
@@ -93,7 +95,36 @@ def add_report_parser(sub: Any) -> None:
         default=None,
         help="worker processes (default: one per core for 200+ runs)",
     )
+    rep.add_argument(
+        "--sensitivity",
+        metavar="PATH",
+        help="draw the tornado from this sensitivity analysis (the JSON that "
+        "'sendalloc sensitivity SCENARIO --json PATH' writes; its first measure)",
+    )
     rep.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _read_sensitivity(path: str, scenario: str) -> dict[str, Any]:
+    """The report's sensitivity document from ``sendalloc sensitivity --json``."""
+    from sendalloc.report import sensitivity_entry
+
+    where = f"--sensitivity {path}"
+    hint = "write one with: sendalloc sensitivity SCENARIO --json PATH"
+    with open(path, encoding="utf-8") as f:
+        try:
+            doc = json.load(f)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise UsageError(f"{where}: not JSON ({exc}); {hint}") from None
+    try:
+        entry = sensitivity_entry(doc)
+    except ValueError as exc:
+        raise UsageError(f"{where}: {exc}; {hint}") from None
+    of = doc.get("scenario")
+    if of is not None and of != scenario:
+        raise UsageError(
+            f"{where}: an analysis of scenario {of!r}, the report is of {scenario!r}"
+        )
+    return entry
 
 
 def report_command(args: argparse.Namespace, err: TextIO) -> int:
@@ -107,6 +138,11 @@ def report_command(args: argparse.Namespace, err: TextIO) -> int:
     output = args.output or re.sub(r"[^A-Za-z0-9_.-]+", "_", scen.name) + ".html"
     outputs = Outputs(output=output, json=args.json)
     outputs.check()
+    sensitivity = (
+        None
+        if args.sensitivity is None
+        else _read_sensitivity(args.sensitivity, scen.name)
+    )
     quiet = args.no_progress
     with compile_notice(err, quiet):
         executor = make_executor(
@@ -126,6 +162,7 @@ def report_command(args: argparse.Namespace, err: TextIO) -> int:
                 gap_runs=args.gap_runs,
                 executor=executor,
                 progress=progress,
+                sensitivity=sensitivity,
             )
         finally:
             if executor is not None:
