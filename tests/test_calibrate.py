@@ -222,6 +222,16 @@ def test_fit_recovers_a_known_value(london: sa.Scenario) -> None:
             "status_quo.over_capacity_tolerance": 0.1,
             "status_quo.appeal_probability": 0.2,
             "status_quo.appeal_probability_worse_kind": 0.5,
+            # the admission duty as the presets had it then (before s43's
+            # non-maintained and s41 independent schools joined)
+            "status_quo.must_admit_kinds": [
+                "mainstream",
+                "resourced_provision",
+                "special",
+                "alternative_provision",
+                "post16",
+            ],
+            "status_quo.specialist_post16_must_admit": False,
         }
     )
     truth = {"special.fill_mean": 0.96, "status_quo.over_capacity_tolerance": 0.05}

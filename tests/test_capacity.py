@@ -8,8 +8,8 @@ import pytest
 
 import sendalloc as sa
 from sendalloc._arrays import largest_remainder
+from sendalloc._capacity.cost import _crossing
 from sendalloc.capacity import (
-    _crossing,
     capacity_gap,
     gap_summary,
     max_flow_bound,

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-import sendalloc.cli
+from sendalloc._cli import common as cli_common
 from sendalloc.cli import main
 
 # The package re-exports functions of these names: reach the modules.
@@ -275,7 +275,7 @@ def test_scheduler_that_is_not_dask_fails_fast(
     kind: str,
 ) -> None:
     pytest.importorskip("distributed")
-    monkeypatch.setattr(sendalloc.cli, "_CONNECT_SECONDS", 3.0)
+    monkeypatch.setattr(cli_common, "CONNECT_SECONDS", 3.0)
     servers: dict[str, Callable[[], Iterator[str]]] = {
         "silent": lambda: _serve(_silent),
         "garbage": lambda: _serve(_garbage),
@@ -329,7 +329,7 @@ class _Terminal(io.StringIO):
 def test_progress_in_a_log_is_plain_lines(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sendalloc.cli, "_PLAIN_PROGRESS_SECONDS", 0.0)
+    monkeypatch.setattr(cli_common, "PLAIN_PROGRESS_SECONDS", 0.0)
     code, _, err = run(capsys, *RUN[:3], "12", *RUN[4:])
     assert code == 0
     assert "\r" not in err

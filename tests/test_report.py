@@ -460,3 +460,106 @@ def test_the_report_needs_an_annual_scenario() -> None:
     sc = sa.load_scenario("london_borough").with_overrides({"mode": "in_year"})
     with pytest.raises(ValueError, match="needs an annual scenario"):
         achievability_report(sc, runs=2, gap_targets=())
+
+
+# ------------------------------------------------------ --sensitivity from a file
+SENS_SCENARIO = "london_borough"
+
+
+@pytest.fixture(scope="module")
+def sensitivity_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """What ``sendalloc sensitivity --json`` writes, on a small analysis."""
+    path = tmp_path_factory.mktemp("sensitivity") / "s.json"
+    args = ["sensitivity", SENS_SCENARIO, "--samples", "2", "--runs", "1"]
+    args += ["--parameter", "lists.*", "--parameter", "geography.*"]
+    code = main([*args, "--no-progress", "--workers", "1", "--json", str(path)])
+    assert code == 0
+    return path
+
+
+def _report_with(tmp_path: Path, *extra: str) -> tuple[int, Path, Path]:
+    page, data = tmp_path / "r.html", tmp_path / "r.json"
+    code = main(
+        [
+            "report",
+            SENS_SCENARIO,
+            "--runs",
+            "4",
+            "--gap-target",
+            "none",
+            "--no-progress",
+            "-o",
+            str(page),
+            "--json",
+            str(data),
+            *extra,
+        ]
+    )
+    return code, page, data
+
+
+def test_report_draws_the_tornado_of_a_sensitivity_file(
+    sensitivity_file: Path, tmp_path: Path
+) -> None:
+    code, page, data = _report_with(tmp_path, "--sensitivity", str(sensitivity_file))
+    assert code == 0
+    analysis = json.loads(sensitivity_file.read_text())
+    measure = analysis["measures"][0]
+    result = analysis["results"][measure]
+    sens = json.loads(data.read_text())["sensitivity"]
+    assert (sens["measure"], sens["group"]) == ("unplaced", "all")
+    assert (sens["method"], sens["mechanism"]) == ("sobol", "first_available")
+    assert sens["central"] == result["base"]
+    assert [q["key"] for q in sens["parameters"]] == result["ranking"]
+    for q in sens["parameters"]:
+        cell = result["parameters"][q["key"]]
+        assert (q["at_low"], q["at_high"]) == (cell["low"], cell["high"])
+        assert q["total"]["mean"] == cell["ST"]
+        assert q["first_order"]["ci_high"] == pytest.approx(
+            cell["S1"] + cell["S1_conf"]
+        )
+    # Each parameter that is one assumption shows that assumption's range.
+    doc = json.loads(data.read_text())
+    ranges = {a["key"]: a["range"] for a in doc["assumptions"] if a["range"]}
+    ranged = [q for q in sens["parameters"] if q["key"] in ranges]
+    assert ranged
+    for q in ranged:
+        assert (q["low"], q["high"]) == (
+            ranges[q["key"]]["low"],
+            ranges[q["key"]]["high"],
+        )
+    root, errors = parse(page.read_text(encoding="utf-8"))
+    assert not errors, errors
+    section = root.by_id("sensitivity")
+    assert section is not None
+    assert "Not in this report yet" not in section.text()
+    assert root.by_id("figure-tornado") is not None
+    rows = list(next(section.iter("tbody")).iter("tr"))
+    assert len(rows) == len(result["ranking"])
+
+
+def test_report_refuses_a_file_that_is_not_a_sensitivity_analysis(
+    sensitivity_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    not_json = tmp_path / "notes.txt"
+    not_json.write_text("unplaced, 0.3\n", encoding="utf-8")
+    wrong = tmp_path / "report.json"
+    wrong.write_text(json.dumps({"sendalloc_report": 1, "run": {}}), encoding="utf-8")
+    other = tmp_path / "county.json"
+    analysis = json.loads(sensitivity_file.read_text())
+    other.write_text(json.dumps({**analysis, "scenario": "county"}), encoding="utf-8")
+    missing = tmp_path / "missing.json"
+    for path, says in (
+        (not_json, "not JSON"),
+        (wrong, "not a sensitivity analysis"),
+        (other, "an analysis of scenario 'county'"),
+        (missing, "No such file"),
+    ):
+        code, page, data = _report_with(tmp_path, "--sensitivity", str(path))
+        assert code == 2, path
+        err = capsys.readouterr().err
+        assert str(path) in err, err
+        assert says in err, err
+        assert len(err.strip().splitlines()) == 1
+        assert not page.exists()
+        assert not data.exists()

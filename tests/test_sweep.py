@@ -19,8 +19,9 @@ import numpy as np
 import pytest
 
 import sendalloc as sa
+from sendalloc._cli.sweep import _grid_values
 from sendalloc._engine import store as store_module
-from sendalloc.cli import _grid_values, main
+from sendalloc.cli import main
 from sendalloc.metrics import METRICS
 from sendalloc.sweep import SweepStoreError
 

@@ -32,6 +32,7 @@ from sendalloc._report.document import (
     gap_entry,
     paired_differences,
     report_document,
+    sensitivity_entry,
 )
 from sendalloc._report.figures import plot
 from sendalloc._report.markup import DEFAULT_MEASURES
@@ -57,6 +58,7 @@ __all__ = [
     "render_html",
     "report_document",
     "result_dict",
+    "sensitivity_entry",
     "table",
     "to_csv",
     "to_frame",
@@ -200,7 +202,8 @@ def achievability_report(
         As for :func:`~sendalloc.simulate`.
     sensitivity : mapping, optional
         A sensitivity analysis of a measure to the assumptions, drawn as the
-        tornado (schema in docs/report.md).
+        tornado (schema in docs/report.md; :func:`sensitivity_entry` makes one
+        from a :class:`~sendalloc.sensitivity.SensitivityResult` or its JSON).
 
     Returns
     -------

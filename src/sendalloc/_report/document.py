@@ -16,6 +16,7 @@ import dataclasses
 import importlib.metadata
 import math
 import platform
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -41,6 +42,7 @@ __all__ = [
     "paired_differences",
     "report_document",
     "scenario_notes",
+    "sensitivity_entry",
 ]
 
 #: Version of the report document's layout (``sendalloc_report`` in it).
@@ -267,6 +269,127 @@ def gap_entry(
     return entry
 
 
+#: A measure as ``sendalloc sensitivity`` writes it: ``metric`` or ``metric[by=group]``.
+_MEASURE = re.compile(r"^\s*(\w+)\s*(?:\[\s*(\w+)\s*=\s*([^\]]+?)\s*\])?\s*$")
+
+
+def _interval(cell: Mapping[str, Any], name: str) -> dict[str, Any] | None:
+    """An index and its half-width (``S1``, ``S1_conf``) as an interval."""
+    mean = cell.get(name)
+    if not isinstance(mean, int | float) or isinstance(mean, bool):
+        return None
+    half = cell.get(f"{name}_conf")
+    if not isinstance(half, int | float) or not math.isfinite(half):
+        return {"mean": float(mean), "ci_low": None, "ci_high": None}
+    return {"mean": float(mean), "ci_low": mean - half, "ci_high": mean + half}
+
+
+def sensitivity_entry(analysis: Any, measure: str | None = None) -> dict[str, Any]:
+    """The report's ``sensitivity`` document from a sensitivity analysis.
+
+    Parameters
+    ----------
+    analysis : SensitivityResult or mapping
+        A :class:`~sendalloc.sensitivity.SensitivityResult`, or its JSON document
+        (what ``sendalloc sensitivity --json PATH`` writes; schema in
+        docs/sensitivity.md).
+    measure : str, optional
+        The measure to draw (as written in the analysis, such as
+        ``"unplaced[target=specialist]"``); default its first.
+
+    Returns
+    -------
+    dict
+        ``{"measure", "group", "mechanism", "method", "central", "evaluations",
+        "parameters"}`` (schema in docs/report.md): each parameter's Sobol
+        indices (``first_order``, ``total``) or Morris ``mu_star`` with their
+        intervals, and the measure at the low and the high end of its range
+        (``at_low``, ``at_high``), most influential first. ``low`` and ``high``
+        (the range itself) are None: :func:`report_document` fills them from
+        the scenario's assumptions.
+
+    Raises
+    ------
+    ValueError
+        If ``analysis`` is not a sensitivity analysis's document, or has no
+        such measure; the message names the first key that is wrong.
+
+    Examples
+    --------
+    >>> doc = {"scenario": "county", "method": "morris", "mechanism": "first_available",
+    ...        "measures": ["unplaced[target=specialist]"], "evaluations": 12,
+    ...        "results": {"unplaced[target=specialist]": {
+    ...            "base": 0.3, "ranking": ["b", "a"],
+    ...            "parameters": {
+    ...                "a": {"mu_star": 0.01, "mu_star_conf": 0.005,
+    ...                      "low": 0.29, "high": 0.31},
+    ...                "b": {"mu_star": 0.2, "mu_star_conf": 0.05,
+    ...                      "low": 0.1, "high": 0.5}}}}}
+    >>> e = sensitivity_entry(doc)
+    >>> e["measure"], e["group"], e["central"]
+    ('unplaced', 'specialist', 0.3)
+    >>> [(q["key"], q["at_low"], q["at_high"]) for q in e["parameters"]]
+    [('b', 0.1, 0.5), ('a', 0.29, 0.31)]
+    >>> e["parameters"][0]["mu_star"]
+    {'mean': 0.2, 'ci_low': 0.15000000000000002, 'ci_high': 0.25}
+    >>> sensitivity_entry({"measures": []})
+    Traceback (most recent call last):
+    ...
+    ValueError: not a sensitivity analysis: it has no 'results'
+    """
+    to_dict = getattr(analysis, "to_dict", None)
+    doc = to_dict() if to_dict is not None else analysis
+    if not isinstance(doc, Mapping) or not isinstance(doc.get("results"), Mapping):
+        raise ValueError("not a sensitivity analysis: it has no 'results'")
+    results = doc["results"]
+    measures = doc.get("measures")
+    names = list(measures) if isinstance(measures, list) else list(results)
+    name = names[0] if measure is None and names else measure
+    if name is None or name not in results:
+        raise ValueError(
+            f"no measure {name!r} in the sensitivity analysis; it has "
+            f"{', '.join(map(repr, results)) or 'none'}"
+        )
+    res = results[name]
+    cells = res.get("parameters") if isinstance(res, Mapping) else None
+    if not isinstance(cells, Mapping) or not all(
+        isinstance(c, Mapping) for c in cells.values()
+    ):
+        raise ValueError(
+            f"results[{name!r}].parameters: expected an object of parameters, "
+            f"each an object of indices"
+        )
+    found = _MEASURE.match(str(name))
+    metric, group = (found[1], found[3] or "all") if found else (str(name), "all")
+    ranking = res.get("ranking")
+    order = [k for k in ranking if k in cells] if isinstance(ranking, list) else []
+    order += [k for k in cells if k not in order]
+    parameters = []
+    for key in order:
+        cell = cells[key]
+        parameters.append(
+            {
+                "key": str(key),
+                "low": None,
+                "high": None,
+                "at_low": cell.get("low"),
+                "at_high": cell.get("high"),
+                "first_order": _interval(cell, "S1"),
+                "total": _interval(cell, "ST"),
+                "mu_star": _interval(cell, "mu_star"),
+            }
+        )
+    return {
+        "measure": metric,
+        "group": group,
+        "mechanism": doc.get("mechanism"),
+        "method": doc.get("method"),
+        "central": res.get("base"),
+        "evaluations": doc.get("evaluations"),
+        "parameters": parameters,
+    }
+
+
 def _versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
     for pkg in ("numpy", "scipy", "numba"):
@@ -275,6 +398,31 @@ def _versions() -> dict[str, str]:
         except importlib.metadata.PackageNotFoundError:  # pragma: no cover
             out[pkg] = "not installed"
     return out
+
+
+def _with_ranges(
+    sensitivity: Mapping[str, Any], notes: Sequence[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """The sensitivity document with the assumptions' ranges filled in.
+
+    A parameter that is one assumption with a range, and has no ``low`` and
+    ``high`` of its own, gets them from the assumptions table.
+    """
+    ranges = {
+        n["key"]: n["range"] for n in notes if isinstance(n.get("range"), Mapping)
+    }
+    sens = dict(sensitivity)
+    params = sens.get("parameters")
+    if isinstance(params, list):
+        filled = []
+        for q in params:
+            q = dict(q) if isinstance(q, Mapping) else q
+            r = ranges.get(q.get("key")) if isinstance(q, dict) else None
+            if r is not None and q.get("low") is None and q.get("high") is None:
+                q["low"], q["high"] = r.get("low"), r.get("high")
+            filled.append(q)
+        sens["parameters"] = filled
+    return sens
 
 
 def report_document(
@@ -326,6 +474,7 @@ def report_document(
     run = result_dict(result)
     notes = scenario_notes(scenario)
     mechs = list(result.mechanisms)
+    sens = None if sensitivity is None else _with_ranges(sensitivity, notes)
     return {
         "sendalloc_report": REPORT_SCHEMA,
         "proposal": proposal,
@@ -334,7 +483,7 @@ def report_document(
         "differences": paired_differences(result, proposal),
         "measures": None if measures is None else [dict(m) for m in measures],
         "gap": [dict(g) for g in gap],
-        "sensitivity": None if sensitivity is None else dict(sensitivity),
+        "sensitivity": sens,
         "assumptions": notes,
         "sources": cited_sources(notes, sources),
         "reproduce": {
