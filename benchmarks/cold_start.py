@@ -9,7 +9,11 @@ gets a fresh, empty ``NUMBA_CACHE_DIR`` (numba then ignores the cache beside
 the package); the warm run that follows reuses it, so the difference is the
 compile overhead of that run, measured against a baseline of the same run on
 the same machine at the same time. Both are wall-clock times of the whole
-command, start-up included.
+command, start-up included, and CPU times (user + system of the command and
+every process it starts, workers and compile helpers included): on a loaded
+machine the wall-clock overhead swings by seconds from one run to the next,
+the CPU overhead much less. ``python benchmarks/compile_table.py`` shows where
+the compile time goes, function by function.
 
 ``benchmarks/run.py`` shows these as rows with ``measure_cold_start()``.
 """
@@ -37,11 +41,19 @@ def _command(python: str) -> list[str]:
     return [str(cli)] if cli.exists() else [python, "-m", "sendalloc"]
 
 
-def _timed(cmd: list[str], cache: str) -> tuple[float, str]:
+def _children_cpu() -> float:
+    """User + system CPU seconds of this process's finished children."""
+    t = os.times()
+    return t.children_user + t.children_system
+
+
+def _timed(cmd: list[str], cache: str) -> tuple[float, float, str]:
+    """Wall and CPU seconds of ``cmd`` (and its children), and its stderr."""
     env = {**os.environ, "NUMBA_CACHE_DIR": cache}
+    cpu = _children_cpu()
     start = time.perf_counter()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
-    return time.perf_counter() - start, proc.stderr
+    return time.perf_counter() - start, _children_cpu() - cpu, proc.stderr
 
 
 def measure_cold_start(
@@ -65,14 +77,16 @@ def measure_cold_start(
     Returns
     -------
     dict
-        ``cold`` and ``warm`` seconds, ``overhead`` (cold - warm), and
+        ``cold`` and ``warm`` seconds, ``overhead`` (cold - warm), the same
+        in CPU seconds (``cold_cpu``, ``warm_cpu``, ``overhead_cpu``; zero
+        where the platform does not report children's CPU time), and
         ``said_compiling``: whether the cold run printed its notice.
     """
     cmd = [*_command(python), "run", scenario, "--mode", mode, "--runs", str(runs)]
     cache = tempfile.mkdtemp(prefix="sendalloc-cold-")
     try:
-        cold, err = _timed(cmd, cache)  # progress on: the notice is printed
-        warm, _ = _timed([*cmd, "--no-progress"], cache)
+        cold, cold_cpu, err = _timed(cmd, cache)  # progress on: the notice
+        warm, warm_cpu, _ = _timed([*cmd, "--no-progress"], cache)
     finally:
         shutil.rmtree(cache, ignore_errors=True)
     return {
@@ -80,6 +94,9 @@ def measure_cold_start(
         "cold": cold,
         "warm": warm,
         "overhead": cold - warm,
+        "cold_cpu": cold_cpu,
+        "warm_cpu": warm_cpu,
+        "overhead_cpu": cold_cpu - warm_cpu,
         "said_compiling": "compiling kernels (first run only)" in err,
     }
 
@@ -96,6 +113,10 @@ def main(argv: list[str] | None = None) -> int:
             f"{mode:9s} cold {r['cold']:6.1f} s  warm {r['warm']:6.1f} s  "
             f"overhead {r['overhead']:5.1f} s"
             + (f" (target < {target:g} s)" if target else "")
+        )
+        print(
+            f"{'':9s} CPU  {r['cold_cpu']:6.1f} s  warm {r['warm_cpu']:6.1f} s  "
+            f"overhead {r['overhead_cpu']:5.1f} s"
         )
     return 0
 
