@@ -105,8 +105,11 @@ READING: dict[str, str] = {
         "Held out: the stock's share placed in settings across the border."
     ),
     "plans_within_20_weeks": (
-        "Needs the in-year mode (a plan's request and issue dates): measured "
-        "once today's process runs in the in-year engine."
+        "Not modelled: the 20 weeks run from the request for an assessment to "
+        "the final plan, and the model starts later, at the draft plan (today's "
+        "process now runs in the in-year engine, from the draft plan's request "
+        "of a setting to the naming, appeals and tribunal; the assessment before "
+        "it is not simulated)."
     ),
 }
 
@@ -142,7 +145,7 @@ def _targets_table(entry: dict[str, Any]) -> list[str]:
         hi_band = t["observed"] * (1 + t["tolerance"])
         band = f"{pct(lo_band, n)}-{pct(hi_band, n)}"
         if t["value"] is None:
-            sim, within = "not modelled yet (needs the in-year status_quo)", "–"
+            sim, within = "not modelled (the assessment before the draft plan)", "–"
         else:
             sim = f"{pct(t['value'], n)} ({pct(t['low'], n)}-{pct(t['high'], n)})"
             within = f"yes ({band})" if t["within"] else f"**no** ({band})"
@@ -314,7 +317,7 @@ def _summary(presets: dict[str, Any]) -> list[str]:
         "## Summary",
         "",
         "| preset | fitted: within tolerance | held out: within tolerance | "
-        "not modelled yet |",
+        "not modelled |",
         "|---|---|---|---|",
     ]
     for name, entry in presets.items():
@@ -347,8 +350,11 @@ NOT_FITTED: list[str] = [
     "  through the same outcomes as the fitted keys (they are not identified",
     "  separately). They are drawn with the rest in",
     "  [uncertainty runs](uncertainty.md).",
-    "- `status_quo.appeal_days` and everything dated (the 20-week share) need",
-    "  today's process in the in-year engine.",
+    "- `status_quo.appeal_days` and everything dated are not fitted: the",
+    "  calibration runs the annual round. Today's process runs in the in-year",
+    "  engine too (docs/status-quo.md), but no national statistic dates its",
+    "  steps after the draft plan; the 20-week share covers the assessment",
+    "  before it, which the model does not simulate.",
 ]
 MISSES: list[str] = [
     "## Reading the misses",
@@ -369,6 +375,16 @@ MISSES: list[str] = [
     "  that must admit (Children and Families Act 2014 s43), every preset",
     "  missed this target (38-45% won against 55%): the model's appeals were",
     "  mostly for full independent schools that it let refuse.",
+    "- *New plans naming a special school (London borough)*: the fit puts the",
+    "  share of new plans needing specialist provision at the lower end of the",
+    "  source's range (0.105) and still names a special school in 15-16% of new",
+    "  plans: the borough has many special places for its plans, so children",
+    "  needing specialist provision find a special school rather than a unit",
+    "  or resourced provision more often than nationally. Going lower would",
+    "  leave the source's range.",
+    "- *Non-maintained special schools (county, held out)*: once a named",
+    "  non-maintained school must admit (s43), the county's one in-area school",
+    "  takes more pupils than its places (1.4% of the stock against 0.9%).",
     "- *Alternative provision*: no preset lists AP as a setting that meets a",
     "  need, so no child is placed there (a miss by design).",
     "- *Transport*: the stock here is the year-7 cohort, more often at a",

@@ -433,6 +433,10 @@ def must_admit(settings: _Settings, spec: StatusQuoSpec) -> NDArray[np.bool_]:
     ...     max_age=[18] * 4, capacity=[10] * 4, x_km=[0.0] * 4, y_km=[0.0] * 4,
     ...     needs=[[], [], [], ["ASD"]])
     >>> must_admit(s, StatusQuoSpec()).tolist()
+    [True, True, True, True]
+    >>> spec = StatusQuoSpec(must_admit_kinds=("special", "post16"),
+    ...     specialist_post16_must_admit=False)
+    >>> must_admit(s, spec).tolist()
     [True, False, True, False]
     """
     kinds = np.asarray(settings.kind, dtype=np.int64)
@@ -461,7 +465,8 @@ def extra_places(
     >>> s = Settings.from_columns(id=["a", "b"], kind=["special",
     ...     "independent_special"], min_age=[4] * 2, max_age=[18] * 2,
     ...     capacity=[40, 40], x_km=[0.0] * 2, y_km=[0.0] * 2)
-    >>> la, tribunal = extra_places(s, StatusQuoSpec(), s.capacity)
+    >>> spec = StatusQuoSpec(must_admit_kinds=("special",))
+    >>> la, tribunal = extra_places(s, spec, s.capacity)
     >>> la.tolist(), tribunal.tolist()
     ([4, 0], [10, 0])
     """
