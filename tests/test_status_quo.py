@@ -25,6 +25,12 @@ K = {k: i for i, k in enumerate(KINDS)}
 NEVER = {"refusal_at_full": 0.0, "appeal_probability": 0.0}
 
 
+#: The must-admit kinds without the independent sector: an independent school
+#: that is not approved under s41 (or a user's reading of the law) admits only
+#: with a free place.
+STATE_ONLY = ("mainstream", "resourced_provision", "special", "alternative_provision")
+
+
 def spec(**kw: Any) -> StatusQuoSpec:
     return StatusQuoSpec(**{"appeal_probability_worse_kind": 0.0, **NEVER, **kw})
 
@@ -114,11 +120,12 @@ def test_full_maintained_special_school_is_named_over_capacity() -> None:
 
 
 def test_independent_school_refuses_when_full() -> None:
-    # Never refused by the LA; the independent school has no free place.
+    # Never refused by the LA; the independent school (not one that must
+    # admit here) has no free place.
     inst = hand(
         [("independent_special", 5, 5, 60000.0), ("mainstream", 30, 10, 6000.0)],
         [(0, [0, 1])],
-        params=spec(over_capacity_tolerance=1.0),
+        params=spec(over_capacity_tolerance=1.0, must_admit_kinds=STATE_ONLY),
     )
     out = sq.place(inst, rng=0)
     assert out.request.tolist() == [sq.Request.NO_PLACE]
@@ -141,6 +148,13 @@ def test_independent_school_refuses_when_full() -> None:
         ),
     )
     assert sq.place(forced, rng=0).day.tolist() == [0]
+    # By default (s43) a named s41 independent school must admit.
+    s43 = hand(
+        [("independent_special", 5, 5, 60000.0), ("mainstream", 30, 10, 6000.0)],
+        [(0, [0, 1])],
+        params=spec(over_capacity_tolerance=1.0),
+    )
+    assert sq.place(s43, rng=0).day.tolist() == [0]
 
 
 def test_refusal_then_a_won_appeal() -> None:
@@ -193,6 +207,7 @@ def test_tribunal_cannot_name_a_school_with_no_place() -> None:
         tribunal_la_concedes=0.0,
         tribunal_la_preference=0.0,
         tribunal_other=0.0,
+        must_admit_kinds=STATE_ONLY,
     )
     inst = hand(
         [("mainstream", 30, 10, 6000.0), ("independent_special", 10, 10, 60000.0)],
