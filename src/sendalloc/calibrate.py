@@ -277,6 +277,15 @@ ANNUAL_PARAMS: tuple[Param, ...] = (
         "reading range): the settings new plans name",
     ),
     Param(
+        "population.unit_share",
+        0.08,
+        0.266,
+        "share of the mainstream stock in units and resourced provision (the "
+        "source's range): how many children needing specialist provision could "
+        "be placed in a unit rather than a special school, so the new plans "
+        "naming a special school",
+    ),
+    Param(
         "preferences.kind_taste.independent_special",
         -1.0,
         1.5,
