@@ -216,6 +216,7 @@ def test_fit_recovers_a_known_value(london: sa.Scenario) -> None:
         {
             "population.specialist_share_transfer": 0.454,
             "population.specialist_share_new": 0.123,
+            "population.unit_share": 0.173,
             "preferences.kind_taste.independent_special": 0.9,
             "independent_special.fill_mean": 0.9,
             "special.fill_mean": 1.027,
