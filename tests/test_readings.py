@@ -144,8 +144,8 @@ def test_county_transport_cost_per_plan_is_the_national_figure() -> None:
     the children it transports pay now, and their share is reported, not set.
 
     The national figures are per plan of the caseload. A round's phase transfers
-    carry the caseload's placement mix (54.8% need specialist provision); its new
-    plans go to mainstream more often (27.5%), so the like-for-like round is the
+    carry the caseload's placement mix (about 53% need specialist provision); its
+    new plans go to mainstream more often (about 24% need it), so the like-for-like round is the
     transfers alone (population.new_plan_rate = 0)."""
     sc = sa.load_scenario("county")
     stock_like = sc.with_overrides({"population.new_plan_rate": 0.0})
