@@ -145,8 +145,8 @@ def test_county_transport_cost_per_plan_is_the_national_figure() -> None:
 
     The national figures are per plan of the caseload. A round's phase transfers
     carry the caseload's placement mix (about 53% need specialist provision); its
-    new plans go to mainstream more often (about 24% need it), so the like-for-like round is the
-    transfers alone (population.new_plan_rate = 0)."""
+    new plans go to mainstream more often (about 24% need it), so the like-for-like
+    round is the transfers alone (population.new_plan_rate = 0)."""
     sc = sa.load_scenario("county")
     stock_like = sc.with_overrides({"population.new_plan_rate": 0.0})
     s = sa.simulate(stock_like, ["first_available"], runs=60, seed=0).summary()
