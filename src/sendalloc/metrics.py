@@ -50,6 +50,7 @@ from sendalloc._metrics.fallback import (
 from sendalloc._metrics.process import ProcessInstanceLike as ProcessInstanceLike
 from sendalloc._metrics.process import (
     process_values,
+    rolls_after,
 )
 from sendalloc.problem import Allocation, Problem
 from sendalloc.properties import justified_envy
@@ -72,6 +73,7 @@ __all__ = [
     "la_fallback",
     "outcome_arrays",
     "process_values",
+    "rolls_after",
     "transport_weight",
 ]
 

@@ -21,7 +21,7 @@ from sendalloc._engine.annual import first_instance
 from sendalloc._engine.runner import check_runs
 from sendalloc._engine.streams import generator, run_streams
 from sendalloc.errors import InvalidScenarioError
-from sendalloc.metrics import transport_weight
+from sendalloc.metrics import rolls_after, transport_weight
 from sendalloc.population import KINDS
 from sendalloc.scenario import Instance, Scenario
 from sendalloc.status_quo import StatusQuoOutcome, place
@@ -86,23 +86,9 @@ class Round:
 
         Those staying on roll, those other authorities placed there this round
         (``instance.cross_border_taken``) and this round's placements after
-        appeals.
+        appeals (:func:`sendalloc.metrics.rolls_after`).
         """
-        inst = self.instance
-        final = np.asarray(self.outcome.final, dtype=np.int64)
-        m = inst.settings.n
-        taken = np.bincount(final[final >= 0], minlength=m)
-        roll = (
-            np.asarray(inst.roll, dtype=np.int64)
-            if inst.roll is not None
-            else inst.settings.capacity - inst.problem.capacity
-        )
-        other = (
-            np.zeros(m, dtype=np.int64)
-            if inst.cross_border_taken is None
-            else np.asarray(inst.cross_border_taken, dtype=np.int64)
-        )
-        return np.asarray(roll + other + taken, dtype=np.int64)
+        return rolls_after(self.instance, self.outcome.final)
 
 
 def rounds(scenario: Scenario, *, runs: int, seed: int) -> Iterator[Round]:

@@ -15,7 +15,7 @@ from sendalloc._metrics.common import PROCESS_METRICS
 from sendalloc.population import KINDS
 from sendalloc.problem import Problem
 
-__all__ = ["ProcessInstanceLike", "process_values"]
+__all__ = ["ProcessInstanceLike", "process_values", "rolls_after"]
 
 
 class _ProcessSettings(Protocol):
@@ -32,6 +32,41 @@ class ProcessInstanceLike(Protocol):
     def problem(self) -> Problem: ...
     @property
     def settings(self) -> _ProcessSettings: ...
+
+
+def rolls_after(instance: Any, final: NDArray[Any]) -> NDArray[np.int64]:
+    """Pupils on each setting's roll after the round, shape (M,).
+
+    Those staying on roll (``instance.roll``, else capacity minus the free
+    places), the pupils other authorities placed there this round
+    (``instance.cross_border_taken``, when the instance has it) and the round's
+    placements ``final`` (setting per child, -1 none). The process metrics and
+    :mod:`sendalloc.calibrate` measure fullness on this one count. O(N + M).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import sendalloc as sa
+    >>> from types import SimpleNamespace as NS
+    >>> p = sa.Problem.from_lists([1, 0], [[0], [0]])
+    >>> inst = NS(problem=p, settings=NS(capacity=np.array([2, 4])),
+    ...           roll=np.array([1, 5]), cross_border_taken=np.array([0, 1]))
+    >>> rolls_after(inst, np.array([0, -1])).tolist()
+    [2, 6]
+    """
+    final = np.asarray(final, dtype=np.int64)
+    cap = np.asarray(instance.settings.capacity, dtype=np.int64)
+    roll_attr = getattr(instance, "roll", None)
+    if roll_attr is None:
+        roll = cap - instance.problem.capacity.astype(np.int64)
+    else:
+        roll = np.asarray(roll_attr, dtype=np.int64)
+    taken = np.bincount(final[final >= 0], minlength=cap.shape[0])
+    after = roll + taken
+    other = getattr(instance, "cross_border_taken", None)
+    if other is not None:
+        after = after + np.asarray(other, dtype=np.int64)
+    return np.asarray(after, dtype=np.int64)
 
 
 def process_values(
@@ -103,8 +138,6 @@ def process_values(
     cap = np.asarray(settings.capacity, dtype=np.int64)
     kind = np.asarray(settings.kind, dtype=np.int64)
     free = problem.capacity.astype(np.int64)
-    roll_attr = getattr(instance, "roll", None)
-    roll = cap - free if roll_attr is None else np.asarray(roll_attr, dtype=np.int64)
     m = cap.shape[0]
     placed = final >= 0
     taken = np.bincount(final[placed], minlength=m)
@@ -122,12 +155,7 @@ def process_values(
         v["appeal_won"] = float(np.count_nonzero(extra["won"])) / n_f
         v["named_over_capacity"] = float(np.count_nonzero(extra["over_capacity"])) / n_f
     v["unplaced_on_day"] = float(np.count_nonzero(day < 0)) / n_f
-    # Other authorities' pupils placed across the border this round are on the
-    # roll too (as in sendalloc.calibrate's measures of the same names).
-    other = getattr(instance, "cross_border_taken", None)
-    after = roll + taken
-    if other is not None:
-        after = after + np.asarray(other, dtype=np.int64)
+    after = rolls_after(instance, final)
     beyond = np.maximum(after - cap, 0)
     special = (kind == KINDS.index("special")) & (cap > 0)
     n_special = int(special.sum())
