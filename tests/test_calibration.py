@@ -15,8 +15,9 @@
 
 A target the record reports outside its tolerance (a known miss, reported in
 docs/validation.md) is checked not to grow: the preset's value may be no
-further from the observed one than the record's, beyond the same Monte Carlo
-allowance. No tolerance is widened to turn a miss into a hit.
+further from the observed one than the record's, beyond three Monte Carlo
+standard errors of the difference of the two estimates. No tolerance is
+widened to turn a miss into a hit.
 """
 
 from __future__ import annotations
@@ -97,17 +98,17 @@ def test_preset_holds_the_fitted_values(name: str) -> None:
     raw = tomllib.loads(_preset_text(name))
     sc = sa.load_scenario(name)
     for p in entry["params"]:
-        key = p["key"]
-        assert _value(raw, key) == p["estimate"], key
         assert (
             p["bounds"][0] <= p["low"] <= p["estimate"] <= p["high"] <= p["bounds"][1]
         )
-        assert raw["uncertainty"][key] == {
-            "low": p["low"],
-            "high": p["high"],
-            "dist": "uniform",
-        }, key
-        assert sc.citations[key] == "fitted", key
+        for key in [p["key"], *p["tied"]]:
+            assert _value(raw, key) == p["estimate"], key
+            assert raw["uncertainty"][key] == {
+                "low": p["low"],
+                "high": p["high"],
+                "dist": "uniform",
+            }, key
+            assert sc.citations[key] == "fitted", key
     for key, v in entry["fit"]["choice"].items():
         assert _value(raw, key) == v, key
         assert sc.citations[key] == "fitted", key
@@ -143,7 +144,11 @@ def _check(name: str, target: str) -> None:
     got = _measured(name).get(target)
     allowance = Z * row["run_sd"] / math.sqrt(TEST_RUNS[name])
     if not row["within"]:
-        # a known miss (docs/validation.md): it must not grow
+        # a known miss (docs/validation.md): it must not grow. The recorded
+        # value is itself an estimate on the validation run's runs: both
+        # estimates' Monte Carlo errors count.
+        n_val = RECORD["presets"][name]["validation"]["runs"]
+        allowance = Z * row["run_sd"] * math.sqrt(1 / TEST_RUNS[name] + 1 / n_val)
         was = abs(row["value"] - t.observed)
         assert abs(got - t.observed) <= was + allowance, (
             f"{name}: {target} = {got:.4g} on {TEST_RUNS[name]} runs, further "

@@ -167,9 +167,10 @@ def write_preset(
     path = PRESETS_DIR / f"{name}.toml"
     text = path.read_text(encoding="utf-8")
     for p, v, a, b in zip(fit.params, est, low, high, strict=True):
-        text = set_value(text, p.key, v)
-        text = set_range(text, p.key, a, b)
-        check_cited_fitted(text, p.key)
+        for key in p.keys:
+            text = set_value(text, key, v)
+            text = set_range(text, key, a, b)
+            check_cited_fitted(text, key)
     for key, v in fit.choice.items():
         text = set_value(text, key, v)
         check_cited_fitted(text, key)
@@ -257,6 +258,7 @@ def preset_record(
     params = [
         {
             "key": p.key,
+            "tied": list(p.tied),
             "why": p.why,
             "bounds": [p.low, p.high],
             "start": _r(float(s)),

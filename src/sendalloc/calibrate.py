@@ -232,17 +232,24 @@ class Param:
         The bounds; the fit's prior is uniform on them.
     why : str
         What the parameter is and which targets move it, in words.
+    tied : tuple of str
+        Other keys that take the same value (one parameter, several keys: an
+        assumption that two quantities are equal, which the fit keeps).
 
     Examples
     --------
     >>> Param("status_quo.refusal_at_full", 0.02, 0.9).span
     0.88
+    >>> fill = Param("special.fill_mean", 0.85, 1.1, tied=("units.fill_mean",))
+    >>> fill.keys
+    ('special.fill_mean', 'units.fill_mean')
     """
 
     key: str
     low: float
     high: float
     why: str = ""
+    tied: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.low) and math.isfinite(self.high)):
@@ -257,6 +264,11 @@ class Param:
     def span(self) -> float:
         """``high - low``."""
         return self.high - self.low
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """``key`` and the ``tied`` keys: every key the parameter sets."""
+        return (self.key, *self.tied)
 
 
 #: The parameters fitted for the presets, with bounds (docs/validation.md says
@@ -303,8 +315,12 @@ ANNUAL_PARAMS: tuple[Param, ...] = (
         "special.fill_mean",
         0.85,
         1.1,
-        "how full state special schools are before the round: how many are at "
-        "or over capacity after it",
+        "how full state special schools, and (tied: no source measures it "
+        "apart) units and resourced provision, are before the round: how many "
+        "special schools are at or over capacity after it, and how many "
+        "children needing specialist provision find a unit place rather than a "
+        "special school",
+        tied=("resourced_provision.fill_mean",),
     ),
     Param(
         "status_quo.over_capacity_tolerance",
@@ -362,7 +378,7 @@ def _start(scenario: Scenario, params: Sequence[Param]) -> NDArray[np.float64]:
 
 def _at(scenario: Scenario, params: Sequence[Param], values: Any) -> Scenario:
     return scenario.with_overrides(
-        {p.key: float(v) for p, v in zip(params, values, strict=True)}
+        {k: float(v) for p, v in zip(params, values, strict=True) for k in p.keys}
     )
 
 
@@ -618,7 +634,7 @@ def fit(
     ps = tuple(params)
     if not ps:
         raise ValueError("params: expected at least one parameter to fit")
-    keys = [p.key for p in ps]
+    keys = [k for p in ps for k in p.keys]
     if len(set(keys)) != len(keys):
         raise ValueError("params: a key repeats")
     runs = check_runs(runs)
