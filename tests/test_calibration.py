@@ -15,8 +15,9 @@
 
 A target the record reports outside its tolerance (a known miss, reported in
 docs/validation.md) is checked not to grow: the preset's value may be no
-further from the observed one than the record's, beyond the same Monte Carlo
-allowance. No tolerance is widened to turn a miss into a hit.
+further from the observed one than the record's, beyond three Monte Carlo
+standard errors of the difference of the two estimates. No tolerance is
+widened to turn a miss into a hit.
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ def test_record_covers_every_preset_and_target() -> None:
         assert [t["name"] for t in entry["targets"]] == [t.name for t in every]
         roles = {t["name"]: t["role"] for t in entry["targets"]}
         assert {k for k, v in roles.items() if v == "fitted"} == {
-            t.name for t in cal.TARGETS
+            t.name for t in cal.TARGETS + cal.IN_YEAR_TARGETS
         }
         assert {k for k, v in roles.items() if v == "held_out"} == {
             t.name for t in cal.HELD_OUT
@@ -86,7 +87,10 @@ def test_record_covers_every_preset_and_target() -> None:
             if row["value"] is not None:
                 assert row["low"] <= row["value"] <= row["high"], (name, t.name)
                 assert row["within"] == t.within(row["value"]), (name, t.name)
-        assert [p["key"] for p in entry["params"]] == [p.key for p in cal.ANNUAL_PARAMS]
+        assert [p["key"] for p in entry["params"]] == [
+            p.key for p in cal.ANNUAL_PARAMS + cal.IN_YEAR_PARAMS
+        ]
+        assert entry["in_year_fit"]["validation_runs"] >= 40
 
 
 @pytest.mark.parametrize("name", PRESETS)
@@ -97,17 +101,17 @@ def test_preset_holds_the_fitted_values(name: str) -> None:
     raw = tomllib.loads(_preset_text(name))
     sc = sa.load_scenario(name)
     for p in entry["params"]:
-        key = p["key"]
-        assert _value(raw, key) == p["estimate"], key
         assert (
             p["bounds"][0] <= p["low"] <= p["estimate"] <= p["high"] <= p["bounds"][1]
         )
-        assert raw["uncertainty"][key] == {
-            "low": p["low"],
-            "high": p["high"],
-            "dist": "uniform",
-        }, key
-        assert sc.citations[key] == "fitted", key
+        for key in [p["key"], *p["tied"]]:
+            assert _value(raw, key) == p["estimate"], key
+            assert raw["uncertainty"][key] == {
+                "low": p["low"],
+                "high": p["high"],
+                "dist": "uniform",
+            }, key
+            assert sc.citations[key] == "fitted", key
     for key, v in entry["fit"]["choice"].items():
         assert _value(raw, key) == v, key
         assert sc.citations[key] == "fitted", key
@@ -132,18 +136,32 @@ def _measured(name: str) -> cal.Moments:
     """Every annual target of a preset, on the drift check's runs (once)."""
     if name not in _MEASURED:
         _MEASURED[name] = cal.measure(
-            name, cal.TARGETS + cal.HELD_OUT, runs=TEST_RUNS[name], seed=TEST_SEED
+            name,
+            cal.TARGETS + cal.HELD_OUT + cal.IN_YEAR_TARGETS,
+            runs=TEST_RUNS[name],
+            seed=TEST_SEED,
         )
     return _MEASURED[name]
 
 
 def _check(name: str, target: str) -> None:
     row = next(r for r in RECORD["presets"][name]["targets"] if r["name"] == target)
-    t = next(x for x in cal.TARGETS + cal.HELD_OUT if x.name == target)
+    t = next(
+        x for x in cal.TARGETS + cal.HELD_OUT + cal.IN_YEAR_TARGETS if x.name == target
+    )
     got = _measured(name).get(target)
     allowance = Z * row["run_sd"] / math.sqrt(TEST_RUNS[name])
     if not row["within"]:
-        # a known miss (docs/validation.md): it must not grow
+        # a known miss (docs/validation.md): it must not grow. The recorded
+        # value is itself an estimate on the validation run's runs: both
+        # estimates' Monte Carlo errors count.
+        entry = RECORD["presets"][name]
+        n_val = (
+            entry["in_year_fit"]["validation_runs"]
+            if t.mode == "in_year"
+            else entry["validation"]["runs"]
+        )
+        allowance = Z * row["run_sd"] * math.sqrt(1 / TEST_RUNS[name] + 1 / n_val)
         was = abs(row["value"] - t.observed)
         assert abs(got - t.observed) <= was + allowance, (
             f"{name}: {target} = {got:.4g} on {TEST_RUNS[name]} runs, further "

@@ -639,17 +639,22 @@ def test_capacity_plan_that_opens_a_setting() -> None:
 def test_spec_errors_name_line_and_column(tmp_path: Path) -> None:
     base = sa.load_scenario("county").source
     text = Path(base).read_text()
+
+    def with_dynamics(keys: str) -> str:  # keys added to the preset's [dynamics]
+        return text.replace("\n[dynamics]\n", "\n[dynamics]\n" + keys, 1)
+
     p = tmp_path / "s.toml"
     p.write_text('mode = "weekly"\n' + text)
     with pytest.raises(sa.InvalidScenarioError, match=r"s\.toml:1:1: mode = 'weekly'"):
         sa.Scenario.from_toml(p)
-    p.write_text(text + '\n[dynamics]\nyears = 3\n  batchh = "monthly"\n')
-    line = len(text.splitlines()) + 4
+    bad = with_dynamics('years = 3\n  batchh = "monthly"\n')
+    p.write_text(bad)
+    line = bad.splitlines().index('  batchh = "monthly"') + 1
     with pytest.raises(
         sa.InvalidScenarioError, match=rf"s\.toml:{line}:3: dynamics\.batchh: unknown"
     ):
         sa.Scenario.from_toml(p)
-    p.write_text(text + '\n[dynamics]\nwaiting = "queue"\n')
+    p.write_text(with_dynamics('waiting = "queue"\n'))
     with pytest.raises(sa.InvalidScenarioError, match=r"dynamics\.waiting = 'queue'"):
         sa.Scenario.from_toml(p)
     p.write_text(
@@ -661,9 +666,8 @@ def test_spec_errors_name_line_and_column(tmp_path: Path) -> None:
         sa.Scenario.from_toml(p)
     p.write_text(
         'mode = "multi_year"\n'
-        + text
-        + '\n[dynamics]\nbatch = "termly"\n[[dynamics.capacity_plans]]\n'
-        'year = 2\nsetting = "special"\nplaces = 30\n'
+        + with_dynamics('batch = "termly"\n')
+        + '\n[[dynamics.capacity_plans]]\nyear = 2\nsetting = "special"\nplaces = 30\n'
     )
     sc = sa.Scenario.from_toml(p)
     assert sc.mode == "multi_year"

@@ -206,9 +206,8 @@ def test_sample_checks_the_draw_size(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_capacity_plan_beyond_the_projection(tmp_path: Path) -> None:
-    text = _county() + (
-        "\n[dynamics]\nyears = 2\n"
-        '[[dynamics.capacity_plans]]\nyear = 1\nsetting = "special"\nplaces = 10\n'
+    text = _county().replace("[dynamics]\n", "[dynamics]\nyears = 2\n", 1) + (
+        '\n[[dynamics.capacity_plans]]\nyear = 1\nsetting = "special"\nplaces = 10\n'
         '[[dynamics.capacity_plans]]\nyear = 9\nsetting = "special"\nplaces = 120\n'
     )
     p = _write(tmp_path, text)

@@ -22,9 +22,9 @@ how they end (docs/validation.md shows every target, fitted or held out).
   (``sendalloc/data/calibration.json``, written by ``tools/calibrate_presets.py``)
   and :func:`render_validation` renders it as docs/validation.md.
 
-Targets are measured in a mode: the annual ones on the annual round; those marked
-``mode="in_year"`` (the share of plans issued within 20 weeks) need today's
-process in the in-year engine and are listed but not measured yet.
+Targets are measured in a mode: the annual ones on the annual round, those marked
+``mode="in_year"`` (the share of new plans issued within 20 weeks) on today's
+process in the in-year engine, fitted one key each by :func:`fit_in_year`.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import optimize
 
+from sendalloc._calibrate.moments import Moments
 from sendalloc._calibrate.targets import (
     HELD_OUT,
     IN_YEAR_TARGETS,
@@ -55,6 +56,7 @@ from sendalloc._calibrate.targets import (
     not_measured,
     rounds,
 )
+from sendalloc._calibrate.timing import InYearFit, fit_in_year, measure_in_year
 from sendalloc._engine.runner import check_runs
 from sendalloc.errors import InvalidScenarioError
 from sendalloc.scenario import Scenario, load_scenario
@@ -62,16 +64,19 @@ from sendalloc.scenario import Scenario, load_scenario
 __all__ = [
     "ANNUAL_PARAMS",
     "HELD_OUT",
+    "IN_YEAR_PARAMS",
     "IN_YEAR_TARGETS",
     "MEASURES",
     "MODES",
     "TARGETS",
     "Fit",
+    "InYearFit",
     "Moments",
     "Param",
     "Round",
     "Target",
     "fit",
+    "fit_in_year",
     "load_record",
     "measure",
     "rounds",
@@ -79,54 +84,6 @@ __all__ = [
 
 #: z of a two-sided 95% interval.
 _Z95 = 1.959963984540054
-
-
-# --------------------------------------------------------------------------- moments
-@dataclass(frozen=True, slots=True, eq=False)
-class Moments:
-    """Targets measured on simulated rounds: values and their Monte Carlo error.
-
-    Attributes
-    ----------
-    names : tuple of str
-        The targets' names.
-    value : ndarray of float64, shape (T,)
-        Each target's value over the runs: the sum of the measure's numerators
-        over the sum of its denominators (NaN where the denominators sum to 0,
-        or for a target of another mode).
-    cov : ndarray of float64, shape (T, T)
-        The Monte Carlo covariance of ``value`` (a ratio's linearisation:
-        ``(num - value * den) / mean(den)`` per run, its covariance over the
-        runs divided by their number).
-    runs : int
-    seed : int
-    """
-
-    names: tuple[str, ...]
-    value: NDArray[np.float64]
-    cov: NDArray[np.float64]
-    runs: int
-    seed: int
-
-    @property
-    def se(self) -> NDArray[np.float64]:
-        """The Monte Carlo standard error of each value, shape (T,)."""
-        return np.asarray(np.sqrt(np.maximum(np.diag(self.cov), 0.0)))
-
-    @property
-    def run_sd(self) -> NDArray[np.float64]:
-        """The standard deviation of one run's contribution: ``se * sqrt(runs)``."""
-        return np.asarray(self.se * math.sqrt(self.runs))
-
-    def get(self, name: str) -> float:
-        """The value of target ``name``."""
-        return float(self.value[self.names.index(name)])
-
-    def __repr__(self) -> str:
-        body = ", ".join(
-            f"{n}={v:.4g}" for n, v in zip(self.names, self.value.tolist(), strict=True)
-        )
-        return f"Moments(runs={self.runs}, {body})"
 
 
 def _check_targets(targets: Sequence[Target], what: str) -> tuple[Target, ...]:
@@ -166,8 +123,8 @@ def measure(
 
     Notes
     -----
-    Targets of another mode than the scenario's (``"in_year"`` in an annual
-    run) are NaN. O(runs (N K + M)).
+    In-year targets run the scenario's year in the in-year engine too
+    (whatever its ``mode``). O(runs (N K + M)).
 
     Examples
     --------
@@ -186,9 +143,14 @@ def measure(
     num = np.zeros((runs, t))
     den = np.zeros((runs, t))
     fns = [MEASURES[x.measure] if x.mode == "annual" else not_measured for x in ts]
-    for i, r in enumerate(rounds(sc, runs=runs, seed=seed)):
-        for j, f in enumerate(fns):
-            num[i, j], den[i, j] = f(r)
+    if any(x.mode == "annual" for x in ts):
+        for i, r in enumerate(rounds(sc, runs=runs, seed=seed)):
+            for j, f in enumerate(fns):
+                num[i, j], den[i, j] = f(r)
+    in_year = [j for j, x in enumerate(ts) if x.mode == "in_year"]
+    if in_year:  # each run's value, as a ratio over one denominator per run
+        _, rows = measure_in_year(sc, [ts[j] for j in in_year], runs=runs, seed=seed)
+        num[:, in_year], den[:, in_year] = rows.T, 1.0
     tot_n, tot_d = num.sum(axis=0), den.sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
         value = np.where(tot_d > 0, tot_n / tot_d, np.nan)
@@ -232,17 +194,24 @@ class Param:
         The bounds; the fit's prior is uniform on them.
     why : str
         What the parameter is and which targets move it, in words.
+    tied : tuple of str
+        Other keys that take the same value (one parameter, several keys: an
+        assumption that two quantities are equal, which the fit keeps).
 
     Examples
     --------
     >>> Param("status_quo.refusal_at_full", 0.02, 0.9).span
     0.88
+    >>> fill = Param("special.fill_mean", 0.85, 1.1, tied=("units.fill_mean",))
+    >>> fill.keys
+    ('special.fill_mean', 'units.fill_mean')
     """
 
     key: str
     low: float
     high: float
     why: str = ""
+    tied: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.low) and math.isfinite(self.high)):
@@ -257,6 +226,11 @@ class Param:
     def span(self) -> float:
         """``high - low``."""
         return self.high - self.low
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """``key`` and the ``tied`` keys: every key the parameter sets."""
+        return (self.key, *self.tied)
 
 
 #: The parameters fitted for the presets, with bounds (docs/validation.md says
@@ -303,8 +277,12 @@ ANNUAL_PARAMS: tuple[Param, ...] = (
         "special.fill_mean",
         0.85,
         1.1,
-        "how full state special schools are before the round: how many are at "
-        "or over capacity after it",
+        "how full state special schools, and (tied: no source measures it "
+        "apart) units and resourced provision, are before the round: how many "
+        "special schools are at or over capacity after it, and how many "
+        "children needing specialist provision find a unit place rather than a "
+        "special school",
+        tied=("resourced_provision.fill_mean",),
     ),
     Param(
         "status_quo.over_capacity_tolerance",
@@ -327,6 +305,19 @@ ANNUAL_PARAMS: tuple[Param, ...] = (
         0.9,
         "how often a refused parent appeals when the LA offers a kind they like "
         "less: the appeals",
+    ),
+)
+
+
+#: The key fitted in the in-year mode (:func:`fit_in_year`), to
+#: ``plans_within_20_weeks`` (:data:`IN_YEAR_TARGETS`).
+IN_YEAR_PARAMS: tuple[Param, ...] = (
+    Param(
+        "dynamics.assessment_days",
+        30.0,
+        365.0,
+        "mean days from a request for an assessment to the plan day: the share "
+        "of new plans named within 20 weeks of the request",
     ),
 )
 
@@ -362,7 +353,7 @@ def _start(scenario: Scenario, params: Sequence[Param]) -> NDArray[np.float64]:
 
 def _at(scenario: Scenario, params: Sequence[Param], values: Any) -> Scenario:
     return scenario.with_overrides(
-        {p.key: float(v) for p, v in zip(params, values, strict=True)}
+        {k: float(v) for p, v in zip(params, values, strict=True) for k in p.keys}
     )
 
 
@@ -618,7 +609,7 @@ def fit(
     ps = tuple(params)
     if not ps:
         raise ValueError("params: expected at least one parameter to fit")
-    keys = [p.key for p in ps]
+    keys = [k for p in ps for k in p.keys]
     if len(set(keys)) != len(keys):
         raise ValueError("params: a key repeats")
     runs = check_runs(runs)

@@ -9,6 +9,7 @@ metrics are measured (:mod:`sendalloc._engine.timemetrics`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -28,6 +29,7 @@ from sendalloc._engine.timemetrics import (
     PROJECTION_METRICS,
     TIME_GROUPINGS,
     group_table,
+    named_within_limit,
     process_scalars,
     scalars,
     time_labels,
@@ -58,6 +60,10 @@ def run_one(
     columns = year_columns(multi)
     process = reports_process(policies)
     consult = int(scenario.dynamics.consultation_days)
+    timing = (
+        float(scenario.dynamics.assessment_days),
+        float(scenario.dynamics.assessment_cv),
+    )
     res = []
     for policy in policies:
         sq = statutory_params(policy, insts[0])
@@ -82,9 +88,27 @@ def run_one(
         idle = sum(ym.idle for ym in yms)
         values = np.array(scalars(cols.sum(axis=0), idle, years, projection=multi))
         if process:  # pooled over years, each year weighted by its children
-            more = np.array([process_scalars(yr.out, consult) for yr in proj])
+            more = np.array(
+                [
+                    process_scalars(
+                        yr.out, consult, ~np.asarray(yr.inst.children.transfer), timing
+                    )
+                    for yr in proj
+                ]
+            )
             w = np.array([yr.out.arrival_day.size for yr in proj], dtype=np.float64)
             pooled = (more * w[:, None]).sum(axis=0) / max(w.sum(), 1.0)
+            # ... but the 20-week share by the new plans it counts
+            parts = np.array(
+                [
+                    named_within_limit(
+                        yr.out, ~np.asarray(yr.inst.children.transfer), *timing
+                    )
+                    for yr in proj
+                ]
+            )
+            named, base = parts.sum(axis=0)
+            pooled[-1] = named / base if base else math.nan
             values = np.concatenate([values, pooled])
         width = max(ym.rank_counts.size for ym in yms)
         prof = np.zeros(width)

@@ -35,11 +35,13 @@ __all__ = [
     "PROJECTION_METRICS",
     "PROJECTION_YEARLY_METRICS",
     "SHARES",
+    "STATUTORY_DAYS",
     "TIME_GROUPINGS",
     "YEARLY_METRICS",
     "Col",
     "YearMetrics",
     "group_table",
+    "named_within_limit",
     "process_scalars",
     "scalars",
     "time_labels",
@@ -74,7 +76,10 @@ DYNAMIC_METRICS: tuple[str, ...] = (
 #: for today's process (NaN for a mechanism) the shares of children whose
 #: request was refused, who hold at the year's end a place named beyond the
 #: setting's free places, who appealed, who won at the tribunal, and whose
-#: appeal was still undecided at the year's end.
+#: appeal was still undecided at the year's end; last, for every policy,
+#: ``plans_within_20_weeks``: the share of new plans whose setting is named
+#: within 20 weeks of the request for an assessment
+#: (:func:`named_within_limit`).
 IN_YEAR_PROCESS_METRICS: tuple[str, ...] = (
     "placed_within_consultation",
     "request_refused",
@@ -82,7 +87,11 @@ IN_YEAR_PROCESS_METRICS: tuple[str, ...] = (
     "appealed",
     "appeal_won",
     "appeal_pending_year_end",
+    "plans_within_20_weeks",
 )
+#: The statutory limit from a request for an assessment to the final plan, in
+#: days: 20 weeks (source ``ehcp-20-week-limit``).
+STATUTORY_DAYS = 140
 
 #: Columns of the need, phase and kind breakdowns.
 DYNAMIC_GROUP_METRICS: tuple[str, ...] = (
@@ -362,26 +371,105 @@ def time_labels(years: int) -> dict[str, tuple[str, ...]]:
     return lab
 
 
-def process_scalars(out: YearOutcome, consultation_days: int) -> list[float]:
+def named_within_limit(
+    out: YearOutcome,
+    new: NDArray[np.bool_],
+    assessment_days: float,
+    assessment_cv: float,
+    limit: int = STATUTORY_DAYS,
+) -> tuple[float, float]:
+    """New plans named within ``limit`` days of the request: expected count and base.
+
+    The request for an assessment precedes a new plan's plan day by ``A``
+    days, log-normal with mean ``assessment_days`` and coefficient of
+    variation ``assessment_cv``, independent of everything else (it changes
+    no allocation); the plan is issued, naming a setting, on the child's
+    first place (``first_day``). A new plan arriving on day ``a`` and first
+    placed ``d`` days later counts ``P(A <= limit - d)`` (0 if it has no place
+    by the year's end): the expectation over ``A``, so no random draw. Only new
+    plans (``new``, not phase transfers) arriving by day ``365 - limit`` count,
+    so that every one of them is followed for ``limit`` days.
+
+    Parameters
+    ----------
+    out : YearOutcome
+    new : ndarray of bool, shape (N,)
+        The children who are new plans.
+    assessment_days, assessment_cv : float
+        Mean and coefficient of variation of ``A``.
+    limit : int, default :data:`STATUTORY_DAYS`
+
+    Returns
+    -------
+    named : float
+        The expected number named within ``limit`` days of the request.
+    base : float
+        The number of new plans counted.
+
+    Examples
+    --------
+    A child placed on their plan day and one placed 100 days after it, with
+    about 100 days of assessment (nearly all of it, ``cv`` small):
+
+    >>> import numpy as np
+    >>> import sendalloc as sa
+    >>> p = sa.Problem.from_dicts({"Oak": 1}, {"amy": ["Oak"], "ben": ["Oak"]})
+    >>> y = sa.dynamic.run_year(p, [10, 20], leave_day=[120], leave_setting=[0])
+    >>> y.first_day.tolist()
+    [10, 120]
+    >>> named_within_limit(y, np.array([True, True]), 100.0, 0.01)
+    (1.0, 2.0)
+    """
+    from scipy import special  # scipy.special: only when the metric is computed
+
+    a = out.arrival_day.astype(np.int64)
+    f = out.first_day.astype(np.int64)
+    counted = np.asarray(new, dtype=bool) & (a >= 1) & (a <= YEAR_END - 1 - limit)
+    slack = np.where(f >= 0, limit - (f - a), -1)[counted].astype(np.float64)
+    sigma = math.sqrt(math.log1p(assessment_cv**2))
+    mu = math.log(assessment_days) - sigma**2 / 2 if assessment_days > 0 else -math.inf
+    with np.errstate(divide="ignore"):
+        z = (np.log(np.maximum(slack, 0.0)) - mu) / sigma
+    p = np.where(slack > 0, special.ndtr(z), 0.0)
+    return float(p.sum()), float(counted.sum())
+
+
+def process_scalars(
+    out: YearOutcome,
+    consultation_days: int,
+    new: NDArray[np.bool_] | None = None,
+    assessment: tuple[float, float] = (120.0, 0.4),
+) -> list[float]:
     """The metrics of :data:`IN_YEAR_PROCESS_METRICS` of one year, in order.
+
+    ``new`` (default: every child) marks the new plans and ``assessment``
+    is ``(assessment_days, assessment_cv)`` for ``plans_within_20_weeks``
+    (:func:`named_within_limit`).
 
     Examples
     --------
     >>> import sendalloc as sa
     >>> p = sa.Problem.from_dicts({"Oak": 1}, {"amy": ["Oak"], "ben": ["Oak"]})
     >>> y = sa.dynamic.run_year(p, [10, 200])
-    >>> process_scalars(y, 15)
-    [0.5, nan, nan, nan, nan, nan]
+    >>> [round(v, 3) for v in process_scalars(y, 15, assessment=(130.0, 0.01))]
+    [0.5, nan, nan, nan, nan, nan, 0.5]
+
+    Amy is named the day her plan starts, 130 days after her request; Ben, whose
+    plan starts on day 200, has no place by the year's end.
     """
     a = out.arrival_day.astype(np.int64)
     f = out.first_day.astype(np.int64)
     n = a.size
     within = (f >= 0) & (f - np.maximum(a, 1) <= consultation_days)
     value = [float(within.mean()) if n else math.nan]
+    named, base = named_within_limit(
+        out, np.ones(n, dtype=bool) if new is None else new, *assessment
+    )
+    timely = named / base if base else math.nan
     pr = getattr(out, "process", None)
     if pr is None or not n:
-        return value + [math.nan] * (len(IN_YEAR_PROCESS_METRICS) - 1)
+        return value + [math.nan] * (len(IN_YEAR_PROCESS_METRICS) - 2) + [timely]
     pending = pr["appealed"] & (pr["decision_day"] < 0)
     for col in (pr["refused"], pr["over_capacity"], pr["appealed"], pr["won"], pending):
         value.append(float(np.asarray(col, dtype=np.float64).mean()))
-    return value
+    return [*value, timely]

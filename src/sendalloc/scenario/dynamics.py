@@ -113,7 +113,11 @@ class DynamicsSpec:
     ``mobility_rate``: share of the pupils on a general setting's roll (most of
     them without a plan) who leave during a year. ``years`` and
     ``new_plan_growth``: the multi-year projection. ``capacity_plans``: places
-    added at dates.
+    added at dates. ``assessment_days`` and ``assessment_cv``: the days from a
+    request for an assessment to the plan day, log-normal with that mean and
+    coefficient of variation; they date the request of each new plan (the
+    share of plans whose setting is named within 20 weeks of it) and change
+    no allocation.
     """
 
     batch: str = spec_field(
@@ -125,6 +129,22 @@ class DynamicsSpec:
         low=1,
         high=365,
         doc="Days a setting takes to answer a consultation.",
+    )
+    assessment_days: float = spec_field(
+        120.0,
+        number,
+        low=0.0,
+        high=730.0,
+        doc="Mean days from the request for an assessment to the plan day "
+        "(the assessment and the draft plan, before a setting is named).",
+    )
+    assessment_cv: float = spec_field(
+        0.4,
+        number,
+        low=0.0,
+        high=3.0,
+        low_open=True,
+        doc="Coefficient of variation of those days (log-normal).",
     )
     waiting: str = spec_field(
         "auto",
