@@ -145,7 +145,8 @@ def test_many_groups_on_a_benchmark_instance(group_slots: int) -> None:
             inst.preferences, score, m, ties=ties, group_slots=group_slots
         )
         want = lexsort_lists(inst.preferences, score, m, ties)
-        assert got is not None and want is not None
+        assert got is not None
+        assert want is not None
         for name in ("priority", "children", "klass", "start", "end"):
             np.testing.assert_array_equal(getattr(got, name), want[name])
         assert got.any_tie == want["any_tie"] == ties
@@ -163,9 +164,14 @@ def test_setting_groups_cut_consecutive_settings(
     group, first, bounds = setting_groups(c, n_groups)
     g = first.shape[0] - 1
     assert 1 <= g <= n_groups + 1  # trailing empty settings may form one more
-    assert group[0] == 0 and (np.diff(group) >= 0).all() and group[-1] == g - 1
-    assert first[0] == 0 and first[-1] == c.shape[0] and (np.diff(first) > 0).all()
+    assert group[0] == 0
+    assert group[-1] == g - 1
+    assert (np.diff(group) >= 0).all()
+    assert first[0] == 0
+    assert first[-1] == c.shape[0]
+    assert (np.diff(first) > 0).all()
     for j in range(g):
         assert (group[first[j] : first[j + 1]] == j).all()
         assert bounds[j + 1] - bounds[j] == c[first[j] : first[j + 1]].sum()
-    assert bounds[0] == 0 and bounds[-1] == c.sum()
+    assert bounds[0] == 0
+    assert bounds[-1] == c.sum()
