@@ -175,3 +175,33 @@ def test_setting_groups_cut_consecutive_settings(
         assert bounds[j + 1] - bounds[j] == c[first[j] : first[j + 1]].sum()
     assert bounds[0] == 0
     assert bounds[-1] == c.sum()
+
+
+def test_uncompiled_kernels_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The kernels' plain Python (``py_func``) gives the compiled results."""
+    import sendalloc._kernels.priority_lists as module
+
+    rng = np.random.default_rng(7)
+    cases = []
+    for _ in range(20):
+        n, m, width = int(rng.integers(1, 30)), int(rng.integers(1, 6)), 4
+        prefs = np.full((n, width), -1, dtype=np.int32)
+        for i in range(n):
+            k = int(rng.integers(0, min(width, m) + 1))
+            prefs[i, :k] = rng.choice(m, k, replace=False)
+        score = rng.integers(-3, 4 if rng.integers(0, 2) else 10**6, (n, width))
+        cases.append(
+            (prefs, score, m, bool(rng.integers(0, 2)), int(rng.integers(1, 9)))
+        )
+    compiled = [
+        priority_lists(p, s, m, ties=t, group_slots=g) for p, s, m, t, g in cases
+    ]
+    for name in ("_count_kernel", "_pack_kernel", "_unpack_kernel"):
+        monkeypatch.setattr(module, name, getattr(module, name).py_func)
+    for (p, s, m, t, g), want in zip(cases, compiled, strict=True):
+        got = priority_lists(p, s, m, ties=t, group_slots=g)
+        assert (got is None) == (want is None)
+        if got is not None and want is not None:
+            for field in ("preferences", "priority", "children", "klass", "start"):
+                np.testing.assert_array_equal(getattr(got, field), getattr(want, field))
+            assert got.any_tie == want.any_tie
