@@ -6,11 +6,12 @@ by priority. Its numpy implementation takes about ten passes over the N L
 slots plus a row sort and a sort of packed keys; at a million children with
 ten choices that is most of a second. Here:
 
-1. one compiled pass checks the rows and counts each setting's applicants;
+1. one compiled pass checks the rows, copies them and counts each setting's
+   applicants;
 2. the settings are cut into at most ``MAX_GROUPS`` groups of consecutive
-   settings with about the same number of slots, and one compiled pass copies
-   the rows and packs one int64 key per slot, (setting, score, child, rank),
-   into its group's part of the key array;
+   settings with about the same number of slots, and one compiled pass packs
+   one int64 key per slot of the copy, (setting, score, child, rank), into
+   its group's part of the key array;
 3. group after group, numpy sorts the keys (its vectorised sort) and a
    compiled pass walks them, while they are in the cache, writing the lists
    and each slot's class. A group of 1e5 keys fits in a core's cache: 64
@@ -87,11 +88,17 @@ class PriorityLists:
 
 
 @kernel
-def _count_kernel(prefs: NDArray[np.integer], m: int, counts: NDArray[np.int64]) -> int:
-    """Check the rows and count each setting's ranked slots into ``counts``.
+def _count_kernel(
+    prefs: NDArray[np.integer],
+    m: int,
+    counts: NDArray[np.int64],
+    out: NDArray[np.int32],
+) -> int:
+    """Check the rows, copy them to ``out`` and count each setting's slots.
 
-    Returns the number of ranked slots, or -1 at the first entry outside
-    ``[-1, m)``, a setting ranked twice in a row, or an entry after padding.
+    Adds each setting's number of ranked slots to ``counts``. Returns the
+    number of ranked slots, or -1 at the first entry outside ``[-1, m)``, a
+    setting ranked twice in a row, or an entry after padding.
     """
     n, width = prefs.shape
     stamp = np.full(m, -1, dtype=np.int64)  # the last row that ranked the setting
@@ -106,18 +113,20 @@ def _count_kernel(prefs: NDArray[np.integer], m: int, counts: NDArray[np.int64])
                 return -1
             stamp[s] = i
             counts[s] += 1
+            out[i, k] = s
             k += 1
         count += k
         while k < width:
             if prefs[i, k] != -1:
                 return -1
+            out[i, k] = -1
             k += 1
     return count
 
 
 @kernel
 def _pack_kernel(
-    prefs: NDArray[np.integer],
+    prefs: NDArray[np.int32],
     score: NDArray[np.integer],
     group: NDArray[np.uint8],
     high: NDArray[np.int64],
@@ -126,7 +135,6 @@ def _pack_kernel(
     shift_v: int,
     bits_k: int,
     keys: NDArray[np.int64],
-    out: NDArray[np.int32],
     prio: NDArray[np.int32],
 ) -> None:
     """Pack one int64 key per ranked slot into its group's part of ``keys``.
@@ -136,10 +144,10 @@ def _pack_kernel(
     applicants by score, then by child; ``vmin`` is at most every ranked
     slot's score and ``high[s]`` is setting ``s``'s field, shifted into place.
     Setting ``s`` belongs to group ``group[s]``, whose next key goes to
-    ``keys[fill[group[s]]]`` (``fill`` is advanced). Also writes an int32 copy
-    of ``prefs`` to ``out`` and -1 to ``prio`` at the padded slots (its other
-    slots are left for the unpacking). The rows must be checked
-    (:func:`_count_kernel`).
+    ``keys[fill[group[s]]]`` (``fill`` is advanced). Also writes -1 to
+    ``prio`` at the padded slots (its other slots are left for the
+    unpacking). ``prefs`` is the copy :func:`_count_kernel` checked and
+    counted: nobody else holds it, so the counts still hold.
     """
     n, width = prefs.shape
     for i in range(n):
@@ -152,12 +160,10 @@ def _pack_kernel(
             g = group[s]
             pos = fill[g]
             fill[g] = pos + 1
-            out[i, k] = s
             v = np.int64(score[i, k]) - vmin
             keys[pos] = high[s] | (v << shift_v) | base | k
             k += 1
         while k < width:
-            out[i, k] = -1
             prio[i, k] = -1
             k += 1
 
@@ -307,7 +313,8 @@ def priority_lists(
     prefs = np.ascontiguousarray(prefs)
     score = np.ascontiguousarray(score)
     counts = np.zeros(m, dtype=np.int64)
-    count = _count_kernel(prefs, m, counts)
+    out = np.empty((n, width), dtype=np.int32)
+    count = _count_kernel(prefs, m, counts, out)
     if count <= 0:
         return None
     n_groups = min(MAX_GROUPS, -(-count // max(group_slots, 1)))
@@ -320,19 +327,18 @@ def priority_lists(
     bits_g = max(int(np.diff(first).max() - 1).bit_length(), 1)
     vmin, vmax = int(score.min()), int(score.max())
     if shift_v + max((vmax - vmin).bit_length(), 1) + bits_g > 63:
-        ranked = score[prefs >= 0]
+        ranked = score[out >= 0]
         vmin, vmax = int(ranked.min()), int(ranked.max())
         del ranked
     shift_s = shift_v + max((vmax - vmin).bit_length(), 1)
     if shift_s + bits_g > 63:
         return None
     keys = np.empty(count, dtype=np.int64)
-    out = np.empty((n, width), dtype=np.int32)
     prio = np.empty((n, width), dtype=np.int32)
     high = (np.arange(m, dtype=np.int64) - first[group]) << np.int64(shift_s)
     fill = bounds[:-1].copy()
     _pack_kernel(
-        prefs,
+        out,
         score,
         group.astype(np.uint8),
         high,
@@ -341,7 +347,6 @@ def priority_lists(
         shift_v,
         bits_k,
         keys,
-        out,
         prio,
     )
     end = np.cumsum(counts)
