@@ -14,8 +14,8 @@ ten choices that is most of a second. Here:
    its group's part of the key array;
 3. group after group, numpy sorts the keys (its vectorised sort) and a
    compiled pass walks them, while they are in the cache, writing the lists
-   and each slot's class. A group of 1e5 keys fits in a core's cache: 64
-   sorts of a group take about 0.6 of the time of one sort of all the keys.
+   and each slot's class. A group of 1e5 keys fits in a core's cache: the 64
+   sorts took 0.6-0.7 of the time of one sort of all the keys.
 
 Each group is written as one sequential stream. Up to 64 streams cost the
 packing pass little; one stream per setting (a counting sort by setting: 1e4
@@ -53,8 +53,9 @@ MIN_SLOTS = 1 << 16
 #: About this many slots per group of settings sorted together (1 MiB of keys).
 GROUP_SLOTS = 1 << 17
 
-#: At most this many groups (at most 256: a group index is a uint8): the packing
-#: pass writes one stream per group.
+#: At most this many groups (below 255: a group index is a uint8, and trailing
+#: settings with no slots may form one more): the packing pass writes one
+#: stream per group.
 MAX_GROUPS = 64
 
 
