@@ -256,7 +256,7 @@ def setting_groups(
     >>> import numpy as np
     >>> group, first, bounds = setting_groups(np.array([3, 1, 0, 4, 2]), 2)
     >>> group.tolist(), first.tolist(), bounds.tolist()
-    ([0, 0, 0, 1, 1], [0, 3, 5], [0, 4, 10])
+    ([0, 0, 0, 0, 1], [0, 4, 5], [0, 8, 10])
     """
     end = np.cumsum(counts)
     start = end - counts
