@@ -106,10 +106,13 @@ def test_preset_holds_the_fitted_values(name: str) -> None:
         )
         for key in [p["key"], *p["tied"]]:
             assert _value(raw, key) == p["estimate"], key
+            # a tied parameter's keys are drawn together in assumption runs
+            link = {"link": p["key"].replace(".", "_")} if p["tied"] else {}
             assert raw["uncertainty"][key] == {
                 "low": p["low"],
                 "high": p["high"],
                 "dist": "uniform",
+                **link,
             }, key
             assert sc.citations[key] == "fitted", key
     for key, v in entry["fit"]["choice"].items():

@@ -146,13 +146,25 @@ def set_value(text: str, key: str, value: float) -> str:
     return text[:a] + new + text[b:]
 
 
-def set_range(text: str, key: str, low: float, high: float) -> str:
-    """``text`` with ``[uncertainty]``'s range of ``key`` replaced."""
+def set_range(
+    text: str, key: str, low: float, high: float, link: str | None = None
+) -> str:
+    """``text`` with ``[uncertainty]``'s range of ``key`` replaced.
+
+    ``link``: keys of one tied parameter share a link (the parameter's key with
+    ``_`` for ``.``), so that assumption runs draw them together (one quantile
+    of their equal ranges: equal values).
+    """
     a, b = _section(text, "uncertainty")
     body = text[a:b]
-    pat = rf'^"{re.escape(key)}" = \{{ low = [^,]+, high = [^,]+, dist = "uniform" \}}$'
+    pat = (
+        rf'^"{re.escape(key)}" = \{{ low = [^,]+, high = [^,]+, dist = "uniform"'
+        r'(, link = "[^"]*")? \}$'
+    )
+    tail = f', link = "{link}"' if link else ""
     line = (
-        f'"{key}" = {{ low = {number(low)}, high = {number(high)}, dist = "uniform" }}'
+        f'"{key}" = {{ low = {number(low)}, high = {number(high)}, '
+        f'dist = "uniform"{tail} }}'
     )
     new, n = re.subn(pat, line, body, count=1, flags=re.M)
     if n != 1:
@@ -176,7 +188,8 @@ def write_preset(
     for p, v, a, b in zip(fit.params, est, low, high, strict=True):
         for key in p.keys:
             text = set_value(text, key, v)
-            text = set_range(text, key, a, b)
+            link = p.key.replace(".", "_") if p.tied else None
+            text = set_range(text, key, a, b, link)
             check_cited_fitted(text, key)
     for key, v in fit.choice.items():
         text = set_value(text, key, v)
