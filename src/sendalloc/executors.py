@@ -37,7 +37,7 @@ from typing import Any
 
 from sendalloc._kernels.jit import precompile_tasks
 from sendalloc.mechanisms import MECHANISMS, allocate
-from sendalloc.problem import Problem
+from sendalloc.problem import Allocation, Problem
 
 __all__ = ["PARENT_CHECK_SECONDS", "compiling", "precompile_kernels", "process_pool"]
 
@@ -129,6 +129,11 @@ def _next_task(state: Any, needs: Sequence[Sequence[int]]) -> int | None:
         return -1 if waiting else None
 
 
+def _rank_nothing() -> None:
+    """The smallest unit: the ranks of an empty allocation (compiles ranks_kernel)."""
+    Allocation.from_assignment(_tiny_problem(), [-1, -1, -1])
+
+
 def _drain(
     tasks: Sequence[Callable[[], object]],
     needs: Sequence[Sequence[int]],
@@ -203,14 +208,19 @@ def precompile_kernels(
                 f"unknown mechanism {name!r}; valid names: "
                 + ", ".join(sorted(MECHANISMS))
             )
-    # First a small unit every simulation needs (serial dictatorship is the
-    # LA's fallback, ranks every rule's): it tells a cold cache from a warm one.
-    # Then, shared out, the further units (the longest: the in-year event
-    # kernel), the helpers (longest first), the rules that call them (each
-    # once its helpers are cached: compiled earlier it would compile a helper
-    # another process is still compiling) and the rules without helpers.
+    # First the smallest unit every simulation needs (the ranks of every
+    # rule's allocation), alone: it tells a cold cache from a warm one. Then,
+    # shared out, the further units (the longest: the in-year event kernel),
+    # serial dictatorship (the LA's fallback), the helpers (longest first), the
+    # rules that call them (each once its helpers are cached: compiled earlier
+    # it would compile a helper another process is still compiling) and the
+    # rules without helpers.
     helpers = {n: precompile_tasks(MECHANISMS[n].__module__) for n in names}
-    tasks: list[Callable[[], object]] = [_Allocate("first_available"), *extra]
+    tasks: list[Callable[[], object]] = [
+        _rank_nothing,
+        *extra,
+        _Allocate("first_available"),
+    ]
     needs: list[tuple[int, ...]] = [()] * len(tasks)
     after: dict[str, tuple[int, ...]] = {}
     for n in names:
@@ -223,7 +233,7 @@ def precompile_kernels(
             tasks.append(_Allocate(n))
             needs.append(after[n])
     for n in names:
-        if n not in after:
+        if n not in after and n != "first_available":
             tasks.append(_Allocate(n))
             needs.append(())
     compiled: list[bool] = []
