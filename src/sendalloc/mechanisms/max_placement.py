@@ -394,7 +394,7 @@ def _exchange(
             spos[t] = sbeg[c] + nin[c]
             slot[spos[t]] = t
             nin[c] += 1
-    dead = np.zeros(nv, dtype=np.bool_)
+    dead = np.zeros(nv, dtype=np.int64)  # 1: dead (int64: no bool array to compile)
     seen = np.zeros(nv, dtype=np.int64)
     trail = np.empty(nv, dtype=np.int64)
     sink_next = 0  # the sink's scan over settings
@@ -526,7 +526,7 @@ def _exchange(
             assign[stack[sp - 1]] = -1
         else:
             for q in range(ntrail):
-                dead[trail[q]] = True
+                dead[trail[q]] = 1
 
 
 @kernel
