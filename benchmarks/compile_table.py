@@ -2,8 +2,10 @@
 
     python benchmarks/compile_table.py                   # sa.simulate("county")
     python benchmarks/compile_table.py --mechanisms max_placement --top 10
+    python benchmarks/compile_table.py --mode in_year    # the in-year engine
 
-Runs ``sa.simulate(scenario, mechanisms, runs=RUNS)`` in this process with a
+Runs ``sa.simulate(scenario, mechanisms, runs=RUNS)`` (the scenario in
+``--mode``, if given, as ``sendalloc run --mode`` does) in this process with a
 fresh, empty ``NUMBA_CACHE_DIR`` and records every compile numba does (its
 ``numba:compile`` events): the function, the argument types it was compiled
 for, and the CPU time it took, inclusive (with what it compiled on the way)
@@ -30,7 +32,10 @@ __all__ = ["compile_rows"]
 
 
 def compile_rows(
-    scenario: str = "county", mechanisms: list[str] | None = None, runs: int = 2
+    scenario: str = "county",
+    mechanisms: list[str] | None = None,
+    runs: int = 2,
+    mode: str | None = None,
 ) -> tuple[float, list[dict[str, Any]]]:
     """Simulate once, cold; returns ``(cpu_seconds, rows)``, one row a compile.
 
@@ -72,8 +77,11 @@ def compile_rows(
         event.register("numba:compile", Listener())  # type: ignore[no-untyped-call]
         import sendalloc as sa
 
+        scen = sa.load_scenario(scenario)
+        if mode is not None:
+            scen = scen.with_overrides({"mode": mode})
         start = time.process_time()
-        sa.simulate(scenario, mechanisms, runs=runs)
+        sa.simulate(scen, mechanisms, runs=runs)
         return time.process_time() - start, rows
     finally:
         shutil.rmtree(cache, ignore_errors=True)
@@ -100,14 +108,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", default="county")
     parser.add_argument("--mechanisms", help="comma-separated (default: default set)")
+    parser.add_argument("--mode", choices=("annual", "in_year", "multi_year"))
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--top", type=int, default=25)
     args = parser.parse_args(argv)
     mechanisms = args.mechanisms.split(",") if args.mechanisms else None
-    cpu, rows = compile_rows(args.scenario, mechanisms, args.runs)
+    cpu, rows = compile_rows(args.scenario, mechanisms, args.runs, args.mode)
     total = sum(r["exclusive"] for r in rows)
     print(
-        f"simulate({args.scenario!r}, runs={args.runs}) cold: {cpu:.2f} s CPU, "
+        f"simulate({args.scenario!r}, runs={args.runs}, mode={args.mode}) cold: "
+        f"{cpu:.2f} s CPU, "
         f"{len(rows)} compiles, {total:.2f} s CPU compiling"
     )
     print(f"{'excl s':>7} {'incl s':>7}  function  (argument types)")

@@ -227,3 +227,48 @@ def test_precompile_shares_a_cold_start_and_forks_nothing_when_warm(
     (forks, children, assignment), saved = run()
     assert (forks, children, saved) == ("0", "0", [])  # warm: loads, forks nothing
     assert assignment == "[0, -1, 1]"
+
+
+@pytest.mark.skipif(not LINUX, reason="forks helper processes on Linux only")
+def test_precompile_runs_each_further_unit_once_beside_the_rules(
+    tmp_path: Path,
+) -> None:
+    # The in-year event kernel is such a unit (sendalloc._engine.modes.compile_tasks):
+    # on a cold cache it is compiled by one of the processes, once, and so is
+    # every rule's kernel.
+    code = textwrap.dedent(
+        f"""
+        import os
+        from sendalloc._engine.modes import compile_tasks
+        from sendalloc.executors import precompile_kernels
+        import sendalloc as sa
+        log = {str(tmp_path / "units")!r}
+        def unit():
+            with open(log, "a") as f:
+                f.write(f"{{os.getpid()}}\\n")
+        year = sa.load_scenario("county").with_overrides({{"mode": "in_year"}})
+        tasks = compile_tasks(year, ["boston"])
+        precompile_kernels([unit, *tasks, "boston", "max_placement"], processes=2)
+        """
+    )
+    env = {
+        **os.environ,
+        "NUMBA_CACHE_DIR": str(tmp_path / "cache"),
+        "NUMBA_DEBUG_CACHE": "1",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
+    assert len((tmp_path / "units").read_text().splitlines()) == 1
+    saved = [
+        ln.rsplit("/", 1)[-1]
+        for ln in out.stdout.splitlines()
+        if ln.startswith("[cache] data saved")
+    ]
+    assert len(saved) == len(set(saved)), saved
+    assert any("year_kernel" in n for n in saved)

@@ -37,7 +37,7 @@ from typing import Any
 
 from sendalloc._kernels.jit import precompile_tasks
 from sendalloc.mechanisms import MECHANISMS, allocate
-from sendalloc.problem import Problem
+from sendalloc.problem import Allocation, Problem
 
 __all__ = ["PARENT_CHECK_SECONDS", "compiling", "precompile_kernels", "process_pool"]
 
@@ -104,44 +104,93 @@ class _Allocate:
         allocate(_tiny_problem(), self.name, rng=0)
 
 
-def _drain(
-    tasks: Sequence[Callable[[], object]], counter: Any, parent: int | None
-) -> None:
-    """Run tasks from the shared ``counter`` until none is left.
+#: Task states in :func:`_drain`'s shared table.
+_FREE, _TAKEN, _DONE = 0, 1, 2
+#: How long a process waits for the units a task needs before it compiles
+#: them itself (a helper process that died leaves them taken).
+_WAIT_SECONDS = 60.0
 
+
+def _next_task(state: Any, needs: Sequence[Sequence[int]]) -> int | None:
+    """Take the first free task whose needs are done, in list order.
+
+    Returns its index, -1 if a task is free but none is ready yet, None if
+    every task is taken.
+    """
+    with state.get_lock():
+        waiting = False
+        for i, need in enumerate(needs):
+            if state[i] != _FREE:
+                continue
+            if all(state[j] == _DONE for j in need):
+                state[i] = _TAKEN
+                return i
+            waiting = True
+        return -1 if waiting else None
+
+
+def _rank_nothing() -> None:
+    """The smallest unit: the ranks of an empty allocation (compiles ranks_kernel)."""
+    Allocation.from_assignment(_tiny_problem(), [-1, -1, -1])
+
+
+def _drain(
+    tasks: Sequence[Callable[[], object]],
+    needs: Sequence[Sequence[int]],
+    state: Any,
+    parent: int | None,
+) -> None:
+    """Run tasks from the shared table ``state`` until none is left.
+
+    A process takes the first free task (in list order) all of whose
+    ``needs`` (indices of other tasks) are done: a rule is compiled only once
+    the helpers it calls are cached, so that it loads them rather than
+    compiling them again, and meanwhile the process takes later tasks.
     In a helper process (``parent`` given) watch the parent as workers do and
     keep quiet about the kernel cache. A failing task is skipped: this only
     fills numba's cache, and the job itself reports its own errors.
     """
     if parent is not None:
         _start_worker(parent, PARENT_CHECK_SECONDS, None, ())
+    since = time.monotonic()
     while True:
-        with counter.get_lock():
-            i = counter.value
-            counter.value = i + 1
-        if i >= len(tasks):
+        i = _next_task(state, needs)
+        if i is None:
             return
-        try:
-            tasks[i]()
-        except Exception:  # the run itself will raise it
-            continue
+        if i < 0:
+            if time.monotonic() - since < _WAIT_SECONDS:
+                time.sleep(0.005)
+                continue
+            i = _next_task(state, [()] * len(needs))  # give up waiting
+            if i is None or i < 0:
+                return
+        _run_quietly(tasks[i])
+        with state.get_lock():
+            state[i] = _DONE
+        since = time.monotonic()
 
 
-def precompile_kernels(mechanisms: Iterable[str], processes: int = 1) -> None:
+def precompile_kernels(
+    mechanisms: Iterable[str | Callable[[], object]], processes: int = 1
+) -> None:
     """Compile (or load) the kernels of ``mechanisms``, in several processes.
 
     The work is split into independent units (each rule on a tiny problem,
-    and the separately compiled helpers of long kernels such as
-    max_placement's), taken in turn by this process and ``processes - 1``
-    forked helper processes that exit when done; each unit is written to
-    numba's on-disk cache, and this process later loads what the others
-    compiled. Nothing is forked when the first unit shows the cache is warm
-    (it loads instead of compiling), nor where ``fork`` is not available.
+    the separately compiled helpers of long kernels such as max_placement's,
+    and any further units given as callables), taken in turn by this process
+    and ``processes - 1`` forked helper processes that exit when done; each
+    unit is written to numba's on-disk cache, and this process later loads
+    what the others compiled. A rule whose helpers are still being compiled
+    waits for them while its process takes the next unit. Nothing is forked
+    when the first unit shows the cache is warm (it loads instead of
+    compiling), nor where ``fork`` is not available.
 
     Parameters
     ----------
-    mechanisms : iterable of str
-        Names from :data:`~sendalloc.MECHANISMS`; unknown names raise.
+    mechanisms : iterable of str or callable
+        Names from :data:`~sendalloc.MECHANISMS` (unknown names raise), and
+        callables with no arguments: further units (such as one that compiles
+        the in-year event kernel on a tiny year), taken before the rules.
     processes : int, default 1
         Processes to share the compiling (this one included).
 
@@ -150,46 +199,66 @@ def precompile_kernels(mechanisms: Iterable[str], processes: int = 1) -> None:
     >>> from sendalloc.executors import precompile_kernels
     >>> precompile_kernels(["first_available", "boston"], processes=2)
     """
-    names = list(dict.fromkeys(mechanisms))
+    items = list(mechanisms)
+    names = list(dict.fromkeys(m for m in items if isinstance(m, str)))
+    extra = [m for m in items if not isinstance(m, str)]
     for name in names:
         if name not in MECHANISMS:
             raise ValueError(
                 f"unknown mechanism {name!r}; valid names: "
                 + ", ".join(sorted(MECHANISMS))
             )
-    # First a small unit every simulation needs (serial dictatorship is the
-    # LA's fallback, ranks every rule's): it tells a cold cache from a warm one.
-    # Then, shared out, the helpers (longest first) and the rules without
-    # helpers; last, once those are cached, the rules that call them (which
-    # would otherwise compile a helper another process is still compiling).
+    # First the smallest unit every simulation needs (the ranks of every
+    # rule's allocation), alone: it tells a cold cache from a warm one. Then,
+    # shared out, the further units (the longest: the in-year event kernel),
+    # serial dictatorship (the LA's fallback), the helpers (longest first), the
+    # rules that call them (each once its helpers are cached: compiled earlier
+    # it would compile a helper another process is still compiling) and the
+    # rules without helpers.
     helpers = {n: precompile_tasks(MECHANISMS[n].__module__) for n in names}
-    tasks: list[Callable[[], object]] = [_Allocate("first_available")]
-    tasks += [t for n in names for t in helpers[n]]
-    tasks += [_Allocate(n) for n in names if not helpers[n]]
-    last = [_Allocate(n) for n in names if helpers[n]]
+    tasks: list[Callable[[], object]] = [
+        _rank_nothing,
+        *extra,
+        _Allocate("first_available"),
+    ]
+    needs: list[tuple[int, ...]] = [()] * len(tasks)
+    after: dict[str, tuple[int, ...]] = {}
+    for n in names:
+        if helpers[n]:
+            after[n] = tuple(range(len(tasks), len(tasks) + len(helpers[n])))
+            tasks += helpers[n]
+            needs += [()] * len(helpers[n])
+    for n in names:
+        if n in after:
+            tasks.append(_Allocate(n))
+            needs.append(after[n])
+    for n in names:
+        if n not in after and n != "first_available":
+            tasks.append(_Allocate(n))
+            needs.append(())
     compiled: list[bool] = []
     with compiling(lambda: compiled.append(True)):
         _run_quietly(tasks[0])
     forkable = "fork" in multiprocessing.get_all_start_methods()
     if compiled and processes > 1 and forkable and sys.platform != "darwin":
         ctx = multiprocessing.get_context("fork")
-        counter = ctx.Value("q", 1)
+        state = ctx.Array("b", [_DONE] + [_FREE] * (len(tasks) - 1))
         procs = [
-            ctx.Process(target=_drain, args=(tasks, counter, os.getpid()), daemon=True)
+            ctx.Process(
+                target=_drain, args=(tasks, needs, state, os.getpid()), daemon=True
+            )
             for _ in range(processes - 1)
         ]
         for proc in procs:
             proc.start()
         try:
-            _drain(tasks, counter, None)
+            _drain(tasks, needs, state, None)
         finally:
             for proc in procs:
                 proc.join()
     else:
         for task in tasks[1:]:
             _run_quietly(task)
-    for task in last:
-        _run_quietly(task)
 
 
 def _run_quietly(task: Callable[[], object]) -> None:
@@ -203,7 +272,7 @@ def process_pool(
     max_workers: int | None = None,
     *,
     warm_up: Callable[[], object] | None = None,
-    precompile: Iterable[str] = (),
+    precompile: Iterable[str | Callable[[], object]] = (),
     mp_context: BaseContext | None = None,
     initializer: Callable[..., object] | None = None,
     initargs: tuple[Any, ...] = (),
@@ -219,10 +288,12 @@ def process_pool(
         one-run version of the job (``lambda: sa.simulate(scenario, runs=1)``),
         which compiles and caches the numba kernels the job needs so that the
         workers do not each compile them.
-    precompile : iterable of str, optional
+    precompile : iterable of str or callable, optional
         Mechanisms whose kernels are compiled first, shared among
         ``max_workers`` processes (:func:`precompile_kernels`): on a cold
-        cache the compiling takes about as many times less.
+        cache the compiling takes about as many times less. Callables are
+        further units of compiling shared the same way (the kernels of the
+        job's other steps, so that ``warm_up`` finds them compiled).
     mp_context : multiprocessing context, optional
         As for :class:`~concurrent.futures.ProcessPoolExecutor`.
     initializer, initargs : optional

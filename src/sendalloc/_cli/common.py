@@ -124,24 +124,31 @@ def worker_count(workers: int | None, runs: int) -> int:
 
 
 def make_executor(
-    workers: int, warm_up: Callable[[], object], mechanisms: Sequence[str] | None
+    workers: int,
+    warm_up: Callable[[], object],
+    mechanisms: Sequence[str] | None,
+    scenarios: Sequence[Any] = (),
 ) -> Executor | None:
     """A process pool (None for one worker), kernels compiled before it starts.
 
-    The kernels of ``mechanisms`` are compiled side by side in ``workers``
-    processes, then ``warm_up`` (one run of the job) loads them here and
-    compiles the rest (a policy's, such as ``status_quo``'s, among them);
-    workers forked after it inherit them (or load them from numba's cache)
-    instead of each compiling them. They exit if this process is killed.
+    The kernels of ``mechanisms`` and of the runs of ``scenarios`` (the event
+    kernel of the in-year mode, today's statutory process in the annual one)
+    are compiled side by side in ``workers`` processes, then ``warm_up`` (one
+    run of the job) loads them here and compiles the rest; workers forked
+    after it inherit them (or load them from numba's cache) instead of each
+    compiling them. They exit if this process is killed.
     """
     if workers == 1:
         return None
+    from sendalloc._engine.modes import compile_tasks
     from sendalloc.executors import process_pool
     from sendalloc.mechanisms import MECHANISMS
     from sendalloc.simulate import DEFAULT_MECHANISMS
 
-    names = [m for m in mechanisms or DEFAULT_MECHANISMS if m in MECHANISMS]
-    return process_pool(workers, warm_up=warm_up, precompile=names)
+    chosen = list(mechanisms or DEFAULT_MECHANISMS)
+    names = [m for m in chosen if m in MECHANISMS]
+    tasks = list({t: None for s in scenarios for t in compile_tasks(s, chosen)})
+    return process_pool(workers, warm_up=warm_up, precompile=[*tasks, *names])
 
 
 @contextlib.contextmanager

@@ -149,6 +149,7 @@ def report_command(args: argparse.Namespace, err: TextIO) -> int:
             worker_count(args.workers, args.runs),
             lambda: simulate(scen, mechs, runs=1, seed=args.seed),
             mechs,
+            [scen],
         )
         progress = None if quiet else progress_bar(err, str(scen.name))
         try:

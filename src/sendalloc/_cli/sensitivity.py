@@ -93,6 +93,7 @@ def sensitivity_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> i
             worker_count(args.workers, 1000),
             lambda: simulate(scen, [args.mechanism], runs=1, seed=args.seed),
             [args.mechanism],
+            [scen],
         )
         label = f"{scen.name}: {args.method}"
         progress = None if quiet else progress_bar(err, label)

@@ -122,7 +122,10 @@ def sweep_command(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     simulate(variant, args.mechanism, runs=1, seed=args.seed)
 
             workers = worker_count(args.workers, args.runs * variants)
-            executor = make_executor(workers, warm_up, args.mechanism)
+            variants_of = [scen] + [
+                scen.with_overrides({"mode": m}) for m in sorted(modes - {scen.mode})
+            ]
+            executor = make_executor(workers, warm_up, args.mechanism, variants_of)
         label = f"{scen.name}: {variants} variants"
         progress = None if quiet else progress_bar(err, label)
         try:

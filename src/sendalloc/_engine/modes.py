@@ -9,13 +9,14 @@ new mode is a new :class:`~sendalloc._engine.runner.Engine` added to
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import replace
 from functools import partial
 from types import MappingProxyType
 from typing import Any
 
+from sendalloc import status_quo
 from sendalloc._engine.annual import ANNUAL, annual_metrics
 from sendalloc._engine.draws import check_uncertainty, drawn_chunk
 from sendalloc._engine.policies import Policy, reports_process
@@ -24,10 +25,13 @@ from sendalloc._engine.runner import Engine, ProgressLike, run_chunks
 from sendalloc._engine.streams import Root
 from sendalloc._engine.timed import IN_YEAR, MULTI_YEAR
 from sendalloc._engine.timemetrics import IN_YEAR_PROCESS_METRICS
+from sendalloc._engine.year import run_year
+from sendalloc.problem import Problem
 
 __all__ = [
     "ENGINES",
     "check_modes",
+    "compile_tasks",
     "engine_for",
     "metrics_for",
     "metrics_of",
@@ -101,6 +105,41 @@ def check_modes(mode: str, policies: Sequence[Policy]) -> None:
                 f"{mode!r}: leave it out, or run the scenario with "
                 f"mode = {modes[0]!r}"
             )
+
+
+def _event_kernel_year() -> None:
+    """A two-child year with a leaver and no batch: compiles the event kernel."""
+    p = Problem.from_lists([1, 0], [[0, 1], [1]])
+    run_year(p, [5, 9], leave_day=[20], leave_setting=[0])
+
+
+def _statutory_round(scenario: Any) -> None:
+    """Today's statutory process on one round: compiles its two kernels."""
+    status_quo.place(scenario.sample(0), rng=0)
+
+
+def compile_tasks(scenario: Any, names: Iterable[str]) -> list[Callable[[], object]]:
+    """Units of compiling a run of ``scenario`` needs besides its rules' kernels.
+
+    Each compiles (or loads from numba's cache) kernels of the run's own
+    steps, without running any rule: the event kernel in the in-year and
+    multi-year modes, today's statutory process (``status_quo`` among
+    ``names``) in the annual mode. :func:`sendalloc.executors.precompile_kernels`
+    compiles them on a cold start side by side with the rules' kernels.
+
+    Examples
+    --------
+    >>> import sendalloc as sa
+    >>> len(compile_tasks(sa.load_scenario("county"), ["status_quo"]))
+    1
+    >>> compile_tasks(sa.load_scenario("county"), ["boston"])
+    []
+    """
+    if engine_for(scenario).mode != ANNUAL.mode:
+        return [_event_kernel_year]
+    if "status_quo" in names:
+        return [partial(_statutory_round, scenario)]
+    return []
 
 
 def run_simulation(

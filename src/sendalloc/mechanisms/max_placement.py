@@ -33,11 +33,8 @@ def _signature(*args: str) -> str:
 # on a cold start (sendalloc.executors).
 _A = "int64[::1]"
 _A2 = "int64[:, ::1]"
-_SIG_RELAX = _signature("int64", "int64", *[_A] * 2, "int64", *[_A] * 3)
-_SIG_GROWN = _signature(_A, "int64")
 _SIG_SHORTEST_PATHS = _signature(_A2, *[_A] * 13)
-_SIG_SORT_DISTINCT = _signature(_A, "int64")
-_SIG_AUGMENT = _signature(_A2, *[_A] * 16, "int64")
+_SIG_AUGMENT = _signature(_A2, *[_A] * 15, "int64")
 _SIG_EXCHANGE = _signature(_A2, *[_A] * 7, "int64", *[_A] * 2)
 
 
@@ -106,50 +103,6 @@ def _canonical(
     return prefs, deg, cap, start, r_child, r_rank, old_of
 
 
-@helper(signature=_SIG_RELAX)
-def _relax(
-    v: int,
-    nd: int,
-    dist: NDArray[np.int64],
-    reached: NDArray[np.int64],
-    nre: _Int,
-    head: NDArray[np.int64],
-    bnext: NDArray[np.int64],
-    bprev: NDArray[np.int64],
-) -> _Int:
-    """Move node ``v`` to Dial bucket ``nd`` (below ``len(head)``); returns ``nre``.
-
-    ``head`` holds the buckets' first nodes; ``reached`` records the nodes
-    given a finite distance (``nre`` of them).
-    """
-    if dist[v] == _INF:
-        reached[nre] = v
-        nre += 1
-    else:  # unlink from its bucket
-        if bprev[v] >= 0:
-            bnext[bprev[v]] = bnext[v]
-        else:
-            head[dist[v]] = bnext[v]
-        if bnext[v] >= 0:
-            bprev[bnext[v]] = bprev[v]
-    dist[v] = nd
-    bprev[v] = -1
-    bnext[v] = head[nd]
-    if head[nd] >= 0:
-        bprev[head[nd]] = v
-    head[nd] = v
-    return nre
-
-
-@helper(signature=_SIG_GROWN)
-def _grown(head: NDArray[np.int64], size: int) -> NDArray[np.int64]:
-    """``head`` copied into a longer array (at least ``size``), padded with -1."""
-    grown = np.full(max(2 * head.shape[0], size), -1, dtype=np.int64)
-    for b in range(head.shape[0]):
-        grown[b] = head[b]
-    return grown
-
-
 @helper(signature=_SIG_SHORTEST_PATHS)
 def _shortest_paths(
     prefs: NDArray[np.int64],
@@ -201,33 +154,53 @@ def _shortest_paths(
         if bnext[u] >= 0:
             bprev[bnext[u]] = -1
         du = dist[u]
-        if u < n:
-            for k in range(deg[u]):
-                c = prefs[u, k]
-                if c == assign[u]:
-                    continue
-                v = n + c
-                nd = du + k + pot[u] - pot[v]
-                if nd < dist[v] and nd < best:
-                    if nd >= head.shape[0]:
-                        head = _grown(head, nd + 1)
-                    nre = _relax(v, nd, dist, reached, nre, head, bnext, bprev)
-                    top = max(top, nd)
+        c = u - n  # the setting, or negative for a child
+        lo = 0
+        hi = 0
+        if c < 0:
+            hi = deg[u]
         else:
-            c = u - n
             if load[c] < cap[c] and du + pot[u] < best:
                 best = du + pot[u]  # reduced cost of setting -> sink
             if load[c] > 0:
-                for p in range(start[c], start[c + 1]):
-                    v = r_child[p]
-                    if assign[v] != c:
-                        continue
-                    nd = du - r_rank[p] + pot[u] - pot[v]
-                    if nd < dist[v] and nd < best:
-                        if nd >= head.shape[0]:
-                            head = _grown(head, nd + 1)
-                        nre = _relax(v, nd, dist, reached, nre, head, bnext, bprev)
-                        top = max(top, nd)
+                lo = start[c]
+                hi = start[c + 1]
+        for p in range(lo, hi):
+            if c < 0:  # child -> the settings it ranked (cost: the rank)
+                v = n + prefs[u, p]
+                if v - n == assign[u]:
+                    continue
+                nd = du + p + pot[u] - pot[v]
+            else:  # setting -> the children placed there (cost: minus the rank)
+                v = r_child[p]
+                if assign[v] != c:
+                    continue
+                nd = du - r_rank[p] + pot[u] - pot[v]
+            if nd >= dist[v] or nd >= best:
+                continue
+            if nd >= head.shape[0]:  # more buckets
+                grown = np.full(max(2 * head.shape[0], nd + 1), -1, dtype=np.int64)
+                for b in range(head.shape[0]):
+                    grown[b] = head[b]
+                head = grown
+            # move v to bucket nd
+            if dist[v] == _INF:
+                reached[nre] = v
+                nre += 1
+            else:  # unlink from its bucket
+                if bprev[v] >= 0:
+                    bnext[bprev[v]] = bnext[v]
+                else:
+                    head[dist[v]] = bnext[v]
+                if bnext[v] >= 0:
+                    bprev[bnext[v]] = bprev[v]
+            dist[v] = nd
+            bprev[v] = -1
+            bnext[v] = head[nd]
+            if head[nd] >= 0:
+                bprev[head[nd]] = v
+            head[nd] = v
+            top = max(top, nd)
     for b in range(top + 1):
         head[b] = -1
     if best == _INF:
@@ -240,40 +213,6 @@ def _shortest_paths(
             pot[v] += dist[v] - best
         dist[v] = _INF
     return best, head
-
-
-@helper(signature=_SIG_SORT_DISTINCT)
-def _sort_distinct(a: NDArray[np.int64], count: _Int) -> None:
-    """Sort ``a[:count]`` (distinct values) in place: a heapsort.
-
-    Written out because numba's generic sort costs about a second to compile.
-    """
-    size = count
-    q = count // 2
-    while True:
-        if q > 0:
-            q -= 1
-            r = q
-        else:
-            size -= 1
-            if size <= 0:
-                return
-            x = a[0]
-            a[0] = a[size]
-            a[size] = x
-            r = 0
-        x = a[r]
-        while True:
-            ch = 2 * r + 1
-            if ch >= size:
-                break
-            if ch + 1 < size and a[ch + 1] > a[ch]:
-                ch += 1
-            if a[ch] <= x:
-                break
-            a[r] = a[ch]
-            r = ch
-        a[r] = x
 
 
 @helper(signature=_SIG_AUGMENT)
@@ -292,7 +231,6 @@ def _augment(
     done: NDArray[np.int64],
     lay: NDArray[np.int64],
     queue: NDArray[np.int64],
-    roots: NDArray[np.int64],
     it: NDArray[np.int64],
     stack: NDArray[np.int64],
     rnd: _Int,
@@ -303,7 +241,9 @@ def _augment(
     with a free place and a tight arc to the sink) with a backward
     breadth-first search that stops at the first layer holding a free child,
     then augments a blocking flow of that layered graph by depth-first search
-    from those children in processing order. ``rnd`` stamps the rounds.
+    from those children in processing order (found by a scan of the
+    children: cheaper to compile than a sort, and O(N) per round against
+    O(N L) for the search). ``rnd`` stamps the rounds.
     """
     n = prefs.shape[0]
     m = cap.shape[0]
@@ -318,8 +258,7 @@ def _augment(
                 queue[qt] = v
                 qt += 1
         qh = 0
-        limit = _INF
-        nroot: _Int = np.int64(0)
+        limit = _INF  # the layer of the free children reached
         while qh < qt:
             x = queue[qh]
             qh += 1
@@ -336,10 +275,8 @@ def _augment(
                         continue
                     lab[u] = rnd
                     lay[u] = lay[x] + 1
-                    if assign[u] < 0:
+                    if assign[u] < 0:  # a root of the depth-first searches
                         limit = lay[u]
-                        roots[nroot] = u
-                        nroot += 1
                     else:
                         queue[qt] = u
                         qt += 1
@@ -350,11 +287,11 @@ def _augment(
                     lay[y] = lay[x] + 1
                     queue[qt] = y
                     qt += 1
-        if nroot == 0:
+        if limit == _INF:
             return rnd
-        _sort_distinct(roots, nroot)
-        for q0 in range(nroot):
-            r = roots[q0]
+        for r in range(n):  # the roots (free children labelled), in order
+            if assign[r] >= 0 or lab[r] != rnd:
+                continue
             it[r] = 0
             stack[0] = r
             sp = 1
@@ -457,7 +394,7 @@ def _exchange(
             spos[t] = sbeg[c] + nin[c]
             slot[spos[t]] = t
             nin[c] += 1
-    dead = np.zeros(nv, dtype=np.bool_)
+    dead = np.zeros(nv, dtype=np.int64)  # 1: dead (int64: no bool array to compile)
     seen = np.zeros(nv, dtype=np.int64)
     trail = np.empty(nv, dtype=np.int64)
     sink_next = 0  # the sink's scan over settings
@@ -589,7 +526,7 @@ def _exchange(
             assign[stack[sp - 1]] = -1
         else:
             for q in range(ntrail):
-                dead[trail[q]] = True
+                dead[trail[q]] = 1
 
 
 @kernel
@@ -606,7 +543,8 @@ def max_placement_kernel(
     paths), followed by the exchange pass that makes the placed set the
     earliest in processing order. See :func:`max_placement` for the algorithm.
     The steps are helpers: numba compiles several short functions much faster
-    than one long one.
+    than one long one (but each compiled function costs about 0.1 s however
+    short, so a few lines used in one step are written out there).
     """
     n, width = preferences.shape
     prefs, deg, cap, start, r_child, r_rank, old_of = _canonical(
@@ -634,7 +572,6 @@ def max_placement_kernel(
     done = np.zeros(nv, dtype=np.int64)  # round stamp: used or failed
     lay = np.zeros(nv, dtype=np.int64)
     queue = np.empty(nv, dtype=np.int64)
-    roots = np.empty(n, dtype=np.int64)
     rnd: _Int = np.int64(0)
     while True:
         best, head = _shortest_paths(
@@ -646,7 +583,7 @@ def max_placement_kernel(
         g += best
         rnd = _augment(
             prefs, deg, cap, start, r_child, r_rank, assign, arank, load, pot,
-            lab, done, lay, queue, roots, it, stack, rnd,
+            lab, done, lay, queue, it, stack, rnd,
         )  # fmt: skip
     # ---- 3. exchange pass: the earliest placed set among optimal allocations.
     _exchange(prefs, deg, cap, start, assign, arank, load, pot, g, it, stack)
