@@ -69,7 +69,8 @@ def simulate(
         executor runs them in other processes). Default:
         :data:`DEFAULT_MECHANISMS`: today's process, the proposal, the main
         alternatives and the planner's benchmark (less any that does not run
-        in the scenario's mode).
+        in the scenario's mode, and the planner's benchmark outside the annual
+        mode: ``DEFAULT_MODES`` of ``sendalloc._engine.policies``).
     runs : int, default 1000
         Number of simulated rounds (instances).
     seed : int, SeedSequence, Generator or None, default 0

@@ -141,11 +141,12 @@ def make_executor(
     if workers == 1:
         return None
     from sendalloc._engine.modes import compile_tasks
+    from sendalloc._engine.policies import default_policies
     from sendalloc.executors import process_pool
     from sendalloc.mechanisms import MECHANISMS
-    from sendalloc.simulate import DEFAULT_MECHANISMS
 
-    chosen = list(mechanisms or DEFAULT_MECHANISMS)
+    modes = tuple({str(s.mode): None for s in scenarios}) or ("annual",)
+    chosen = list(mechanisms or [p.name for p in default_policies(modes)])
     names = [m for m in chosen if m in MECHANISMS]
     tasks = list({t: None for s in scenarios for t in compile_tasks(s, chosen)})
     return process_pool(workers, warm_up=warm_up, precompile=[*tasks, *names])

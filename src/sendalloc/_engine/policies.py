@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BASELINE",
     "DEFAULT_MECHANISMS",
+    "DEFAULT_MODES",
     "POLICIES",
     "PROPOSAL",
     "MechanismPolicy",
@@ -77,6 +78,14 @@ DEFAULT_MECHANISMS: tuple[str, ...] = (
     "deferred_acceptance",
     "top_trading_cycles",
     "max_placement",
+)
+#: Default rules that are defaults only in some modes. ``max_placement`` is the
+#: planner's optimum of one round; in the in-year and multi-year modes it would
+#: optimise each day's batch without knowing the arrivals and leavers to come,
+#: which is not the planner's optimum of the year, so it is no yardstick there
+#: (it still runs there when named).
+DEFAULT_MODES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {"max_placement": ("annual",)}
 )
 
 
@@ -291,10 +300,14 @@ def statutory_params(policy: Policy, instance: Any) -> StatusQuoSpec | None:
 def default_policies(modes: Iterable[str] = ("annual",)) -> tuple[Policy, ...]:
     """The policies of :data:`DEFAULT_MECHANISMS` that run in every one of ``modes``.
 
+    A rule of :data:`DEFAULT_MODES` is a default only in the modes it lists.
+
     Examples
     --------
     >>> [p.name for p in default_policies()][:2]
     ['status_quo', 'first_available']
+    >>> "max_placement" in [p.name for p in default_policies(["in_year"])]
+    False
     """
     wanted = tuple(modes)
     out: list[Policy] = []
@@ -306,7 +319,9 @@ def default_policies(modes: Iterable[str] = ("annual",)) -> tuple[Policy, ...]:
         else:
             continue
         runs_in = getattr(policy, "modes", None)
-        if runs_in is None or all(m in runs_in for m in wanted):
+        runs_here = runs_in is None or all(m in runs_in for m in wanted)
+        default_here = all(m in DEFAULT_MODES.get(name, wanted) for m in wanted)
+        if runs_here and default_here:
             out.append(policy)
     return tuple(out)
 
