@@ -107,7 +107,7 @@ def test_preset_holds_the_fitted_values(name: str) -> None:
         for key in [p["key"], *p["tied"]]:
             assert _value(raw, key) == p["estimate"], key
             # a tied parameter's keys are drawn together in assumption runs
-            link = {"link": p["key"].replace(".", "_")} if p["tied"] else {}
+            link = {"link": "tied_" + p["key"].replace(".", "_")} if p["tied"] else {}
             assert raw["uncertainty"][key] == {
                 "low": p["low"],
                 "high": p["high"],

@@ -151,9 +151,9 @@ def set_range(
 ) -> str:
     """``text`` with ``[uncertainty]``'s range of ``key`` replaced.
 
-    ``link``: keys of one tied parameter share a link (the parameter's key with
-    ``_`` for ``.``), so that assumption runs draw them together (one quantile
-    of their equal ranges: equal values).
+    ``link``: keys of one tied parameter share a link (``tied_`` and the
+    parameter's key with ``_`` for ``.``), so that assumption runs draw them
+    together (one quantile of their equal ranges: equal values).
     """
     a, b = _section(text, "uncertainty")
     body = text[a:b]
@@ -188,7 +188,7 @@ def write_preset(
     for p, v, a, b in zip(fit.params, est, low, high, strict=True):
         for key in p.keys:
             text = set_value(text, key, v)
-            link = p.key.replace(".", "_") if p.tied else None
+            link = "tied_" + p.key.replace(".", "_") if p.tied else None
             text = set_range(text, key, a, b, link)
             check_cited_fitted(text, key)
     for key, v in fit.choice.items():
