@@ -214,7 +214,7 @@ def sensitivity(
     >>> r = sa.sensitivity("london_borough", "unplaced", samples=4, runs=1,
     ...                    groups="theme", parameters=["lists.*", "special.*"])
     >>> r.parameters[:2]
-    ('list rules and travel', 'number of settings')
+    ('list rules and travel', 'how full settings are')
     >>> r.evaluations == 4 * (len(r.parameters) + 2)
     True
     >>> r.indices["ST"].shape == (1, len(r.parameters))
