@@ -88,26 +88,22 @@ def run_one(
         idle = sum(ym.idle for ym in yms)
         values = np.array(scalars(cols.sum(axis=0), idle, years, projection=multi))
         if process:  # pooled over years, each year weighted by its children
+            parts = [
+                named_within_limit(
+                    yr.out, ~np.asarray(yr.inst.children.transfer), *timing
+                )
+                for yr in proj
+            ]
             more = np.array(
                 [
-                    process_scalars(
-                        yr.out, consult, ~np.asarray(yr.inst.children.transfer), timing
-                    )
-                    for yr in proj
+                    process_scalars(yr.out, consult, p)
+                    for yr, p in zip(proj, parts, strict=True)
                 ]
             )
             w = np.array([yr.out.arrival_day.size for yr in proj], dtype=np.float64)
             pooled = (more * w[:, None]).sum(axis=0) / max(w.sum(), 1.0)
             # ... but the 20-week share by the new plans it counts
-            parts = np.array(
-                [
-                    named_within_limit(
-                        yr.out, ~np.asarray(yr.inst.children.transfer), *timing
-                    )
-                    for yr in proj
-                ]
-            )
-            named, base = parts.sum(axis=0)
+            named, base = np.sum(parts, axis=0)
             pooled[-1] = named / base if base else math.nan
             values = np.concatenate([values, pooled])
         width = max(ym.rank_counts.size for ym in yms)

@@ -437,21 +437,21 @@ def named_within_limit(
 def process_scalars(
     out: YearOutcome,
     consultation_days: int,
-    new: NDArray[np.bool_] | None = None,
-    assessment: tuple[float, float] = (120.0, 0.4),
+    timely: tuple[float, float] = (0.0, 0.0),
 ) -> list[float]:
     """The metrics of :data:`IN_YEAR_PROCESS_METRICS` of one year, in order.
 
-    ``new`` (default: every child) marks the new plans and ``assessment``
-    is ``(assessment_days, assessment_cv)`` for ``plans_within_20_weeks``
-    (:func:`named_within_limit`).
+    ``timely`` is :func:`named_within_limit`'s ``(named, base)`` for
+    ``plans_within_20_weeks`` (NaN when ``base`` is 0).
 
     Examples
     --------
+    >>> import numpy as np
     >>> import sendalloc as sa
     >>> p = sa.Problem.from_dicts({"Oak": 1}, {"amy": ["Oak"], "ben": ["Oak"]})
     >>> y = sa.dynamic.run_year(p, [10, 200])
-    >>> [round(v, 3) for v in process_scalars(y, 15, assessment=(130.0, 0.01))]
+    >>> timely = named_within_limit(y, np.ones(2, dtype=bool), 130.0, 0.01)
+    >>> [round(v, 3) for v in process_scalars(y, 15, timely)]
     [0.5, nan, nan, nan, nan, nan, 0.5]
 
     Amy is named the day her plan starts, 130 days after her request; Ben, whose
@@ -462,14 +462,12 @@ def process_scalars(
     n = a.size
     within = (f >= 0) & (f - np.maximum(a, 1) <= consultation_days)
     value = [float(within.mean()) if n else math.nan]
-    named, base = named_within_limit(
-        out, np.ones(n, dtype=bool) if new is None else new, *assessment
-    )
-    timely = named / base if base else math.nan
+    named, base = timely
+    share = named / base if base else math.nan
     pr = getattr(out, "process", None)
     if pr is None or not n:
-        return value + [math.nan] * (len(IN_YEAR_PROCESS_METRICS) - 2) + [timely]
+        return value + [math.nan] * (len(IN_YEAR_PROCESS_METRICS) - 2) + [share]
     pending = pr["appealed"] & (pr["decision_day"] < 0)
     for col in (pr["refused"], pr["over_capacity"], pr["appealed"], pr["won"], pending):
         value.append(float(np.asarray(col, dtype=np.float64).mean()))
-    return [*value, timely]
+    return [*value, share]
