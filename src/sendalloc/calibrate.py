@@ -29,7 +29,6 @@ process in the in-year engine, fitted one key each by :func:`fit_in_year`.
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import json
 import math
@@ -332,8 +331,7 @@ def _lookup(tree: Mapping[str, Any], key: str) -> Any:
 
 
 def _start(scenario: Scenario, params: Sequence[Param]) -> NDArray[np.float64]:
-    tree = scenario.to_dict()
-    tree["status_quo"] = dataclasses.asdict(scenario.status_quo)
+    tree = scenario.key_tree()
     out = []
     for p in params:
         v = _lookup(tree, p.key)

@@ -187,14 +187,11 @@ def fit_in_year(
 
 
 def _number(scenario: Scenario, key: str) -> float:
-    node: object = scenario
+    node: object = scenario.key_tree()
     for part in key.split("."):
-        if isinstance(node, Mapping) and part in node:
-            node = node[part]
-        elif not isinstance(node, Mapping) and hasattr(node, part):
-            node = getattr(node, part)
-        else:
+        if not isinstance(node, Mapping) or part not in node:
             raise InvalidScenarioError(f"{scenario.source}: {key}: no such key")
+        node = node[part]
     if isinstance(node, bool) or not isinstance(node, int | float):
         raise InvalidScenarioError(f"{scenario.source}: {key}: expected a number")
     return float(node)
