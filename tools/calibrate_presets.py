@@ -90,18 +90,31 @@ def decimals(span: float) -> int:
     return max(2, math.ceil(-math.log10(span / 1000.0)))
 
 
+def rounded_one(
+    p: cal.Param, estimate: float, low: float, high: float
+) -> tuple[float, float, float]:
+    """An estimate and its 95% interval, rounded to ``decimals``.
+
+    The interval is rounded outwards and kept within the parameter's bounds.
+    """
+    d = decimals(p.span)
+    q = 10.0**d
+    v = round(float(estimate), d)
+    return (
+        v,
+        max(p.low, min(math.floor(float(low) * q) / q, v)),
+        min(p.high, max(math.ceil(float(high) * q) / q, v)),
+    )
+
+
 def rounded(fit: cal.Fit) -> tuple[list[float], list[float], list[float]]:
-    """Estimates and 95% intervals rounded (intervals outwards) to ``decimals``."""
+    """Estimates and 95% intervals of a fit, rounded by :func:`rounded_one`."""
     lo, hi = fit.interval
-    est, low, high = [], [], []
-    for p, e, a, b in zip(fit.params, fit.estimate, lo, hi, strict=True):
-        d = decimals(p.span)
-        q = 10.0**d
-        v = round(float(e), d)
-        est.append(v)
-        low.append(max(p.low, min(math.floor(float(a) * q) / q, v)))
-        high.append(min(p.high, max(math.ceil(float(b) * q) / q, v)))
-    return est, low, high
+    rows = [
+        rounded_one(p, e, a, b)
+        for p, e, a, b in zip(fit.params, fit.estimate, lo, hi, strict=True)
+    ]
+    return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
 
 
 def number(x: float) -> str:
@@ -339,11 +352,7 @@ def fit_timing(name: str, entry: dict[str, Any]) -> None:
     runs, vruns = IN_YEAR_RUNS[name]
     sc = sa.Scenario.from_toml(PRESETS_DIR / f"{name}.toml")
     f = cal.fit_in_year(sc, p.key, (p.low, p.high), t, runs=runs, seed=FIT_SEED)
-    d = decimals(p.span)
-    q = 10.0**d
-    est = round(f.estimate, d)
-    low = max(p.low, min(math.floor(f.low * q) / q, est))
-    high = min(p.high, max(math.ceil(f.high * q) / q, est))
+    est, low, high = rounded_one(p, f.estimate, f.low, f.high)
     path = PRESETS_DIR / f"{name}.toml"
     text = set_value(path.read_text(encoding="utf-8"), p.key, est)
     text = set_range(text, p.key, low, high)
