@@ -8,17 +8,18 @@ lays the record out, calls the kernel and allocates its batches; everything
 compiled lives here, in one file, because numba invalidates a kernel's cache
 only when the kernel's own source file changes.
 
-How it runs. :func:`step` takes the next event (:func:`next_key`: the static
-events' sorted keys merged with the heap of scheduled ones) and dispatches on
-its type: a capacity change or leaver frees places and :func:`serve` fills
-them from the waiting lists (:func:`candidate`), vacancy chains included; a
-child's arrival goes to :func:`arrive`, which dispatches on the arrival policy
-(``st.arrival``: at once, :func:`start_consultation`, or today's statutory
-process, :func:`start_request`, whose reply :func:`request_reply` may schedule
-a tribunal decision, :func:`decide_appeal`), and each placement to
-:func:`place`; a child with no ranked place goes to :func:`no_place`, which
-dispatches on the waiting policy (``st.waiting``). A batch event returns to
-the caller, which allocates the batch and calls back (``APPLY_BATCH``).
+How it runs. :func:`step` takes the next event (the static events' sorted
+keys merged with the heap of scheduled ones) and dispatches on its type: a
+capacity change or leaver frees places and :func:`serve` fills them from the
+waiting lists, vacancy chains included; a child's arrival goes to
+:func:`arrive`, which dispatches on the arrival policy (``st.arrival``: at
+once, a consultation of the ranked settings in turn, whose replies
+:func:`step` takes, or today's statutory process, whose reply
+:func:`request_reply` may schedule a tribunal decision, :func:`decide_appeal`),
+and each placement to :func:`place`; a child with no ranked place goes to
+:func:`no_place`, which dispatches on the waiting policy (``st.waiting``). A
+batch event returns to the caller, which allocates the batch and calls back
+(``APPLY_BATCH``).
 
 Adding an arrival policy (as ``STATUTORY`` was) is: a code beside ``AT_ONCE``,
 ``CONSULTATION`` and ``STATUTORY`` and its branch in :func:`arrive`; a helper
@@ -37,7 +38,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sendalloc._engine.calendar import MONTH_OF, YEAR_END
-from sendalloc._kernels.jit import helper, kernel
+from sendalloc._kernels.jit import as_ref, helper, kernel
 
 __all__ = [
     "APPLY_BATCH",
@@ -142,8 +143,8 @@ _MONTH_OF = MONTH_OF.astype(np.int64)  # (367,) day -> month
 class YearState(NamedTuple):
     """Everything the event kernel reads and writes (laid out by events.year_state).
 
-    Per-child and per-setting state are tables (record arrays: ``st.child.status[i]``,
-    ``st.setting.free[s]``) whose fields are :data:`CHILD` and :data:`SETTING`;
+    Per-child and per-setting state are tables (record arrays: ``st.child[i].status``,
+    ``st.setting[s].free``) whose fields are :data:`CHILD` and :data:`SETTING`;
     a new per-child or per-setting quantity is a new field there. The kernel
     mutates ``child``, ``setting``, the queues and the outputs in place;
     everything else is read-only. Unused fields may be empty (``trace`` is
@@ -186,63 +187,66 @@ class YearState(NamedTuple):
 
 # ====================================================================== helpers
 # The helpers allocate nothing: they are compiled without reference counting.
-# Each helper is compiled once, as a function of its own (numba's compile time
-# grows with every compiled function and with the code each one links in, so
-# one-line steps are written where they are used rather than made helpers).
+# Each helper is compiled once, as a function of its own, and takes the state
+# as one pointer (jit.as_ref, made by year_kernel). numba's compile time grows
+# with every compiled function (about 0.08 s each here) and with the code each
+# one links in, so a step with one caller is written where it is used rather
+# than made a helper; fields are read per record (st.child[i].status, not
+# st.child.status[i], which makes an array view of the field first).
 
 
 @helper(nrt=False)
 def log(st: YearState, day: int, i: int, frm: int, to: int, state: int) -> None:
     """Append a row to the trace (when tracing)."""
+    counters = st.counters
     if st.trace.shape[0] > 0:
-        r = st.counters[TRACE_N]
+        r = counters[TRACE_N]
         st.trace[r, 0] = day
         st.trace[r, 1] = i
         st.trace[r, 2] = frm
         st.trace[r, 3] = to
         st.trace[r, 4] = state
-        st.counters[TRACE_N] = r + 1
+        counters[TRACE_N] = r + 1
 
 
 @helper(nrt=False)
 def set_contrib(st: YearState, s: int) -> None:
     """Recount setting ``s``'s idle places: min(free, demand)."""
-    free, demand = st.setting.free[s], st.setting.demand[s]
+    setting = st.setting
+    free, demand = setting[s].free, setting[s].demand
     c = min(free, demand) if (demand > 0 and free > 0) else 0
-    st.counters[IDLE] += c - st.setting.contrib[s]
-    st.setting.contrib[s] = c
+    st.counters[IDLE] += c - setting[s].contrib
+    setting[s].contrib = c
 
 
 @helper(nrt=False)
 def add_demand(st: YearState, i: int, sign: int) -> None:
     """Count child ``i`` in (sign 1) or out of (-1) the demand of their settings."""
-    if st.child.status[i] == WAITING and st.child.wait_mode[i] == FOR_LISTED:
+    child = st.child
+    if child[i].status == WAITING and child[i].wait_mode == FOR_LISTED:
         row = st.lists[i]
     else:
         row = st.prefs[i]
     for s in row:
         if s < 0:
             break
-        st.setting.demand[s] += sign
+        st.setting[s].demand += sign
         set_contrib(st, s)
 
 
 @helper(nrt=False)
-def push(st: YearState, s: int) -> None:
-    """Put setting ``s`` on the stack of settings to serve (once)."""
-    if st.setting.in_stack[s] == 0:
-        st.setting.in_stack[s] = 1
-        st.stack[st.counters[STACK_N]] = s
-        st.counters[STACK_N] += 1
-
-
-@helper(nrt=False)
 def change_free(st: YearState, s: int, delta: int) -> None:
-    """Add ``delta`` free places at ``s``; a freed place puts ``s`` up to serve."""
-    st.setting.free[s] += delta
+    """Add ``delta`` free places at ``s``; a freed place puts ``s`` up to serve.
+
+    Setting ``s`` goes on the stack of settings to serve once (``in_stack``).
+    """
+    setting, counters = st.setting, st.counters
+    setting[s].free += delta
     set_contrib(st, s)
-    if delta > 0:
-        push(st, s)
+    if delta > 0 and setting[s].in_stack == 0:
+        setting[s].in_stack = 1
+        st.stack[counters[STACK_N]] = s
+        counters[STACK_N] += 1
 
 
 @helper(nrt=False)
@@ -251,7 +255,7 @@ def first_free(st: YearState, row: NDArray[np.int64]) -> int:
     for s in row:
         if s < 0:
             break
-        if st.setting.free[s] > 0:
+        if st.setting[s].free > 0:
             return s  # type: ignore[no-any-return]
     return -1
 
@@ -260,27 +264,28 @@ def first_free(st: YearState, row: NDArray[np.int64]) -> int:
 @helper(nrt=False)
 def place(st: YearState, i: int, s: int, day: int) -> None:
     """Child ``i`` takes a place at ``s`` (a move if they held one)."""
-    prev_status = st.child.status[i]
-    prev = st.child.where[i]
+    child, prefs = st.child, st.prefs
+    prev_status = child[i].status
+    prev = child[i].where
     if prev_status in (HELD, CONSULTING, WAITING):
         add_demand(st, i, -1)
     change_free(st, s, -1)
-    st.child.status[i] = PLACED
-    st.child.where[i] = s
-    st.child.over[i] = 0
+    child[i].status = PLACED
+    child[i].where = s
+    child[i].over = 0
     rank = st.unranked
-    for k in range(st.prefs.shape[1]):
-        if st.prefs[i, k] == s:
+    for k in range(prefs.shape[1]):
+        if prefs[i, k] == s:
             rank = k
             break
-        if st.prefs[i, k] < 0:
+        if prefs[i, k] < 0:
             break
-    st.child.rank[i] = rank
-    if st.child.first_day[i] < 0:
-        st.child.first_day[i] = day
-        st.child.first_setting[i] = s
+    child[i].rank = rank
+    if child[i].first_day < 0:
+        child[i].first_day = day
+        child[i].first_setting = s
     elif prev_status in (PLACED, OUT):
-        st.child.moves[i] += 1
+        child[i].moves += 1
         st.month.moves[_MONTH_OF[day]] += 1
     log(st, day, i, prev, s, PLACED)
     if prev_status == PLACED:
@@ -288,89 +293,92 @@ def place(st: YearState, i: int, s: int, day: int) -> None:
 
 
 @helper(nrt=False)
-def start_waiting(st: YearState, i: int, mode: int, day: int) -> None:
-    """Child ``i`` joins the waiting lists (``mode``: ranked or listed settings)."""
-    st.child.status[i] = WAITING
-    st.child.wait_mode[i] = mode
-    if not st.by_severity:
-        st.child.key1[i] = day
-    add_demand(st, i, 1)
-    log(st, day, i, st.child.where[i], -1, WAITING)
-
-
-@helper(nrt=False)
 def no_place(st: YearState, i: int, day: int) -> None:
-    """Child ``i`` could not be given a ranked place now: the waiting policy."""
-    if st.child.status[i] in (HELD, CONSULTING, WAITING):
+    """Child ``i`` could not be given a ranked place now: the waiting policy.
+
+    Out of the list at once (``OUT_OF_LIST_NOW``); else the first listed
+    setting with a free place (``FALLBACK``); else the waiting lists, for any
+    listed setting (``FALLBACK``) or a ranked one (``WAIT``), queued by the
+    day (or by severity: ``key1`` as the year was laid out).
+    """
+    child = st.child
+    if child[i].status in (HELD, CONSULTING, WAITING):
         add_demand(st, i, -1)
-    st.child.status[i] = NOT_ARRIVED  # transient: no demand counted
+    child[i].status = NOT_ARRIVED  # transient: no demand counted
     if st.waiting == OUT_OF_LIST_NOW:  # placed outside the modelled settings
-        st.child.status[i] = OUT
-        st.child.where[i] = OUT_OF_LIST
-        st.child.rank[i] = st.unranked
-        if st.child.first_day[i] < 0:
-            st.child.first_day[i] = day
-            st.child.first_setting[i] = OUT_OF_LIST
+        child[i].status = OUT
+        child[i].where = OUT_OF_LIST
+        child[i].rank = st.unranked
+        if child[i].first_day < 0:
+            child[i].first_day = day
+            child[i].first_setting = OUT_OF_LIST
         log(st, day, i, -1, OUT_OF_LIST, OUT)
-    elif st.waiting == FALLBACK:
+        return
+    if st.waiting == FALLBACK:
         s = first_free(st, st.lists[i])
         if s >= 0:
             place(st, i, s, day)
-        else:
-            start_waiting(st, i, FOR_LISTED, day)
-    else:
-        start_waiting(st, i, FOR_RANKED, day)
+            return
+    child[i].status = WAITING
+    child[i].wait_mode = FOR_LISTED if st.waiting == FALLBACK else FOR_RANKED
+    if not st.by_severity:
+        child[i].key1 = day
+    add_demand(st, i, 1)
+    log(st, day, i, child[i].where, -1, WAITING)
 
 
 # ------------------------------------------------------------------- serving
 @helper(nrt=False)
-def better(st: YearState, i: int, j: int) -> bool:
-    """Child ``i`` is ahead of ``j`` (or ``j`` is none) on a waiting list."""
-    if j < 0:
-        return True
-    if st.child.key1[i] != st.child.key1[j]:
-        return st.child.key1[i] < st.child.key1[j]  # type: ignore[no-any-return]
-    return st.child.posn[i] < st.child.posn[j]  # type: ignore[no-any-return]
-
-
-@helper(nrt=False)
-def candidate(st: YearState, s: int) -> int:
-    """Who takes a free place at ``s``: the first waiting child, else a mover up."""
-    bw = -1
-    bm = -1
-    for e in range(st.pref_ptr[s], st.pref_ptr[s + 1]):
-        i = st.ranked_by.child[e]
-        state = st.child.status[i]
-        if state == WAITING:
-            if better(st, i, bw):
-                bw = i
-        elif (
-            st.moving_up
-            and state in (PLACED, OUT)
-            and st.ranked_by.rank[e] < st.child.rank[i]
-            and better(st, i, bm)
-        ):
-            bm = i
-    for e in range(st.list_ptr[s], st.list_ptr[s + 1]):
-        i = st.list_child[e]
-        if (
-            st.child.status[i] == WAITING
-            and st.child.wait_mode[i] == FOR_LISTED
-            and better(st, i, bw)
-        ):
-            bw = i
-    return bw if bw >= 0 else bm
-
-
-@helper(nrt=False)
 def serve(st: YearState, day: int) -> None:
-    """Fill the free places of every setting on the stack (vacancy chains too)."""
-    while st.counters[STACK_N] > 0:
-        st.counters[STACK_N] -= 1
-        s = st.stack[st.counters[STACK_N]]
-        st.setting.in_stack[s] = 0
-        while st.setting.free[s] > 0:
-            c = candidate(st, s)
+    """Fill the free places of every setting on the stack (vacancy chains too).
+
+    A free place at ``s`` goes to the first waiting child (lowest ``key1``,
+    then ``posn``) who ranks ``s``, or who waits for any listed setting and
+    lists it; else, when children move up, to the first child ranking ``s``
+    above the place they hold.
+    """
+    setting, counters, ranked_by = st.setting, st.counters, st.ranked_by
+    child, pref_ptr, moving_up = st.child, st.pref_ptr, st.moving_up
+    while counters[STACK_N] > 0:
+        counters[STACK_N] -= 1
+        s = st.stack[counters[STACK_N]]
+        setting[s].in_stack = 0
+        while setting[s].free > 0:
+            bw = -1  # the first waiting child
+            bm = -1  # the first child moving up
+            for e in range(pref_ptr[s], pref_ptr[s + 1]):
+                i = ranked_by[e].child
+                state = child[i].status
+                if state == WAITING:
+                    if bw < 0 or (child[i].key1, child[i].posn) < (
+                        child[bw].key1,
+                        child[bw].posn,
+                    ):
+                        bw = i
+                elif (
+                    moving_up
+                    and state in (PLACED, OUT)
+                    and ranked_by[e].rank < child[i].rank
+                    and (
+                        bm < 0
+                        or (child[i].key1, child[i].posn)
+                        < (child[bm].key1, child[bm].posn)
+                    )
+                ):
+                    bm = i
+            for e in range(st.list_ptr[s], st.list_ptr[s + 1]):
+                i = st.list_child[e]
+                if (
+                    child[i].status == WAITING
+                    and child[i].wait_mode == FOR_LISTED
+                    and (
+                        bw < 0
+                        or (child[i].key1, child[i].posn)
+                        < (child[bw].key1, child[bw].posn)
+                    )
+                ):
+                    bw = i
+            c = bw if bw >= 0 else bm
             if c < 0:
                 break
             place(st, c, s, day)
@@ -380,10 +388,11 @@ def serve(st: YearState, day: int) -> None:
 @helper(nrt=False)
 def schedule(st: YearState, day: int, typ: int, i: int) -> None:
     """Schedule an event of type ``typ`` for child ``i`` on ``day`` (heap push)."""
+    counters = st.counters
     heap = st.heap
-    j = st.counters[HEAP_N]
-    heap[j] = (day << 36) | (typ << 32) | st.child.posn[i]
-    st.counters[HEAP_N] = j + 1
+    j = counters[HEAP_N]
+    heap[j] = (day << 36) | (typ << 32) | st.child[i].posn
+    counters[HEAP_N] = j + 1
     while j > 0:
         p = (j - 1) // 2
         if heap[p] <= heap[j]:
@@ -394,74 +403,7 @@ def schedule(st: YearState, day: int, typ: int, i: int) -> None:
         j = p
 
 
-@helper(nrt=False)
-def next_key(st: YearState) -> int:
-    """Take the next event's key, static or scheduled; -1 at the year's end."""
-    nxt = st.counters[NEXT]
-    sk = st.ev_keys[nxt] if nxt < st.ev_keys.shape[0] else _INF
-    heap = st.heap
-    n = st.counters[HEAP_N]
-    hk = heap[0] if n > 0 else _INF
-    if sk == _INF and hk == _INF:
-        return _NO_EVENT
-    if hk >= sk:
-        st.counters[NEXT] = nxt + 1
-        return sk
-    if (hk >> 36) >= YEAR_END:
-        return _NO_EVENT
-    n -= 1  # pop the heap's top
-    st.counters[HEAP_N] = n
-    heap[0] = heap[n]
-    j = 0
-    while True:
-        a = 2 * j + 1
-        if a >= n:
-            break
-        b = a + 1
-        c = b if (b < n and heap[b] < heap[a]) else a
-        if heap[j] <= heap[c]:
-            break
-        t = heap[c]
-        heap[c] = heap[j]
-        heap[j] = t
-        j = c
-    return hk
-
-
-@helper(nrt=False)
-def start_consultation(st: YearState, i: int, day: int) -> None:
-    """Consult the first ranked setting; the reply comes ``consult_days`` later."""
-    st.child.status[i] = CONSULTING
-    st.child.consult_k[i] = 0
-    add_demand(st, i, 1)
-    log(st, day, i, -1, -1, CONSULTING)
-    schedule(st, day + st.consult_days, CONSULT, i)
-
-
-@helper(nrt=False)
-def consultation_reply(st: YearState, i: int, day: int) -> None:
-    """A place if the consulted setting has one free now, else consult the next."""
-    k = st.child.consult_k[i]
-    s = st.prefs[i, k]
-    if st.setting.free[s] > 0:
-        place(st, i, s, day)
-    elif k + 1 < st.prefs.shape[1] and st.prefs[i, k + 1] >= 0:
-        st.child.consult_k[i] = k + 1
-        schedule(st, day + st.consult_days, CONSULT, i)
-    else:
-        no_place(st, i, day)
-
-
 # ------------------------------------------------- today's statutory process
-@helper(nrt=False)
-def start_request(st: YearState, i: int, day: int) -> None:
-    """The parent requests a setting; the LA replies ``consult_days`` later."""
-    st.child.status[i] = CONSULTING
-    add_demand(st, i, 1)
-    log(st, day, i, -1, -1, CONSULTING)
-    schedule(st, day + st.consult_days, CONSULT, i)
-
-
 @helper(nrt=False)
 def request_reply(st: YearState, i: int, day: int) -> None:
     """The LA names the request or refuses it and names its own choice.
@@ -473,6 +415,7 @@ def request_reply(st: YearState, i: int, day: int) -> None:
     (log-odds in fullness and cost, uniform ``u[i, 0]``). A refused parent
     appeals (``u[i, 1]``) and the tribunal decides ``tribunal_days`` later.
     """
+    child, setting = st.child, st.setting
     row = st.lists[i]
     c = -1
     c_cost = 0.0
@@ -480,7 +423,7 @@ def request_reply(st: YearState, i: int, day: int) -> None:
         s = row[k]
         if s < 0:
             break
-        if st.setting.free[s] > 0:
+        if setting[s].free > 0:
             c = s
             c_cost = st.list_cost[i, k]
             break
@@ -489,45 +432,45 @@ def request_reply(st: YearState, i: int, day: int) -> None:
             s = row[k]
             if s < 0:
                 break
-            if st.setting.free[s] > -st.setting.extra[s]:
+            if setting[s].free > -setting[s].extra:
                 c = s
                 c_cost = st.list_cost[i, k]
                 break
-    r = st.child.wish[i]
+    r = child[i].wish
     named = c
     code = 0
     if r >= 0:
         if r == c:
             code = 1
-        elif st.setting.free[r] <= -st.setting.extra[r]:
+        elif setting[r].free <= -setting[r].extra:
             code = 3
         else:
             x = st.params[_LOGIT0]
-            cap = st.setting.capacity[r]
+            cap = setting[r].capacity
             if cap > 0:
-                roll = cap - st.setting.free[r] + 1
+                roll = cap - setting[r].free + 1
                 x += st.params[_W_FULL] * (roll / cap - 1.0)
             if c >= 0:
                 x += st.params[_W_COST] * (
-                    np.log(max(st.child.wish_cost[i], 1.0)) - np.log(max(c_cost, 1.0))
+                    np.log(max(child[i].wish_cost, 1.0)) - np.log(max(c_cost, 1.0))
                 )
             p = 1.0 / (1.0 + np.exp(-x))
             code = 2 if st.u[i, 0] < p else 1
         if code == 1:
             named = r
-    st.child.request[i] = code
+    child[i].request = code
     if named >= 0:
-        over = 1 if st.setting.free[named] <= 0 else 0
+        over = 1 if setting[named].free <= 0 else 0
         place(st, i, named, day)
-        st.child.over[i] = over
+        child[i].over = over
     else:
         no_place(st, i, day)
     if code >= 2:
-        n = st.child.need[i]
-        t_r = st.taste[n, st.setting.kind[r]]
-        worse = c < 0 or st.taste[n, st.setting.kind[c]] < t_r
+        n = child[i].need
+        t_r = st.taste[n, setting[r].kind]
+        worse = c < 0 or st.taste[n, setting[c].kind] < t_r
         if st.u[i, 1] < (st.params[_P_WORSE] if worse else st.params[_P_SAME]):
-            st.child.appealed[i] = 1
+            child[i].appealed = 1
             schedule(st, day + st.tribunal_days, TRIBUNAL, i)
 
 
@@ -541,7 +484,8 @@ def decide_appeal(st: YearState, i: int, day: int) -> None:
     outcome 3), the LA's preference (3), or withdrawn (4). The place the child
     leaves is served at once.
     """
-    r = st.child.wish[i]
+    child, setting = st.child, st.setting
+    r = child[i].wish
     v = st.u[i, 2]
     if v < st.params[_T_PARENT]:
         res = 1
@@ -551,29 +495,35 @@ def decide_appeal(st: YearState, i: int, day: int) -> None:
         res = 3
     else:
         res = 4
-    if res <= 2 and not (st.child.status[i] == PLACED and st.child.where[i] == r):
-        if st.setting.free[r] > -st.setting.tribunal_extra[r]:
-            over = 1 if st.setting.free[r] <= 0 else 0
+    if res <= 2 and not (child[i].status == PLACED and child[i].where == r):
+        if setting[r].free > -setting[r].tribunal_extra:
+            over = 1 if setting[r].free <= 0 else 0
             place(st, i, r, day)
-            st.child.over[i] = over
+            child[i].over = over
             serve(st, day)
         else:
             res = 3
-    st.child.tribunal[i] = res
-    st.child.decided[i] = day
+    child[i].tribunal = res
+    child[i].decided = day
 
 
 @helper(nrt=False)
 def arrive(st: YearState, i: int, day: int) -> None:
     """A plan is final and the child is not held for a batch: the arrival policy."""
+    child, prefs = st.child, st.prefs
     log(st, day, i, -1, -1, NOT_ARRIVED)
-    if st.arrival == STATUTORY:
-        start_request(st, i, day)
+    consult = st.arrival == CONSULTATION and prefs.shape[1] > 0 and prefs[i, 0] >= 0
+    if st.arrival == STATUTORY or consult:
+        # Today's process: the parent requests a setting, the LA replies
+        # consult_days later. Consultation: consult the first ranked setting,
+        # which replies consult_days later.
+        child[i].status = CONSULTING
+        child[i].consult_k = 0
+        add_demand(st, i, 1)
+        log(st, day, i, -1, -1, CONSULTING)
+        schedule(st, day + st.consult_days, CONSULT, i)
         return
-    if st.arrival == CONSULTATION and st.prefs.shape[1] > 0 and st.prefs[i, 0] >= 0:
-        start_consultation(st, i, day)
-        return
-    s = first_free(st, st.prefs[i])  # at once: the first ranked free place
+    s = first_free(st, prefs[i])  # at once: the first ranked free place
     if s >= 0:
         place(st, i, s, day)
     else:
@@ -589,17 +539,24 @@ def step(
     st: YearState,
 ) -> int:
     """The body of :func:`year_kernel` (a helper: see there)."""
-    day = st.counters[DAY]
+    child, setting, counters, prefs, month = (
+        st.child,
+        st.setting,
+        st.counters,
+        st.prefs,
+        st.month,
+    )
+    day = counters[DAY]
     if op == CARRY:
         for i in batch_children:
             log(st, day, i, -1, -1, NOT_ARRIVED)
-            s = first_free(st, st.prefs[i])
+            s = first_free(st, prefs[i])
             if s >= 0:
                 place(st, i, s, day)
             else:
-                k1 = st.child.key1[i]
+                k1 = child[i].key1
                 no_place(st, i, day)
-                st.child.key1[i] = k1  # a carried child keeps their place in the queue
+                child[i].key1 = k1  # a carried child keeps their place in the queue
         return -1
     if op == APPLY_BATCH:
         nb = batch_children.shape[0]
@@ -609,51 +566,90 @@ def step(
         for t in range(nb):
             if batch_assign[t] < 0:
                 no_place(st, batch_children[t], day)
-        for s in range(st.setting.shape[0]):
-            if st.setting.free[s] > 0:
-                push(st, s)
+        for s in range(setting.shape[0]):  # every free place up to serve
+            if setting[s].free > 0 and setting[s].in_stack == 0:
+                setting[s].in_stack = 1
+                st.stack[counters[STACK_N]] = s
+                counters[STACK_N] += 1
         serve(st, day)
         return -1
     mask32 = (1 << 32) - 1
+    heap = st.heap
     while True:
-        key = next_key(st)
-        if key == _NO_EVENT:
+        # The next event's key, static or scheduled (a pop of the heap).
+        nxt = counters[NEXT]
+        sk = st.ev_keys[nxt] if nxt < st.ev_keys.shape[0] else _INF
+        n = counters[HEAP_N]
+        hk = heap[0] if n > 0 else _INF
+        if sk == _INF and hk == _INF:
             break
+        if hk >= sk:
+            counters[NEXT] = nxt + 1
+            key = sk
+        else:
+            if (hk >> 36) >= YEAR_END:
+                break
+            n -= 1
+            counters[HEAP_N] = n
+            heap[0] = heap[n]
+            j = 0
+            while True:
+                a = 2 * j + 1
+                if a >= n:
+                    break
+                b = a + 1
+                c = b if (b < n and heap[b] < heap[a]) else a
+                if heap[j] <= heap[c]:
+                    break
+                t = heap[c]
+                heap[c] = heap[j]
+                heap[j] = t
+                j = c
+            key = hk
         day = key >> 36
         typ = (key >> 32) & 15
         ident = key & mask32
-        d = st.counters[DAY]  # each day passed counts its idle places
+        d = counters[DAY]  # each day passed counts its idle places
         while d < day:
-            st.month.idle[_MONTH_OF[d]] += st.counters[IDLE]
+            month.idle[_MONTH_OF[d]] += counters[IDLE]
             d += 1
-        st.counters[DAY] = day
+        counters[DAY] = day
         if typ == BATCH:
             return ident
         if typ in (CAP, LEAVE):
-            s = st.change.setting[ident]
+            s = st.change[ident].setting
             if typ == CAP:
-                st.setting.capacity[s] += st.change.places[ident]
-            change_free(st, s, st.change.places[ident])
+                setting[s].capacity += st.change[ident].places
+            change_free(st, s, st.change[ident].places)
             serve(st, day)
         elif typ == CONSULT:
+            i = st.order[ident]
             if st.arrival == STATUTORY:
-                request_reply(st, st.order[ident], day)
-            else:
-                consultation_reply(st, st.order[ident], day)
+                request_reply(st, i, day)
+            else:  # a place if the setting consulted has one free, else the next
+                k = child[i].consult_k
+                s = prefs[i, k]
+                if setting[s].free > 0:
+                    place(st, i, s, day)
+                elif k + 1 < prefs.shape[1] and prefs[i, k + 1] >= 0:
+                    child[i].consult_k = k + 1
+                    schedule(st, day + st.consult_days, CONSULT, i)
+                else:
+                    no_place(st, i, day)
         elif typ == TRIBUNAL:
             decide_appeal(st, st.order[ident], day)
         elif typ == HOLD:
             i = st.order[ident]
-            st.child.status[i] = HELD
+            child[i].status = HELD
             add_demand(st, i, 1)
             log(st, day, i, -1, -1, HELD)
         else:
             arrive(st, st.order[ident], day)
-    d = st.counters[DAY]
+    d = counters[DAY]
     while d < YEAR_END:
-        st.month.idle[_MONTH_OF[d]] += st.counters[IDLE]
+        month.idle[_MONTH_OF[d]] += counters[IDLE]
         d += 1
-    st.counters[DAY] = YEAR_END
+    counters[DAY] = YEAR_END
     return -1
 
 
@@ -679,5 +675,7 @@ def year_kernel(
     The body is the helper :func:`step`: a helper called both from a kernel
     and from other helpers would be compiled twice (numba keys a compiled
     overload on its caller's compile flags), so the kernel calls one helper.
+    It passes the state as one pointer (:func:`~sendalloc._kernels.jit.as_ref`),
+    valid while the kernel runs.
     """
-    return step(op, batch_children, batch_assign, st)
+    return step(op, batch_children, batch_assign, as_ref(st))

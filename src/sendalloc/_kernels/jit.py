@@ -20,6 +20,10 @@ stays uncompiled end to end. Two kinds:
   its own, so that :func:`precompile_tasks` can compile it ahead, in another
   process, while other kernels compile.
 
+Helpers that share a state take it as one pointer: a kernel passes
+``as_ref(st)`` (a named tuple of arrays and scalars) to its helpers, which read
+its fields as on the tuple; see :data:`as_ref`.
+
 Where numba keeps its cache: beside the package (``__pycache__``), else in the
 user's cache directory (numba's own rules, or ``NUMBA_CACHE_DIR``). On a
 read-only install where neither is writable, numba refuses to cache
@@ -42,9 +46,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar, overload
 
-__all__ = ["cache_directory", "helper", "kernel", "precompile_tasks"]
+__all__ = ["as_ref", "cache_directory", "helper", "kernel", "precompile_tasks"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 _LOG = logging.getLogger("sendalloc.kernels")
 _LOCK = threading.RLock()  # one compile at a time; numba's own lock is global too
@@ -110,10 +115,14 @@ def _njit(fn: Callable[..., Any], *, cache: bool, signature: str | None = None) 
     """
     import numba
 
+    nb: Any = numba  # no_cfunc_wrapper is a compile option its stubs omit
+
     def jit(cache: bool) -> Any:
+        # no C-callable (cfunc) wrapper: kernels are called from Python or
+        # from other kernels only, and the wrapper costs compile time.
         if signature:
-            return numba.njit(signature, cache=cache, nogil=True)
-        return numba.njit(cache=cache, nogil=True)
+            return nb.njit(signature, cache=cache, nogil=True, no_cfunc_wrapper=True)
+        return nb.njit(cache=cache, nogil=True, no_cfunc_wrapper=True)
 
     if not cache:
         return jit(False)(fn)
@@ -241,6 +250,93 @@ class _Helper:
                     signature=self.signature,
                 )
             return self._compiled
+
+
+class _AsRef(_Helper):
+    """:func:`as_ref`: a numba intrinsic, made on its first compiled use."""
+
+    def compiled(self) -> Callable[..., Any]:
+        with _LOCK:
+            if self._compiled is None:
+                self._compiled = _tuple_ref_intrinsic()
+            return self._compiled  # type: ignore[no-any-return]
+
+
+def _tuple_ref_intrinsic() -> Any:
+    """:func:`as_ref` compiled: a pointer to the tuple's members.
+
+    A numba type of its own, ``TupleRef``: one machine pointer to a copy of the
+    tuple's members on the calling kernel's stack, read field by field
+    (``ref.child``, typed as the tuple's field). No reference counting: the
+    kernel holds its arguments while its helpers run, and fields are never
+    reassigned, so helpers compiled without it can take the reference. An
+    intrinsic, not a function: the copy lives in the frame of the kernel that
+    calls it, and so for as long as that kernel runs.
+    """
+    import numba.core.cgutils
+    import numba.core.datamodel.models
+    import numba.core.imputils
+    import numba.core.typing.templates
+    import numba.extending
+
+    nb: Any = numba  # untyped here: numba's extension API has no stubs
+    cgutils, nt = nb.core.cgutils, nb.core.types
+    models, imputils = nb.core.datamodel.models, nb.core.imputils
+    templates, extending = nb.core.typing.templates, nb.extending
+
+    class TupleRef(nt.Type):  # type: ignore[misc,name-defined]
+        """A pointer to a named tuple's members, valid while its kernel runs."""
+
+        def __init__(self, tup: Any) -> None:
+            self.tuple = tup
+            super().__init__(name=f"TupleRef({tup})")
+
+    @extending.register_model(TupleRef)
+    class TupleRefModel(models.PrimitiveModel):  # type: ignore[misc,name-defined]
+        def __init__(self, dmm: Any, fe_type: Any) -> None:
+            value = dmm.lookup(fe_type.tuple).get_value_type()
+            super().__init__(dmm, fe_type, value.as_pointer())
+
+    @templates.infer_getattr
+    class TupleRefAttribute(templates.AttributeTemplate):  # type: ignore[misc,name-defined]
+        key = TupleRef
+
+        def generic_resolve(self, typ: Any, attr: str) -> Any:
+            fields = typ.tuple.fields
+            return typ.tuple.types[fields.index(attr)] if attr in fields else None
+
+    @imputils.lower_getattr_generic(TupleRef)  # type: ignore[untyped-decorator]
+    def getattr_impl(context: Any, builder: Any, typ: Any, val: Any, attr: str) -> Any:
+        k = typ.tuple.fields.index(attr)
+        member = builder.load(cgutils.gep_inbounds(builder, val, 0, k))
+        return imputils.impl_ret_borrowed(context, builder, typ.tuple.types[k], member)
+
+    @extending.intrinsic  # type: ignore[untyped-decorator]
+    def make_ref(typingctx: Any, tup: Any) -> Any:
+        if not isinstance(tup, nt.BaseNamedTuple):
+            return None
+
+        def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
+            return cgutils.alloca_once_value(builder, args[0])
+
+        return TupleRef(tup)(tup), codegen
+
+    return make_ref
+
+
+def _identity(tup: T) -> T:
+    """In Python, the tuple itself."""
+    return tup
+
+
+#: ``as_ref(st)``: the named tuple ``st`` (of arrays and scalars) as one
+#: pointer to its members, for a kernel to pass to its helpers: a named tuple
+#: of ``k`` arrays is passed as some ``7 k`` machine arguments, which numba and
+#: LLVM unpack and pack again at every call, in compile time (a quarter of
+#: the in-year event kernel's). Fields are read as on the tuple
+#: (``st.child``), not reassigned; the pointer is valid while the kernel that
+#: made it runs. In plain Python (``kernel.py_func``) it is the tuple itself.
+as_ref: Callable[[T], T] = _AsRef(_identity, None, True)
 
 
 def _module_attribute(module: str, name: str) -> Any:
