@@ -13,9 +13,10 @@ ten choices that is most of a second. Here:
    one int64 key per slot of the copy, (setting, score, child, rank), into
    its group's part of the key array;
 3. group after group, numpy sorts the keys (its vectorised sort) and a
-   compiled pass walks them, while they are in the cache, writing the lists
-   and each slot's class. A group of 1e5 keys fits in a core's cache: the 64
-   sorts took 0.6-0.7 of the time of one sort of all the keys.
+   compiled kernel walks them twice, while they are in the cache: once to
+   scatter each slot's class into ``priority``, once to write the lists. A
+   group of 1e5 keys fits in a core's cache: the 64 sorts took 0.6-0.7 of the
+   time of one sort of all the keys.
 
 Each group is written as one sequential stream. Up to 64 streams cost the
 packing pass little; one stream per setting (a counting sort by setting: 1e4
