@@ -108,12 +108,19 @@ def problems(draw: st.DrawFn) -> tuple[NDArray[Any], NDArray[Any], int]:
     problem=problems(),
     ties=st.booleans(),
     group_slots=st.sampled_from([1, 2, 3, 5, 8, 1 << 17]),
+    threads=st.sampled_from([1, 2]),
 )
 def test_priority_lists_match_lexsort(
-    problem: tuple[NDArray[Any], NDArray[Any], int], ties: bool, group_slots: int
+    problem: tuple[NDArray[Any], NDArray[Any], int],
+    ties: bool,
+    group_slots: int,
+    threads: int,
 ) -> None:
+    # Two threads pack half the rows each and sort and walk every other group.
     prefs, score, m = problem
-    got = priority_lists(prefs, score, m, ties=ties, group_slots=group_slots)
+    got = priority_lists(
+        prefs, score, m, ties=ties, group_slots=group_slots, threads=threads
+    )
     if not (prefs >= 0).any():
         assert got is None  # nothing to rank: the numpy path builds it
         return
@@ -132,8 +139,9 @@ def test_priority_lists_match_lexsort(
     assert got.any_tie == want["any_tie"]
 
 
+@pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("group_slots", [997, 1 << 17])
-def test_many_groups_on_a_benchmark_instance(group_slots: int) -> None:
+def test_many_groups_on_a_benchmark_instance(group_slots: int, threads: int) -> None:
     """At 7,000 children a small group size cuts the settings in 64 groups."""
     sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
     from instances import make_instance
@@ -142,7 +150,12 @@ def test_many_groups_on_a_benchmark_instance(group_slots: int) -> None:
     m = inst.capacity.shape[0]
     for score, ties in ((inst.priority, False), (inst.priority // 5000, True)):
         got = priority_lists(
-            inst.preferences, score, m, ties=ties, group_slots=group_slots
+            inst.preferences,
+            score,
+            m,
+            ties=ties,
+            group_slots=group_slots,
+            threads=threads,
         )
         want = lexsort_lists(inst.preferences, score, m, ties)
         assert got is not None
@@ -196,10 +209,11 @@ def test_uncompiled_kernels_agree(monkeypatch: pytest.MonkeyPatch) -> None:
     compiled = [
         priority_lists(p, s, m, ties=t, group_slots=g) for p, s, m, t, g in cases
     ]
-    for name in ("_count_kernel", "_pack_kernel", "_unpack_kernel"):
+    kernels = ("_count_kernel", "_pack_kernel", "_unpack_kernel")
+    for name in kernels:
         monkeypatch.setattr(module, name, getattr(module, name).py_func)
-    for (p, s, m, t, g), want in zip(cases, compiled, strict=True):
-        got = priority_lists(p, s, m, ties=t, group_slots=g)
+    for k, ((p, s, m, t, g), want) in enumerate(zip(cases, compiled, strict=True)):
+        got = priority_lists(p, s, m, ties=t, group_slots=g, threads=1 + k % 2)
         assert (got is None) == (want is None)
         if got is not None and want is not None:
             for field in ("preferences", "priority", "children", "klass", "start"):

@@ -18,6 +18,14 @@ ten choices that is most of a second. Here:
    group of 1e5 keys fits in a core's cache: the 64 sorts took 0.6-0.7 of the
    time of one sort of all the keys.
 
+On a problem of at least ``THREAD_SLOTS`` slots, where the process may run on
+two cores or more, the steps run in two threads (the kernels and numpy's sort
+release the GIL): each checks, copies and counts half of the rows, packs them
+into its own part of every group's keys (a key holds its setting, score, child
+and rank, so the order the keys are packed in does not change the sorted
+result), then sorts and walks every other group (groups write disjoint parts
+of the outputs). The results are the same whatever the number of threads.
+
 Each group is written as one sequential stream. Up to 64 streams cost the
 packing pass little; one stream per setting (a counting sort by setting: 1e4
 streams at the benchmark's size) made the scattering pass about five times
@@ -31,6 +39,9 @@ raises the exact message. Its results are identical to that path's.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,6 +53,7 @@ __all__ = [
     "GROUP_SLOTS",
     "MAX_GROUPS",
     "MIN_SLOTS",
+    "THREAD_SLOTS",
     "PriorityLists",
     "permutation",
     "priority_lists",
@@ -53,6 +65,10 @@ MIN_SLOTS = 1 << 16
 
 #: About this many slots per group of settings sorted together (1 MiB of keys).
 GROUP_SLOTS = 1 << 17
+
+#: From this many slots (N L) on, the kernels take two threads where the
+#: machine has two cores or more.
+THREAD_SLOTS = 1 << 20
 
 #: At most this many groups (below 255: a group index is a uint8, and trailing
 #: settings with no slots may form one more): the packing pass writes one
@@ -100,7 +116,8 @@ def _count_kernel(
 
     Adds each setting's number of ranked slots to ``counts``. Returns the
     number of ranked slots, or -1 at the first entry outside ``[-1, m)``, a
-    setting ranked twice in a row, or an entry after padding.
+    setting ranked twice in a row, or an entry after padding. The rows may be
+    a part of the problem's (``out`` the same part of the copy).
     """
     n, width = prefs.shape
     stamp = np.full(m, -1, dtype=np.int64)  # the last row that ranked the setting
@@ -138,6 +155,7 @@ def _pack_kernel(
     bits_k: int,
     keys: NDArray[np.int64],
     prio: NDArray[np.int32],
+    row0: int,
 ) -> None:
     """Pack one int64 key per ranked slot into its group's part of ``keys``.
 
@@ -149,11 +167,13 @@ def _pack_kernel(
     ``keys[fill[group[s]]]`` (``fill`` is advanced). Also writes -1 to
     ``prio`` at the padded slots (its other slots are left for the
     unpacking). ``prefs`` is the copy :func:`_count_kernel` checked and
-    counted: nobody else holds it, so the counts still hold.
+    counted: nobody else holds it, so the counts still hold. The rows may be
+    a part of the problem's, the first being row ``row0`` (the child's index
+    in the key).
     """
     n, width = prefs.shape
     for i in range(n):
-        base = np.int64(i) << bits_k
+        base = np.int64(row0 + i) << bits_k
         k = 0
         while k < width:
             s = prefs[i, k]
@@ -297,6 +317,7 @@ def priority_lists(
     *,
     ties: bool,
     group_slots: int = GROUP_SLOTS,
+    threads: int | None = None,
 ) -> PriorityLists | None:
     """The priority lists of a checked-shape problem, or None for the slow path.
 
@@ -313,6 +334,10 @@ def priority_lists(
     group_slots : int, optional
         About how many slots each group of settings sorted together holds (at
         most ``MAX_GROUPS`` groups); the results do not depend on it.
+    threads : {1, 2}, optional
+        Threads to run the kernels and sorts in; by default two from
+        ``THREAD_SLOTS`` slots (N L) on where the process may run on two cores
+        or more, else one. The results do not depend on it.
 
     Returns
     -------
@@ -332,11 +357,24 @@ def priority_lists(
         return None
     prefs = np.ascontiguousarray(prefs)
     score = np.ascontiguousarray(score)
-    counts = np.zeros(m, dtype=np.int64)
+    if threads is None:
+        threads = 2 if n * width >= THREAD_SLOTS and _cores() >= 2 else 1
+    # With two threads, each takes half of the rows: [0, h) and [h, n).
+    h = n // 2 if threads > 1 and n > 1 else n
+    rows = [(0, h), (h, n)] if h < n else [(0, n)]
+    part_counts = [np.zeros(m, dtype=np.int64) for _ in rows]
+    found = [0] * len(rows)
     out = np.empty((n, width), dtype=np.int32)
-    count = _count_kernel(prefs, m, counts, out)
-    if count <= 0:
+
+    def count_rows(part: int) -> None:
+        lo, hi = rows[part]
+        found[part] = _count_kernel(prefs[lo:hi], m, part_counts[part], out[lo:hi])
+
+    _in_threads(count_rows, len(rows))
+    if min(found) < 0 or sum(found) == 0:
         return None
+    count = sum(found)
+    counts = part_counts[0] if len(rows) == 1 else part_counts[0] + part_counts[1]
     n_groups = min(MAX_GROUPS, -(-count // max(group_slots, 1)))
     group, first, bounds = setting_groups(counts, n_groups)
     # The packing needs a lower bound of the scores and the width of their
@@ -356,44 +394,81 @@ def priority_lists(
     keys = np.empty(count, dtype=np.int64)
     prio = np.empty((n, width), dtype=np.int32)
     high = (np.arange(m, dtype=np.int64) - first[group]) << np.int64(shift_s)
-    fill = bounds[:-1].copy()
-    _pack_kernel(
-        out,
-        score,
-        group.astype(np.uint8),
-        high,
-        fill,
-        np.int64(vmin),
-        shift_v,
-        bits_k,
-        keys,
-        prio,
-    )
+    group8 = group.astype(np.uint8)
+    # Rows [0, h) pack from each group's start, rows [h, n) after them.
+    fills = [bounds[:-1].copy()]
+    if len(rows) > 1:
+        fills.append(bounds[:-1] + np.add.reduceat(part_counts[0], first[:-1]))
+
+    def pack(part: int) -> None:
+        lo, hi = rows[part]
+        _pack_kernel(
+            out[lo:hi],
+            score[lo:hi],
+            group8,
+            high,
+            fills[part],
+            np.int64(vmin),
+            shift_v,
+            bits_k,
+            keys,
+            prio[lo:hi],
+            lo,
+        )
+
+    _in_threads(pack, len(fills))
     end = np.cumsum(counts)
     start = end - counts
     children = np.empty(count, dtype=np.int32)
     klass = np.empty(count, dtype=np.int32)
-    any_tie = False
-    # Each group is walked as soon as it is sorted, while it is in the cache.
+    # Each group is walked as soon as it is sorted, while it is in the cache;
+    # with two threads, each takes every other group.
     cuts, at = first.tolist(), bounds.tolist()
-    for g in range(len(cuts) - 1):
-        keys[at[g] : at[g + 1]].sort()
-        ok, tie = _unpack_kernel(
-            keys,
-            start,
-            end,
-            (cuts[g], cuts[g + 1]),
-            shift_v,
-            bits_k,
-            ties,
-            prio,
-            children,
-            klass,
-        )
-        if not ok:
-            return None
-        any_tie |= tie
-    return PriorityLists(out, prio, children, start, end, klass, bool(any_tie))
+    walked: list[tuple[bool, bool]] = []
+
+    def sort_and_walk(part: int) -> None:
+        for g in range(part, len(cuts) - 1, len(fills)):
+            keys[at[g] : at[g + 1]].sort()
+            ok, tie = _unpack_kernel(
+                keys,
+                start,
+                end,
+                (cuts[g], cuts[g + 1]),
+                shift_v,
+                bits_k,
+                ties,
+                prio,
+                children,
+                klass,
+            )
+            walked.append((bool(ok), bool(tie)))
+            if not ok:
+                return
+
+    _in_threads(sort_and_walk, len(fills))
+    if not all(ok for ok, _ in walked):
+        return None
+    any_tie = any(tie for _, tie in walked)
+    return PriorityLists(out, prio, children, start, end, klass, any_tie)
+
+
+def _cores() -> int:
+    """The cores this process may run on (its CPU affinity where known)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _in_threads(work: Callable[[int], None], parts: int) -> None:
+    """``work(0)``, ..., ``work(parts - 1)``: the first here, the rest in threads."""
+    if parts == 1:
+        work(0)
+        return
+    with ThreadPoolExecutor(parts - 1) as pool:
+        rest = [pool.submit(work, p) for p in range(1, parts)]
+        work(0)
+        for future in rest:
+            future.result()
 
 
 def permutation(order: NDArray[np.integer]) -> NDArray[np.int32] | None:
