@@ -67,7 +67,7 @@ MIN_SLOTS = 1 << 16
 GROUP_SLOTS = 1 << 17
 
 #: From this many slots (N L) on, the kernels take two threads where the
-#: machine has two cores or more.
+#: process may run on two cores or more.
 THREAD_SLOTS = 1 << 20
 
 #: At most this many groups (below 255: a group index is a uint8, and trailing
@@ -362,19 +362,20 @@ def priority_lists(
     # With two threads, each takes half of the rows: [0, h) and [h, n).
     h = n // 2 if threads > 1 and n > 1 else n
     rows = [(0, h), (h, n)] if h < n else [(0, n)]
+    parts = len(rows)
     part_counts = [np.zeros(m, dtype=np.int64) for _ in rows]
-    found = [0] * len(rows)
+    found = [0] * parts
     out = np.empty((n, width), dtype=np.int32)
 
     def count_rows(part: int) -> None:
         lo, hi = rows[part]
         found[part] = _count_kernel(prefs[lo:hi], m, part_counts[part], out[lo:hi])
 
-    _in_threads(count_rows, len(rows))
-    if min(found) < 0 or sum(found) == 0:
-        return None
+    _in_threads(count_rows, parts)
     count = sum(found)
-    counts = part_counts[0] if len(rows) == 1 else part_counts[0] + part_counts[1]
+    if min(found) < 0 or count == 0:
+        return None
+    counts = part_counts[0] if parts == 1 else part_counts[0] + part_counts[1]
     n_groups = min(MAX_GROUPS, -(-count // max(group_slots, 1)))
     group, first, bounds = setting_groups(counts, n_groups)
     # The packing needs a lower bound of the scores and the width of their
@@ -397,7 +398,7 @@ def priority_lists(
     group8 = group.astype(np.uint8)
     # Rows [0, h) pack from each group's start, rows [h, n) after them.
     fills = [bounds[:-1].copy()]
-    if len(rows) > 1:
+    if parts > 1:
         fills.append(bounds[:-1] + np.add.reduceat(part_counts[0], first[:-1]))
 
     def pack(part: int) -> None:
@@ -416,7 +417,7 @@ def priority_lists(
             lo,
         )
 
-    _in_threads(pack, len(fills))
+    _in_threads(pack, parts)
     end = np.cumsum(counts)
     start = end - counts
     children = np.empty(count, dtype=np.int32)
@@ -427,7 +428,7 @@ def priority_lists(
     walked: list[tuple[bool, bool]] = []
 
     def sort_and_walk(part: int) -> None:
-        for g in range(part, len(cuts) - 1, len(fills)):
+        for g in range(part, len(cuts) - 1, parts):
             keys[at[g] : at[g + 1]].sort()
             ok, tie = _unpack_kernel(
                 keys,
@@ -445,7 +446,7 @@ def priority_lists(
             if not ok:
                 return
 
-    _in_threads(sort_and_walk, len(fills))
+    _in_threads(sort_and_walk, parts)
     if not all(ok for ok, _ in walked):
         return None
     any_tie = any(tie for _, tie in walked)
