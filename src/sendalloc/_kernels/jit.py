@@ -24,6 +24,19 @@ Helpers that share a state take it as one pointer: a kernel passes
 ``as_ref(st)`` (a named tuple of arrays and scalars) to its helpers, which read
 its fields as on the tuple; see :data:`as_ref`.
 
+Kernels make their arrays with :func:`empty`, :func:`full` and :func:`zeros`
+(``full(n, -1, np.int64)``: shape, [fill value,] dtype, positional): numpy's
+functions in Python, and in compiled code written inline where they are
+called. numba compiles its own ``np.empty``, ``np.full`` and ``np.zeros`` as
+functions of their own, once for every argument type and every set of compile
+options of their callers (about fifteen times, 0.7 s of CPU, in a cold run
+of the annual rules).
+
+A signed helper is called, not copied: its callers reach its compiled code by
+a symbol of the process, so that their own compile neither optimises nor
+generates its code again (numba's default links every callee's code into each
+caller's and compiles it there once more).
+
 Where numba keeps its cache: beside the package (``__pycache__``), else in the
 user's cache directory (numba's own rules, or ``NUMBA_CACHE_DIR``). On a
 read-only install where neither is writable, numba refuses to cache
@@ -46,7 +59,19 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar, overload
 
-__all__ = ["as_ref", "cache_directory", "helper", "kernel", "precompile_tasks"]
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = [
+    "as_ref",
+    "cache_directory",
+    "empty",
+    "full",
+    "helper",
+    "kernel",
+    "precompile_tasks",
+    "zeros",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -214,6 +239,7 @@ class _Helper:
             "no_cfunc_wrapper": True,
         }
         self._compiled: Any = None
+        self._call: Any = None
         self._registered = False
 
     def __call__(self, *args: Any) -> Any:
@@ -225,7 +251,10 @@ class _Helper:
     def compiled(self) -> Callable[..., Any]:
         """What compiled callers name: the dispatcher, or the overloaded function."""
         if self.signature is not None:
-            return self.dispatcher()  # type: ignore[no-any-return]
+            with _LOCK:
+                if self._call is None:
+                    self._call = _call_by_symbol(self)
+                return self._call  # type: ignore[no-any-return]
         with _LOCK:
             if not self._registered:
                 from numba.extending import overload as numba_overload
@@ -252,14 +281,72 @@ class _Helper:
             return self._compiled
 
 
-class _AsRef(_Helper):
-    """:func:`as_ref`: a numba intrinsic, made on its first compiled use."""
+class _Intrinsic(_Helper):
+    """``fn`` in Python; in compiled code, what ``make()`` returns.
+
+    ``make`` (a numba intrinsic, usually) is called on the first compiled use.
+    """
+
+    def __init__(self, fn: Callable[..., Any], make: Callable[[], Any]) -> None:
+        super().__init__(fn, None, True)
+        self._make = make
 
     def compiled(self) -> Callable[..., Any]:
         with _LOCK:
             if self._compiled is None:
-                self._compiled = _tuple_ref_intrinsic()
+                self._compiled = self._make()
             return self._compiled  # type: ignore[no-any-return]
+
+
+def _call_by_symbol(h: _Helper) -> Any:
+    """A numba intrinsic calling the signed helper ``h`` by a symbol.
+
+    ``h`` is compiled (or loaded from the cache) first, and the address of its
+    compiled code is given to LLVM as a symbol of the process, named after the
+    helper's module and name (stable from one process to the next, unlike
+    numba's own names of compiled functions), so that a caller loaded from the
+    cache finds it too. The caller's code declares that symbol and calls it
+    with numba's calling convention, as numba calls a function it compiled,
+    errors included; what the helper returns is a new reference, as there.
+    """
+    import numba.core.cgutils
+    import numba.core.codegen
+    import numba.extending
+
+    nb: Any = numba  # untyped here: numba's extension API has no stubs
+    cgutils = nb.core.cgutils
+    (cres,) = h.dispatcher().overloads.values()
+    symbol = f"sendalloc.signed.{h.py_func.__module__}.{h.py_func.__qualname__}"
+    address = cres.library.get_pointer_to_function(cres.fndesc.llvm_func_name)
+    # llvmlite's binding as numba's code generator holds it (llvmlite is
+    # numba's own dependency; sendalloc declares numba alone)
+    nb.core.codegen.ll.add_symbol(symbol, address)
+    want = cres.signature
+
+    def typer(args: tuple[Any, ...]) -> Any:
+        if tuple(args) != tuple(want.args):
+            return None  # numba then says no signature matched
+
+        def codegen(context: Any, builder: Any, sig: Any, llargs: Any) -> Any:
+            conv = context.call_conv
+            fnty = conv.get_function_type(sig.return_type, sig.args)
+            fn = cgutils.get_or_insert_function(builder.module, fnty, symbol)
+            status, value = conv.call_function(
+                builder, fn, sig.return_type, sig.args, llargs
+            )
+            with cgutils.if_unlikely(builder, status.is_error):
+                conv.return_status_propagate(builder, status)
+            return value
+
+        return want.return_type(*want.args), codegen
+
+    # numba types an intrinsic by its Python signature: one name per argument
+    names = ", ".join(f"a{i}" for i in range(len(want.args)))
+    space: dict[str, Any] = {"typer": typer}
+    exec(f"def call(typingctx, {names}):\n    return typer(({names},))", space)
+    call = space["call"]
+    call.__name__ = call.__qualname__ = h.py_func.__name__
+    return nb.extending.intrinsic(call)
 
 
 def _tuple_ref_intrinsic() -> Any:
@@ -336,7 +423,136 @@ def _identity(tup: T) -> T:
 #: the in-year event kernel's). Fields are read as on the tuple
 #: (``st.child``), not reassigned; the pointer is valid while the kernel that
 #: made it runs. In plain Python (``kernel.py_func``) it is the tuple itself.
-as_ref: Callable[[T], T] = _AsRef(_identity, None, True)
+as_ref: Callable[[T], T] = _Intrinsic(_identity, _tuple_ref_intrinsic)
+
+
+def _array_intrinsics() -> dict[str, Any]:
+    """:func:`empty`, :func:`full` and :func:`zeros` compiled: numba intrinsics.
+
+    Each allocates as numba's ``np.empty`` does (its own lowering of an array
+    allocation, errors included), then, for ``full``, stores the fill value
+    in every item and, for ``zeros``, clears the memory, all inline in the
+    caller: no function of their own to compile. Where this numba lacks the
+    lowering they use, numpy's functions themselves (compiled by numba, as
+    before).
+    """
+    try:
+        import numba.core.cgutils
+        import numba.extending
+        import numba.np.arrayobj
+
+        nb: Any = numba  # untyped here: numba's extension API has no stubs
+        allocate = nb.np.arrayobj._empty_nd_impl
+        parse_shape = nb.np.arrayobj._parse_shape
+        store_item = nb.np.arrayobj.store_item
+    except (ImportError, AttributeError):  # pragma: no cover - other numba
+        return {"empty": np.empty, "full": np.full, "zeros": np.zeros}
+    nt, cgutils, intrinsic = nb.core.types, nb.core.cgutils, nb.extending.intrinsic
+
+    def array_type(shape: Any, dtype: Any) -> Any:
+        if isinstance(shape, nt.Integer):
+            ndim = 1
+        elif isinstance(shape, nt.UniTuple) and isinstance(shape.dtype, nt.Integer):
+            ndim = len(shape)
+        else:
+            return None
+        if isinstance(dtype, nt.NumberClass):
+            return nt.Array(dtype.instance_type, ndim, "C")
+        return None
+
+    def new(context: Any, builder: Any, sig: Any, shape: Any) -> Any:
+        dims = parse_shape(context, builder, sig.args[0], shape)
+        return allocate(context, builder, sig.return_type, dims)
+
+    @intrinsic  # type: ignore[untyped-decorator]
+    def empty(typingctx: Any, shape: Any, dtype: Any) -> Any:
+        arr = array_type(shape, dtype)
+        if arr is None:
+            return None
+
+        def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
+            return new(context, builder, sig, args[0])._getvalue()
+
+        return arr(shape, dtype), codegen
+
+    @intrinsic  # type: ignore[untyped-decorator]
+    def full(typingctx: Any, shape: Any, value: Any, dtype: Any) -> Any:
+        arr = array_type(shape, dtype)
+        if arr is None or not isinstance(value, (nt.Number, nt.Boolean)):
+            return None
+
+        def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
+            ary = new(context, builder, sig, args[0])
+            item = context.cast(builder, args[1], sig.args[1], arr.dtype)
+            with cgutils.for_range(builder, ary.nitems) as loop:
+                ptr = builder.gep(ary.data, [loop.index])
+                store_item(context, builder, arr, item, ptr)
+            return ary._getvalue()
+
+        return arr(shape, value, dtype), codegen
+
+    @intrinsic  # type: ignore[untyped-decorator]
+    def zeros(typingctx: Any, shape: Any, dtype: Any) -> Any:
+        arr = array_type(shape, dtype)
+        if arr is None:
+            return None
+
+        def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
+            ary = new(context, builder, sig, args[0])
+            size = builder.mul(ary.itemsize, ary.nitems)
+            cgutils.memset(builder, ary.data, size, 0)
+            return ary._getvalue()
+
+        return arr(shape, dtype), codegen
+
+    return {"empty": empty, "full": full, "zeros": zeros}
+
+
+def _array_intrinsic(name: str) -> Callable[[], Any]:
+    def make() -> Any:
+        with _LOCK:
+            if not _ARRAYS:
+                _ARRAYS.update(_array_intrinsics())
+            return _ARRAYS[name]
+
+    return make
+
+
+_ARRAYS: dict[str, Any] = {}
+
+
+def _empty(shape: Any, dtype: Any) -> Any:
+    return np.empty(shape, dtype=dtype)
+
+
+def _full(shape: Any, value: Any, dtype: Any) -> Any:
+    return np.full(shape, value, dtype=dtype)
+
+
+def _zeros(shape: Any, dtype: Any) -> Any:
+    return np.zeros(shape, dtype=dtype)
+
+
+#: ``empty(shape, dtype)``: ``np.empty(shape, dtype=dtype)`` for kernels, the
+#: shape an integer or a tuple of integers, the dtype a numpy scalar type
+#: (``np.int64``), both positional. In compiled code it is written inline where
+#: it is called (numba's own ``np.empty`` is a function compiled again for
+#: every caller's argument types and compile options).
+empty: Callable[[Any, Any], NDArray[Any]] = _Intrinsic(
+    _empty, _array_intrinsic("empty")
+)
+
+#: ``full(shape, value, dtype)``: ``np.full(shape, value, dtype=dtype)`` for
+#: kernels, as :data:`empty`.
+full: Callable[[Any, Any, Any], NDArray[Any]] = _Intrinsic(
+    _full, _array_intrinsic("full")
+)
+
+#: ``zeros(shape, dtype)``: ``np.zeros(shape, dtype=dtype)`` for kernels, as
+#: :data:`empty`.
+zeros: Callable[[Any, Any], NDArray[Any]] = _Intrinsic(
+    _zeros, _array_intrinsic("zeros")
+)
 
 
 def _module_attribute(module: str, name: str) -> Any:
