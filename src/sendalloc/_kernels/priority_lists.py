@@ -47,7 +47,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from sendalloc._kernels.jit import kernel
+from sendalloc._kernels.jit import full, kernel, zeros
 
 __all__ = [
     "GROUP_SLOTS",
@@ -120,7 +120,7 @@ def _count_kernel(
     a part of the problem's (``out`` the same part of the copy).
     """
     n, width = prefs.shape
-    stamp = np.full(m, -1, dtype=np.int64)  # the last row that ranked the setting
+    stamp = full(m, -1, np.int64)  # the last row that ranked the setting
     count = 0
     for i in range(n):
         k = 0
@@ -258,7 +258,7 @@ def _unpack_kernel(
 def _permutation_kernel(order: NDArray[np.integer], out: NDArray[np.int32]) -> bool:
     """Copy ``order`` to ``out``; whether it holds each index once."""
     n = order.shape[0]
-    seen = np.zeros(n, dtype=np.bool_)
+    seen = zeros(n, np.bool_)
     for t in range(n):
         v = order[t]
         if v < 0 or v >= n or seen[v]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from sendalloc._kernels.jit import kernel
+from sendalloc._kernels.jit import full, kernel
 
 __all__ = ["ranks_kernel"]
 
@@ -20,7 +20,7 @@ def ranks_kernel(
     third of the work of a vectorised comparison of the whole (N, L) array.
     """
     n, width = preferences.shape
-    rank = np.full(n, -1, dtype=np.int32)
+    rank = full(n, -1, np.int32)
     for i in range(n):
         s = assignment[i]
         if s < 0:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from sendalloc._kernels.jit import kernel
+from sendalloc._kernels.jit import empty, kernel, zeros
 
 __all__ = ["slots_by_setting_kernel"]
 
@@ -39,7 +39,7 @@ def slots_by_setting_kernel(
                 span = priority[i, k] + 1
     # Pass 1: all slots in increasing priority (counting sort), each stored as
     # (child, rank, setting) so that pass 2 reads memory in order.
-    bucket = np.zeros(span + 1, dtype=np.int64)
+    bucket = zeros(span + 1, np.int64)
     for i in range(n):
         for k in range(width):
             if preferences[i, k] < 0:
@@ -47,9 +47,9 @@ def slots_by_setting_kernel(
             bucket[priority[i, k] + 1] += 1
     for v in range(span):
         bucket[v + 1] += bucket[v]
-    p_child = np.empty(count, dtype=np.int32)
-    p_rank = np.empty(count, dtype=np.int32)
-    p_setting = np.empty(count, dtype=np.int32)
+    p_child = empty(count, np.int32)
+    p_rank = empty(count, np.int32)
+    p_setting = empty(count, np.int32)
     for i in range(n):
         for k in range(width):
             s = preferences[i, k]
@@ -61,14 +61,14 @@ def slots_by_setting_kernel(
             p_rank[t] = k
             p_setting[t] = s
     # Pass 2: stable counting sort by setting.
-    start = np.zeros(m + 1, dtype=np.int64)
+    start = zeros(m + 1, np.int64)
     for t in range(count):
         start[p_setting[t] + 1] += 1
     for s in range(m):
         start[s + 1] += start[s]
     fill = start[:m].copy()
-    child = np.empty(count, dtype=np.int64)
-    rank = np.empty(count, dtype=np.int64)
+    child = empty(count, np.int64)
+    rank = empty(count, np.int64)
     for t in range(count):
         s = p_setting[t]
         child[fill[s]] = p_child[t]

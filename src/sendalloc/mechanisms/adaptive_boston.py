@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from sendalloc._kernels.jit import kernel
+from sendalloc._kernels.jit import empty, full, kernel, zeros
 from sendalloc._rng import check_rng
 from sendalloc.problem import Allocation, Problem
 
@@ -33,18 +33,20 @@ def adaptive_boston_kernel(
     """
     n, width = preferences.shape
     remaining = capacity.astype(np.int64)
-    assignment = np.full(n, -1, dtype=np.int32)
-    cursor = np.zeros(n, dtype=np.int64)
+    assignment = full(n, -1, np.int32)
+    cursor = zeros(n, np.int64)
     top = 0
     for i in range(n):
         for k in range(width):
             if preferences[i, k] >= 0 and priority[i, k] > top:
                 top = priority[i, k]
     span = np.int64(top) + 1
-    active = np.arange(n, dtype=np.int64)
+    active = empty(n, np.int64)
+    for i in range(n):
+        active[i] = i
     n_active = n
-    keys = np.empty(n, dtype=np.int64)
-    who = np.empty(n, dtype=np.int64)
+    keys = empty(n, np.int64)
+    who = empty(n, np.int64)
     while n_active > 0:
         n_apply = 0
         for t in range(n_active):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from sendalloc._kernels.jit import kernel
+from sendalloc._kernels.jit import empty, full, kernel, zeros
 from sendalloc._rng import check_rng
 from sendalloc.mechanisms._slots import slots_by_setting_kernel
 from sendalloc.problem import Allocation, Problem
@@ -41,14 +41,14 @@ def boston_kernel(
     m = capacity.shape[0]
     count = child.shape[0]
     remaining = capacity.astype(np.int64)
-    assignment = np.full(n, -1, dtype=np.int32)
-    first = np.zeros(width + 1, dtype=np.int64)
+    assignment = full(n, -1, np.int32)
+    first = zeros(width + 1, np.int64)
     for t in range(count):
         first[rank[t] + 1] += 1
     for k in range(width):
         first[k + 1] += first[k]
-    by_round = np.empty(count, dtype=np.int64)
-    setting_of = np.empty(count, dtype=np.int64)
+    by_round = empty(count, np.int64)
+    setting_of = empty(count, np.int64)
     for s in range(m):
         for t in range(start[s], start[s + 1]):
             k = rank[t]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from sendalloc._kernels.jit import kernel
+from sendalloc._kernels.jit import empty, full, kernel, zeros
 from sendalloc._rng import check_rng
 from sendalloc.problem import Allocation, Problem
 
@@ -34,14 +34,14 @@ def deferred_acceptance_kernel(
     """
     n, width = preferences.shape
     m = capacity.shape[0]
-    offset = np.zeros(m + 1, dtype=np.int64)
+    offset = zeros(m + 1, np.int64)
     for s in range(m):
         offset[s + 1] = offset[s] + capacity[s]
-    heap_child = np.empty(offset[m] + 1, dtype=np.int32)
-    heap_key = np.empty(offset[m] + 1, dtype=np.int32)
-    size = np.zeros(m, dtype=np.int64)
-    nxt = np.zeros(n, dtype=np.int64)
-    assignment = np.full(n, -1, dtype=np.int32)
+    heap_child = empty(offset[m] + 1, np.int32)
+    heap_key = empty(offset[m] + 1, np.int32)
+    size = zeros(m, np.int64)
+    nxt = zeros(n, np.int64)
+    assignment = full(n, -1, np.int32)
     for c0 in range(n):
         c = c0
         while c >= 0 and nxt[c] < width:

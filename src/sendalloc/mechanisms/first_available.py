@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from sendalloc._kernels.jit import kernel
+from sendalloc._kernels.jit import full, kernel
 from sendalloc._rng import check_rng
 from sendalloc.problem import Allocation, Problem
 
@@ -27,7 +27,7 @@ def serial_dictatorship_kernel(
     """Serial dictatorship over plain arrays; returns the (N,) assignment."""
     n, width = preferences.shape
     remaining = capacity.astype(np.int64)
-    assignment = np.full(n, -1, dtype=np.int32)
+    assignment = full(n, -1, np.int32)
     for t in range(n):
         i = order[t]
         for k in range(width):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from sendalloc._kernels.jit import helper, kernel
+from sendalloc._kernels.jit import empty, full, helper, kernel, zeros
 from sendalloc._rng import check_rng
 from sendalloc.problem import Allocation, Problem
 
@@ -60,10 +60,10 @@ def _canonical(
     """
     n, width = preferences.shape
     m_all = capacity.shape[0]
-    new_of = np.full(m_all, -1, dtype=np.int64)
-    old_of = np.empty(m_all, dtype=np.int64)
-    prefs = np.full((n, width), -1, dtype=np.int64)
-    deg = np.zeros(n, dtype=np.int64)
+    new_of = full(m_all, -1, np.int64)
+    old_of = empty(m_all, np.int64)
+    prefs = full((n, width), -1, np.int64)
+    deg = zeros(n, np.int64)
     m = 0
     for t in range(n):
         i = order[t]
@@ -79,21 +79,21 @@ def _canonical(
                 m += 1
             prefs[t, k] = c
             deg[t] = k + 1
-    cap = np.empty(m, dtype=np.int64)
+    cap = empty(m, np.int64)
     for c in range(m):
         cap[c] = capacity[old_of[c]]
     # Who ranked each setting (CSR), children in processing order.
-    start = np.zeros(m + 1, dtype=np.int64)
+    start = zeros(m + 1, np.int64)
     for t in range(n):
         for k in range(deg[t]):
             start[prefs[t, k] + 1] += 1
     for c in range(m):
         start[c + 1] += start[c]
-    fill = np.empty(m, dtype=np.int64)
+    fill = empty(m, np.int64)
     for c in range(m):
         fill[c] = start[c]
-    r_child = np.empty(start[m], dtype=np.int64)
-    r_rank = np.empty(start[m], dtype=np.int64)
+    r_child = empty(start[m], np.int64)
+    r_rank = empty(start[m], np.int64)
     for t in range(n):
         for k in range(deg[t]):
             c = prefs[t, k]
@@ -179,7 +179,7 @@ def _shortest_paths(
             if nd >= dist[v] or nd >= best:
                 continue
             if nd >= head.shape[0]:  # more buckets
-                grown = np.full(max(2 * head.shape[0], nd + 1), -1, dtype=np.int64)
+                grown = full(max(2 * head.shape[0], nd + 1), -1, np.int64)
                 for b in range(head.shape[0]):
                     grown[b] = head[b]
                 head = grown
@@ -382,23 +382,23 @@ def _exchange(
     m = cap.shape[0]
     nv = n + m + 1
     sink = n + m
-    sbeg = np.zeros(m + 1, dtype=np.int64)
+    sbeg = zeros(m + 1, np.int64)
     for c in range(m):
         sbeg[c + 1] = sbeg[c] + min(cap[c], start[c + 1] - start[c])
-    slot = np.empty(sbeg[m], dtype=np.int64)
-    spos = np.empty(n, dtype=np.int64)
-    nin = np.zeros(m, dtype=np.int64)
+    slot = empty(sbeg[m], np.int64)
+    spos = empty(n, np.int64)
+    nin = zeros(m, np.int64)
     for t in range(n):
         c = assign[t]
         if c >= 0:
             spos[t] = sbeg[c] + nin[c]
             slot[spos[t]] = t
             nin[c] += 1
-    dead = np.zeros(nv, dtype=np.int64)  # 1: dead (int64: no bool array to compile)
-    seen = np.zeros(nv, dtype=np.int64)
-    trail = np.empty(nv, dtype=np.int64)
+    dead = zeros(nv, np.int64)  # 1: dead (int64: no bool array to compile)
+    seen = zeros(nv, np.int64)
+    trail = empty(nv, np.int64)
     sink_next = 0  # the sink's scan over settings
-    at_level = np.empty(m, dtype=np.int64)  # settings with pot == pot(sink)
+    at_level = empty(m, np.int64)  # settings with pot == pot(sink)
     n_level = 0
     for c in range(m):
         if pot[n + c] == 0:
@@ -556,22 +556,22 @@ def max_placement_kernel(
     # ones minus `g`; the sink's stored potential is then always 0 and every
     # free child's is -g.
     nv = n + m + 1
-    assign = np.full(n, -1, dtype=np.int64)
-    load = np.zeros(m, dtype=np.int64)
-    pot = np.zeros(nv, dtype=np.int64)
+    assign = full(n, -1, np.int64)
+    load = zeros(m, np.int64)
+    pot = zeros(nv, np.int64)
     g: _Int = np.int64(0)
-    dist = np.full(nv, _INF, dtype=np.int64)
-    reached = np.empty(nv, dtype=np.int64)
-    bnext = np.full(nv, -1, dtype=np.int64)
-    bprev = np.full(nv, -1, dtype=np.int64)
-    head = np.full(max(2 * width + 2, 16), -1, dtype=np.int64)
-    it = np.zeros(nv, dtype=np.int64)
-    stack = np.empty(2 * nv + 2, dtype=np.int64)
-    arank = np.full(n, -1, dtype=np.int64)  # rank of the assigned setting
-    lab = np.zeros(nv, dtype=np.int64)  # round stamp: labelled this round
-    done = np.zeros(nv, dtype=np.int64)  # round stamp: used or failed
-    lay = np.zeros(nv, dtype=np.int64)
-    queue = np.empty(nv, dtype=np.int64)
+    dist = full(nv, _INF, np.int64)
+    reached = empty(nv, np.int64)
+    bnext = full(nv, -1, np.int64)
+    bprev = full(nv, -1, np.int64)
+    head = full(max(2 * width + 2, 16), -1, np.int64)
+    it = zeros(nv, np.int64)
+    stack = empty(2 * nv + 2, np.int64)
+    arank = full(n, -1, np.int64)  # rank of the assigned setting
+    lab = zeros(nv, np.int64)  # round stamp: labelled this round
+    done = zeros(nv, np.int64)  # round stamp: used or failed
+    lay = zeros(nv, np.int64)
+    queue = empty(nv, np.int64)
     rnd: _Int = np.int64(0)
     while True:
         best, head = _shortest_paths(
@@ -587,7 +587,7 @@ def max_placement_kernel(
         )  # fmt: skip
     # ---- 3. exchange pass: the earliest placed set among optimal allocations.
     _exchange(prefs, deg, cap, start, assign, arank, load, pot, g, it, stack)
-    out = np.full(n, -1, dtype=np.int32)
+    out = full(n, -1, np.int32)
     for t in range(n):
         if assign[t] >= 0:
             out[order[t]] = old_of[assign[t]]

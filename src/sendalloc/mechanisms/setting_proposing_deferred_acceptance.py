@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from sendalloc._kernels.jit import kernel
+from sendalloc._kernels.jit import empty, full, kernel, zeros
 from sendalloc._rng import check_rng
 from sendalloc.mechanisms._slots import slots_by_setting_kernel
 from sendalloc.problem import Allocation, Problem
@@ -40,10 +40,10 @@ def setting_proposing_deferred_acceptance_kernel(
     """
     m = capacity.shape[0]
     cursor = offer_start[:m].copy()
-    held = np.zeros(m, dtype=np.int64)
-    holds = np.full(n, -1, dtype=np.int32)
-    held_rank = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
-    stack = np.empty(m + offer_child.shape[0], dtype=np.int64)
+    held = zeros(m, np.int64)
+    holds = full(n, -1, np.int32)
+    held_rank = full(n, np.iinfo(np.int64).max, np.int64)
+    stack = empty(m + offer_child.shape[0], np.int64)
     top = 0
     for s in range(m - 1, -1, -1):
         stack[top] = s

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sendalloc._kernels.jit import kernel
+from sendalloc._kernels.jit import empty, full, kernel, zeros
 from sendalloc._rng import check_rng
 from sendalloc.mechanisms.deferred_acceptance import deferred_acceptance_kernel
 from sendalloc.problem import Allocation, Problem
@@ -47,7 +47,7 @@ def stable_improvement_cycles_kernel(
     n, width = preferences.shape
     m = n_settings
     assign = assignment.copy()
-    cut = np.full(n, width, dtype=np.int64)  # slots k < cut[i] are desired
+    cut = full(n, width, np.int64)  # slots k < cut[i] are desired
     for i in range(n):
         for k in range(width):
             s = preferences[i, k]
@@ -57,18 +57,18 @@ def stable_improvement_cycles_kernel(
                 cut[i] = k
                 break
     big = np.iinfo(np.int64).max
-    best = np.empty(m, dtype=np.int64)
+    best = empty(m, np.int64)
     cap_e = n * width + 1
-    e_src = np.empty(cap_e, dtype=np.int64)
-    e_dst = np.empty(cap_e, dtype=np.int64)
-    e_child = np.empty(cap_e, dtype=np.int64)
-    e_slot = np.empty(cap_e, dtype=np.int64)
-    e_key = np.empty(cap_e, dtype=np.int64)
-    outdeg = np.zeros(m, dtype=np.int64)
-    alive = np.zeros(m, dtype=np.bool_)
-    succ_start = np.zeros(m + 1, dtype=np.int64)
-    pred_start = np.zeros(m + 1, dtype=np.int64)
-    visit = np.full(m, -1, dtype=np.int64)
+    e_src = empty(cap_e, np.int64)
+    e_dst = empty(cap_e, np.int64)
+    e_child = empty(cap_e, np.int64)
+    e_slot = empty(cap_e, np.int64)
+    e_key = empty(cap_e, np.int64)
+    outdeg = zeros(m, np.int64)
+    alive = zeros(m, np.bool_)
+    succ_start = zeros(m + 1, np.int64)
+    pred_start = zeros(m + 1, np.int64)
+    visit = full(m, -1, np.int64)
     while True:
         # 1. best[s]: the best class among children who desire s.
         best[:] = big
@@ -105,7 +105,7 @@ def stable_improvement_cycles_kernel(
             break
         perm = np.argsort(e_key[:ne], kind="mergesort")
         # Keep the first edge of each (source, target): the lottery's favourite.
-        keep = np.empty(ne, dtype=np.int64)
+        keep = empty(ne, np.int64)
         nk = 0
         for t in range(ne):
             e = perm[t]
@@ -125,14 +125,14 @@ def stable_improvement_cycles_kernel(
             succ_start[s + 1] += succ_start[s]
             pred_start[s + 1] += pred_start[s]
         succ = keep[:nk].copy()  # already sorted by (source, target)
-        pred = np.empty(nk, dtype=np.int64)
+        pred = empty(nk, np.int64)
         fill = pred_start[:m].copy()
         for t in range(nk):
             e = keep[t]
             pred[fill[e_dst[e]]] = e
             fill[e_dst[e]] += 1
         # 4. Drop settings with no outgoing edge to a remaining setting.
-        queue = np.empty(m, dtype=np.int64)
+        queue = empty(m, np.int64)
         qh = 0
         qt = 0
         for s in range(m):
@@ -160,7 +160,7 @@ def stable_improvement_cycles_kernel(
         if start < 0:
             break
         # 5. Walk lowest-indexed remaining successors until a setting repeats.
-        path = np.empty(m + 1, dtype=np.int64)  # edge taken out of each step
+        path = empty(m + 1, np.int64)  # edge taken out of each step
         visit[:] = -1
         v = start
         step = 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from sendalloc._kernels.jit import kernel
+from sendalloc._kernels.jit import empty, full, kernel, zeros
 from sendalloc._rng import check_rng
 from sendalloc.problem import Allocation, Problem
 
@@ -40,14 +40,16 @@ def top_trading_cycles_kernel(
     n, width = preferences.shape
     total = plist_children.shape[0]
     remaining = capacity.astype(np.int64)
-    assignment = np.full(n, -1, dtype=np.int32)
-    removed = np.zeros(n, dtype=np.bool_)
-    on_path = np.full(n, -1, dtype=np.int64)  # position on the path, or -1
-    child_cursor = np.zeros(n, dtype=np.int64)
+    assignment = full(n, -1, np.int32)
+    removed = zeros(n, np.bool_)
+    on_path = full(n, -1, np.int64)  # position on the path, or -1
+    child_cursor = zeros(n, np.int64)
     setting_cursor = plist_start.copy()
-    parent = np.arange(total + 1, dtype=np.int64)  # next-live-position forest
-    path_child = np.empty(n, dtype=np.int64)
-    path_setting = np.empty(n, dtype=np.int64)
+    parent = empty(total + 1, np.int64)  # next-live-position forest
+    for q in range(total + 1):
+        parent[q] = q
+    path_child = empty(n, np.int64)
+    path_setting = empty(n, np.int64)
     for c0 in range(n):
         if removed[c0]:
             continue
