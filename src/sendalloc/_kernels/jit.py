@@ -18,7 +18,8 @@ stays uncompiled end to end. Two kinds:
   changes, not when another file does.
 - ``@helper(signature=...)``: compiled for that signature alone and cached on
   its own, so that :func:`precompile_tasks` can compile it ahead, in another
-  process, while other kernels compile.
+  process, while other kernels compile; its callers call it (by a symbol), not
+  a copy of its code.
 
 Helpers that share a state take it as one pointer: a kernel passes
 ``as_ref(st)`` (a named tuple of arrays and scalars) to its helpers, which read
@@ -223,7 +224,10 @@ class _Helper:
 
     With a signature it is a dispatcher compiled for that signature alone and
     cached on its own, so that it can be compiled ahead, in another process,
-    while other kernels compile (:func:`precompile_tasks`).
+    while other kernels compile (:func:`precompile_tasks`). Compiled callers
+    call its compiled code by a symbol of the process (:func:`_call_by_symbol`)
+    rather than link it into their own, and must pass exactly its signature's
+    argument types (anything else is a typing error).
     """
 
     def __init__(
