@@ -356,3 +356,23 @@ def test_array_makers_refuse_what_numpy_scalar_types_are_not() -> None:
 
     with pytest.raises(numba.core.errors.TypingError):
         numba.njit(caller)(3)
+
+
+def test_zeros_clears_memory_just_freed() -> None:
+    # Memory freed a moment ago (here filled with 99) is what the allocator
+    # hands out next: zeros must clear it, not rely on fresh pages.
+    import numba
+
+    f, z = full.compiled(), zeros.compiled()  # type: ignore[attr-defined]
+
+    def churn(n: int) -> int:
+        bad = 0
+        for _ in range(50):
+            a = f(n, 99, np.int64)
+            bad += a[n - 1] - 99
+            b = z(n, np.int64)
+            for i in range(n):
+                bad += b[i] != 0
+        return bad
+
+    assert numba.njit(churn)(1000) == 0

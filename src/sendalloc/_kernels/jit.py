@@ -468,16 +468,23 @@ def _array_intrinsics() -> dict[str, Any]:
         dims = parse_shape(context, builder, sig.args[0], shape)
         return allocate(context, builder, sig.return_type, dims)
 
-    @intrinsic  # type: ignore[untyped-decorator]
-    def empty(typingctx: Any, shape: Any, dtype: Any) -> Any:
-        arr = array_type(shape, dtype)
-        if arr is None:
-            return None
+    def uninitialised_or_zeros(name: str, clear: bool) -> Any:
+        def make(typingctx: Any, shape: Any, dtype: Any) -> Any:
+            arr = array_type(shape, dtype)
+            if arr is None:
+                return None
 
-        def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
-            return new(context, builder, sig, args[0])._getvalue()
+            def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
+                ary = new(context, builder, sig, args[0])
+                if clear:
+                    size = builder.mul(ary.itemsize, ary.nitems)
+                    cgutils.memset(builder, ary.data, size, 0)
+                return ary._getvalue()
 
-        return arr(shape, dtype), codegen
+            return arr(shape, dtype), codegen
+
+        make.__name__ = make.__qualname__ = name
+        return intrinsic(make)
 
     @intrinsic  # type: ignore[untyped-decorator]
     def full(typingctx: Any, shape: Any, value: Any, dtype: Any) -> Any:
@@ -495,21 +502,11 @@ def _array_intrinsics() -> dict[str, Any]:
 
         return arr(shape, value, dtype), codegen
 
-    @intrinsic  # type: ignore[untyped-decorator]
-    def zeros(typingctx: Any, shape: Any, dtype: Any) -> Any:
-        arr = array_type(shape, dtype)
-        if arr is None:
-            return None
-
-        def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
-            ary = new(context, builder, sig, args[0])
-            size = builder.mul(ary.itemsize, ary.nitems)
-            cgutils.memset(builder, ary.data, size, 0)
-            return ary._getvalue()
-
-        return arr(shape, dtype), codegen
-
-    return {"empty": empty, "full": full, "zeros": zeros}
+    return {
+        "empty": uninitialised_or_zeros("empty", clear=False),
+        "full": full,
+        "zeros": uninitialised_or_zeros("zeros", clear=True),
+    }
 
 
 def _array_intrinsic(name: str) -> Callable[[], Any]:
