@@ -430,6 +430,7 @@ def _identity(tup: T) -> T:
 as_ref: Callable[[T], T] = _Intrinsic(_identity, _tuple_ref_intrinsic)
 
 
+@functools.cache
 def _array_intrinsics() -> dict[str, Any]:
     """:func:`empty`, :func:`full` and :func:`zeros` compiled: numba intrinsics.
 
@@ -510,16 +511,8 @@ def _array_intrinsics() -> dict[str, Any]:
 
 
 def _array_intrinsic(name: str) -> Callable[[], Any]:
-    def make() -> Any:
-        with _LOCK:
-            if not _ARRAYS:
-                _ARRAYS.update(_array_intrinsics())
-            return _ARRAYS[name]
-
-    return make
-
-
-_ARRAYS: dict[str, Any] = {}
+    """What makes the compiled ``name`` (all three are made at once, once)."""
+    return lambda: _array_intrinsics()[name]
 
 
 def _empty(shape: Any, dtype: Any) -> Any:
